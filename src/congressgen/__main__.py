@@ -1,0 +1,3 @@
+from congressgen.cli import main
+
+main()

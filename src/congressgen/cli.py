@@ -1,0 +1,159 @@
+"""Command line: wires commands to the pipeline stages; reports errors once, here.
+
+Exit status: 0 ok, 1 content or site error, 2 usage error (click's own).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from congressgen import __version__
+from congressgen.errors import BuildFailed, CongressError, Diagnostic
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _utf8_streams() -> None:
+    # Chinese Windows consoles default to GBK; our messages are UTF-8 text.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+
+
+def show(diagnostics: list[Diagnostic], quiet: bool = False) -> None:
+    for d in diagnostics:
+        if quiet and d.severity != "error":
+            continue
+        click.echo(str(d), err=True)
+
+
+def fail(exc: BaseException) -> None:
+    """Report a content/site error once and exit 1."""
+    if isinstance(exc, BuildFailed):
+        show(exc.diagnostics)
+        errors = sum(1 for d in exc.diagnostics if d.severity == "error")
+        click.echo(f"构建失败：发现 {errors} 处错误，原有输出未改动。", err=True)
+    else:
+        click.echo(f"{exc.location}: 错误: {exc.message}", err=True)
+    sys.exit(1)
+
+
+class ProgressBar:
+    """A progress bar on a terminal, shown only once a build has run for a second."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.started = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or time.perf_counter() - self.started < 1.0:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        click.echo(f"\r{stage} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", nl=False, err=True)
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="congressgen")
+def cli() -> None:
+    """congressgen：人大、政府工作报告网站生成器。
+
+    用 Markdown 撰写报告，运行 congressgen build 生成可直接发布的静态网站。
+    """
+
+
+@cli.command("build")
+@click.option("--source", "-s", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="网站目录（包含 congressgen.yaml）")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="输出目录，默认为 网站目录/build")
+@click.option("--drafts", is_flag=True, help="同时生成草稿（draft: true）")
+@click.option("--base-url", help="本次构建使用的网址，覆盖配置中的 base_url")
+@click.option("--quiet", "-q", is_flag=True, help="只显示错误")
+def build_command(source: Path, output: Path | None, drafts: bool, base_url: str | None, quiet: bool) -> None:
+    """生成静态网站到 build/ 目录。
+
+    \b
+    示例：
+      congressgen build
+      congressgen build --base-url https://www.example.gov.cn/rd/
+      congressgen build --source mysite --output /tmp/out --drafts
+    """
+    from congressgen.build import BuildOptions, build
+
+    progress = ProgressBar(enabled=not quiet and sys.stderr.isatty())
+    try:
+        result = build(BuildOptions(source, output, drafts, base_url), progress)
+    except (CongressError, BuildFailed) as exc:
+        progress.close()
+        fail(exc)
+        return
+    progress.close()
+    show(result.warnings, quiet)
+    if not quiet:
+        site = result.site
+        click.echo(f"已生成 {len(site.reports)} 篇报告、共 {result.written.total} 个文件"
+                   f"（其中 {result.written.written} 个有变化）到 {result.output}，用时 {result.seconds:.2f} 秒")
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--title", default="示例县人大常委会", show_default=True, help="网站名称")
+def init_command(directory: Path, title: str) -> None:
+    """新建网站：配置文件、一篇示例报告和 .gitignore。
+
+    \b
+    示例：
+      congressgen init mysite && cd mysite && congressgen build
+    """
+    from congressgen.scaffold import init_site
+
+    try:
+        created = init_site(directory, title)
+    except CongressError as exc:
+        fail(exc)
+        return
+    for path in created:
+        click.echo(f"已创建 {path}")
+    click.echo(f"下一步：cd {directory} && congressgen build")
+
+
+@cli.command("new")
+@click.argument("title")
+@click.option("--column", "-c", default="reports", show_default=True, help="栏目目录名")
+@click.option("--source", "-s", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+              help="网站目录")
+def new_command(title: str, column: str, source: Path) -> None:
+    """新建一篇报告，填好前置信息模板、今天的日期和下一个可用 id，并显示文件路径。
+
+    \b
+    示例：
+      congressgen new "2025年青山镇人大主席团工作报告"
+      congressgen new "关于召开代表大会的通知" --column notices
+    """
+    from congressgen.scaffold import new_report
+
+    try:
+        path = new_report(source, title, column)
+    except CongressError as exc:
+        fail(exc)
+        return
+    click.echo(str(path))
+
+
+def main() -> None:
+    _utf8_streams()
+    cli(prog_name="congressgen")

@@ -1,0 +1,266 @@
+"""Content stage: find report files, decode them, split and validate front matter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from zoneinfo import ZoneInfo
+
+from congressgen.config import SiteConfig, suggest
+from congressgen.errors import ContentError, Diagnostic, Location
+from congressgen.yamlsrc import YamlMapping, load_mapping
+
+TZ = ZoneInfo("Asia/Shanghai")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+
+# Front-matter keys and their meaning (DESIGN.md, "Front matter"); unknown keys are kept.
+KNOWN_KEYS = (
+    "title", "date", "year", "session", "author", "category", "tags", "summary", "id",
+    "sections", "tasks", "attachments", "doc_number", "index_number", "draft", "pinned",
+    # 政务公开 metadata block
+    "topic", "issuer", "written_date", "validity",
+    # 三审三校 sign-offs, written by `congressgen review`
+    "review",
+)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    file: str    # as written, relative to the Markdown file's folder
+    title: str
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    title: str
+    date: dt.datetime          # timezone-aware, Asia/Shanghai unless stated
+    has_time: bool
+    year: int
+    session: str = ""
+    author: str = ""
+    category: str = ""
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    id: str = ""
+    sections: tuple[str, ...] | None = None
+    tasks: tuple[str, ...] | None = None
+    attachments: tuple[Attachment, ...] = ()
+    doc_number: str = ""
+    index_number: str = ""
+    topic: str = ""
+    issuer: str = ""
+    written_date: dt.date | None = None
+    validity: str = ""
+    draft: bool = False
+    pinned: bool = False
+    review: tuple = ()
+    meta: dict = field(default_factory=dict)   # every key as written, known or not
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A content file as decoded text (LF line endings) with where its body starts."""
+
+    path: str                 # as shown in messages: relative to the site root, '/'-separated
+    front_text: str
+    body: str
+    body_line: int            # file line number of the body's first line
+    encoding: str = "utf-8"
+
+
+def decode(raw: bytes, shown: str) -> tuple[str, str, list[Diagnostic]]:
+    """UTF-8 (with or without BOM); GB18030/GBK is decoded with a warning, never mojibake."""
+    try:
+        return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n"), "utf-8", []
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        line = raw[: utf8_error.start].count(b"\n") + 1
+        raise ContentError(Location(shown, line, 1),
+                           "文件既不是 UTF-8 也不是 GBK/GB18030 编码，无法读取；请用记事本“另存为 UTF-8”") from None
+    warning = Diagnostic(Location(shown, 1, 1),
+                         "文件是 GBK/GB18030 编码，已按 GB18030 读取；建议另存为 UTF-8 编码", "warning")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), "gb18030", [warning]
+
+
+def split_front_matter(text: str, shown: str, encoding: str = "utf-8") -> SourceText:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise ContentError(Location(shown, 1, 1),
+                           "文件开头缺少前置信息（第一行应为 ---，随后是 title: 和 date: 等，再以 --- 结束）")
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return SourceText(shown, "\n".join(lines[1:index]) + "\n", "\n".join(lines[index + 1:]),
+                              index + 2, encoding)
+    raise ContentError(Location(shown, 1, 1), "前置信息没有结束：缺少第二个 --- 行")
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+def parse_date(value, where: Location, key: str = "date") -> tuple[dt.datetime, bool]:
+    """A publish date from front matter: `YYYY-MM-DD` or an ISO datetime (default zone Asia/Shanghai)."""
+    if isinstance(value, dt.datetime):
+        moment, has_time = value, True
+    elif isinstance(value, dt.date):
+        moment, has_time = dt.datetime(value.year, value.month, value.day), False
+    elif isinstance(value, str):
+        text = value.strip()
+        moment = None
+        for fmt in _DATE_FORMATS:
+            try:
+                moment = dt.datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        if moment is None:
+            try:
+                moment = dt.datetime.fromisoformat(text)
+            except ValueError:
+                raise ContentError(where, f"“{key}” 不是有效日期：“{text}”；应写成 2024-04-26 或 2024-04-26 09:30") from None
+        has_time = len(text) > 10
+    else:
+        raise ContentError(where, f"“{key}” 应为日期，如 2024-04-26，实际写的是 {value!r}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=TZ)
+    return moment, has_time
+
+
+def _string(value, where: Location, key: str, required: bool = False) -> str:
+    if value is None or value == "":
+        if required:
+            raise ContentError(where, f"缺少“{key}”或为空")
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ContentError(where, f"“{key}” 应为文字，实际写的是 {value!r}")
+    return str(value).strip()
+
+
+def _string_list(value, where: Location, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+        raise ContentError(where, f"“{key}” 应为文字列表，如 [{key}1, {key}2]")
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _bool(value, where: Location, key: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ContentError(where, f"“{key}” 应为 true 或 false，实际写的是 {value!r}")
+    return value
+
+
+def _attachments(value, where: Location) -> tuple[Attachment, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ContentError(where, "“attachments” 应为列表，每项写成 {file: 文件路径, title: 标题}")
+    result = []
+    for item in value:
+        if isinstance(item, str):
+            item = {"file": item}
+        if not isinstance(item, dict) or not isinstance(item.get("file"), str) or not item["file"].strip():
+            raise ContentError(where, "“attachments” 每项需要 file（相对于本文件的路径）")
+        file = item["file"].strip()
+        title = _string(item.get("title"), where, "attachments.title") or PurePosixPath(file).name
+        result.append(Attachment(file, title))
+    return tuple(result)
+
+
+def parse_front_matter(doc: YamlMapping, shown: str, config: SiteConfig) -> tuple[FrontMatter, list[Diagnostic]]:
+    data = doc.data
+    warnings: list[Diagnostic] = []
+
+    def at(key: str) -> Location:
+        return doc.location(shown, key) if key in data else Location(shown, 2, 1)
+
+    for key in data:
+        if key not in KNOWN_KEYS:
+            hint = suggest(key, KNOWN_KEYS)
+            if hint:
+                warnings.append(Diagnostic(at(key), f"未知的前置信息键 “{key}”{hint}", "warning"))
+
+    title = _string(data.get("title"), at("title"), "title", required=True)
+    if "date" not in data or data["date"] in (None, ""):
+        raise ContentError(at("date"), "缺少“date”（发布日期），如 date: 2024-04-26")
+    date, has_time = parse_date(data["date"], at("date"))
+    year = data.get("year", date.year)
+    if isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2200:
+        raise ContentError(at("year"), f"“year” 应为四位年份，如 2024，实际写的是 {year!r}")
+
+    ident = _string(data.get("id"), at("id"), "id")
+    if ident and not ID_PATTERN.match(ident):
+        raise ContentError(at("id"), f"“id” 只能用小写字母、数字、- 和 _（不超过 80 个字符），实际写的是 “{ident}”")
+
+    written = None
+    if data.get("written_date") not in (None, ""):
+        written = parse_date(data["written_date"], at("written_date"), "written_date")[0].date()
+
+    review = data.get("review") or ()
+    if not isinstance(review, (list, tuple)):
+        raise ContentError(at("review"), "“review” 应为列表（由 congressgen review 写入）")
+
+    sections = data.get("sections")
+    tasks = data.get("tasks")
+    fm = FrontMatter(
+        title=title, date=date, has_time=has_time, year=year,
+        session=_string(data.get("session"), at("session"), "session"),
+        author=_string(data.get("author"), at("author"), "author") or config.author,
+        category=_string(data.get("category"), at("category"), "category"),
+        tags=_string_list(data.get("tags"), at("tags"), "tags"),
+        summary=_string(data.get("summary"), at("summary"), "summary"),
+        id=ident,
+        sections=None if sections is None else _string_list(sections, at("sections"), "sections"),
+        tasks=None if tasks is None else _string_list(tasks, at("tasks"), "tasks"),
+        attachments=_attachments(data.get("attachments"), at("attachments")),
+        doc_number=_string(data.get("doc_number"), at("doc_number"), "doc_number"),
+        index_number=_string(data.get("index_number"), at("index_number"), "index_number"),
+        topic=_string(data.get("topic"), at("topic"), "topic"),
+        issuer=_string(data.get("issuer"), at("issuer"), "issuer"),
+        written_date=written,
+        validity=_string(data.get("validity"), at("validity"), "validity"),
+        draft=_bool(data.get("draft"), at("draft"), "draft"),
+        pinned=_bool(data.get("pinned"), at("pinned"), "pinned"),
+        review=tuple(review),
+        meta=dict(data),
+    )
+    return fm, warnings
+
+
+def read_source(raw: bytes, shown: str) -> tuple[SourceText, list[Diagnostic]]:
+    text, encoding, warnings = decode(raw, shown)
+    return split_front_matter(text, shown, encoding), warnings
+
+
+def parse_source(source: SourceText, config: SiteConfig) -> tuple[FrontMatter, list[Diagnostic]]:
+    doc = load_mapping(source.front_text, source.path, line_offset=1, what="前置信息")
+    return parse_front_matter(doc, source.path, config)
+
+
+def find_sources(content_dir: Path) -> list[Path]:
+    """Every Markdown file below content/, in a stable order; bundle folders hold no reports."""
+    if not content_dir.is_dir():
+        return []
+
+    def is_report(path: Path) -> bool:
+        rel = path.relative_to(content_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            return False
+        # A .md inside a report's bundle folder (content/x/a/ beside content/x/a.md) is an asset.
+        folder = content_dir
+        for part in rel.parts[:-1]:
+            folder = folder / part
+            if folder.with_suffix(".md").is_file():
+                return False
+        return True
+
+    return sorted((p for p in content_dir.rglob("*.md") if is_report(p)),
+                  key=lambda p: p.relative_to(content_dir).as_posix())

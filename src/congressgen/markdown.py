@@ -1,0 +1,93 @@
+"""Markdown stage: a report body → HTML, outline and summary.
+
+Python-Markdown with tables, footnotes, attribute lists and sane lists, plus what Chinese
+official text needs: the GB/T 9704 outline (see `outline`), CJK soft line breaks joined
+without a space, and no single-`*`/`_` emphasis, because published reports use `*` for
+redacted names (`*镇`, `镇长*名`) and Chinese typography has no italics. `**bold**` works.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import markdown as md_lib
+from markdown.extensions import Extension
+from markdown import inlinepatterns
+
+from congressgen.outline import Outline, prepare
+
+EXTENSIONS = ("tables", "footnotes", "attr_list", "sane_lists", "md_in_html")
+# Part of every cache key: a change here must re-render every body.
+RENDERER_VERSION = "1:" + ",".join(EXTENSIONS) + ":strong-only"
+_SENTENCE_END = "。！？；"
+
+
+class LiteralAsteriskExtension(Extension):
+    """Keep single `*` and `_` as text; only doubled ones make bold."""
+
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's API name
+        if hasattr(inlinepatterns, "DelimiterProcessor"):  # Python-Markdown >= 3.11
+            processor = inlinepatterns.DelimiterProcessor("*", "strong", md, double=True)
+            processor.add("_", "strong", smart=True, double=True)
+            md.inlinePatterns.register(processor, "em_strong", 60)
+            return
+        strong = inlinepatterns.EmStrongItem(  # pragma: no cover - older Python-Markdown
+            re.compile(inlinepatterns.STRONG_RE, re.DOTALL | re.UNICODE), "single", "strong")
+        smart = inlinepatterns.EmStrongItem(
+            re.compile(inlinepatterns.SMART_STRONG_RE, re.DOTALL | re.UNICODE), "single", "strong")
+        asterisk = type("StrongOnlyAsterisk", (inlinepatterns.AsteriskProcessor,), {"PATTERNS": [strong]})
+        underscore = type("StrongOnlyUnderscore", (inlinepatterns.UnderscoreProcessor,), {"PATTERNS": [smart]})
+        md.inlinePatterns.register(asterisk(r"\*"), "em_strong", 60)
+        md.inlinePatterns.register(underscore(r"_"), "em_strong2", 50)
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    html: str
+    outline: Outline
+    text: str          # plain text of the body, for summaries, search and checks
+
+
+class BodyRenderer:
+    """One Python-Markdown instance, reset between documents (creating one is costly)."""
+
+    def __init__(self) -> None:
+        self._md = md_lib.Markdown(
+            extensions=list(EXTENSIONS) + [LiteralAsteriskExtension()],
+            extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处注释", "SEPARATOR": "-"}},
+            output_format="html")
+
+    def render(self, body: str) -> RenderedBody:
+        prepared, outline = prepare(body)
+        self._md.reset()
+        body_html = self._md.convert(prepared)
+        return RenderedBody(body_html, outline, html_to_text(body_html))
+
+
+_TAG = re.compile(r"<[^>]+>")
+_FOOTNOTE_REF = re.compile(r'<sup id="fnref[^"]*">.*?</sup>')
+_FOOTNOTES = re.compile(r'<div class="footnote">.*?</div>', re.DOTALL)
+_BLOCK_END = re.compile(r"</(p|h\d|li|tr|td|th|div|blockquote)>")
+
+
+def html_to_text(fragment: str) -> str:
+    """Visible text of an HTML fragment, one line per block, footnote marks dropped."""
+    fragment = _FOOTNOTES.sub("", _FOOTNOTE_REF.sub("", fragment))
+    fragment = _BLOCK_END.sub("\n", fragment)
+    text = html.unescape(_TAG.sub("", fragment))
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+def summarise(body_html: str, budget: int) -> str:
+    """The first paragraphs' text within `budget` characters, cut at a CJK sentence end."""
+    paragraphs = re.findall(r"<p>(.*?)</p>", body_html, re.DOTALL)
+    text = "".join(html_to_text(p) for p in paragraphs) or html_to_text(body_html).replace("\n", "")
+    if len(text) <= budget:
+        return text
+    head = text[:budget]
+    cut = max(head.rfind(ch) for ch in _SENTENCE_END)
+    if cut >= budget // 3:
+        return head[: cut + 1]
+    return head.rstrip("，、；：") + "……"

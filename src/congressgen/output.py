@@ -1,0 +1,114 @@
+"""Output stage: write the built site into a fresh folder and swap it in only on success.
+
+Files whose bytes did not change are hard-linked from the previous output instead of
+rewritten, so their mtimes stay and rsync or a static host uploads only what changed.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from congressgen.errors import CongressError, Location
+from congressgen.site import FileCopy
+
+
+@dataclass
+class WriteReport:
+    written: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.written + self.unchanged
+
+
+def check_output_folder(output: Path, source: Path) -> None:
+    """Refuse an output folder whose replacement would destroy the site's sources."""
+    out, src = output.resolve(), source.resolve()
+    if out == src or src.is_relative_to(out):
+        raise CongressError(Location(str(output)), "输出目录不能是网站目录本身或其上级目录")
+    for protected in ("content", "themes", "static", "data"):
+        if out.is_relative_to(src / protected):
+            raise CongressError(Location(str(output)), f"输出目录不能位于 {protected}/ 之中")
+    if (out / "congressgen.yaml").exists():
+        raise CongressError(Location(str(output)), "输出目录中有 congressgen.yaml，它像是一个网站目录而不是构建结果；拒绝覆盖")
+
+
+def _same_bytes(old: Path, data: bytes) -> bool:
+    try:
+        return old.stat().st_size == len(data) and old.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _reuse(old: Path, target: Path) -> bool:
+    try:
+        os.link(old, target)
+        return True
+    except OSError:
+        try:
+            shutil.copy2(old, target)
+            return True
+        except OSError:
+            return False
+
+
+class StagedOutput:
+    """A staging folder beside the output; `commit()` swaps it in, `discard()` removes it."""
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.staging = output.parent / f".{output.name}.staging"
+        self.report = WriteReport()
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if self.staging.exists():
+            shutil.rmtree(self.staging)
+        self.staging.mkdir()
+        self._dirs: set[Path] = set()
+
+    def _target(self, site_path: str) -> Path:
+        target = self.staging / site_path
+        parent = target.parent
+        if parent not in self._dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
+        return target
+
+    def write(self, site_path: str, data: bytes) -> None:
+        target = self._target(site_path)
+        old = self.output / site_path
+        if _same_bytes(old, data) and _reuse(old, target):
+            self.report.unchanged += 1
+            return
+        target.write_bytes(data)
+        self.report.written += 1
+
+    def copy(self, item: FileCopy) -> None:
+        target = self._target(item.path)
+        old = self.output / item.path
+        try:
+            same = old.is_file() and filecmp.cmp(old, item.source, shallow=False)
+        except OSError:
+            same = False
+        if same and _reuse(old, target):
+            self.report.unchanged += 1
+            return
+        shutil.copyfile(item.source, target)
+        self.report.written += 1
+
+    def commit(self) -> WriteReport:
+        retired = self.output.parent / f".{self.output.name}.old"
+        if retired.exists():
+            shutil.rmtree(retired)
+        if self.output.exists():
+            os.replace(self.output, retired)
+        os.replace(self.staging, self.output)
+        shutil.rmtree(retired, ignore_errors=True)
+        return self.report
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)

@@ -1,0 +1,125 @@
+"""Render stage: Jinja2 themes. A site's `themes/NAME/templates/` overrides the built-in
+templates file by file (Hugo/MkDocs style); `{% extends "builtin/base.html" %}` reaches the
+built-in original of a template the site overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import traceback
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from congressgen import __version__
+from congressgen.errors import Location, ThemeError
+from congressgen.qr import qr_svg
+from congressgen.site import FileCopy, Page, Site, archive_months, newest_date
+from congressgen.urls import relative_url
+
+
+def builtin_theme_dir() -> Path:
+    return Path(str(resources.files("congressgen.themes"))) / "default"
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    dirs: tuple[Path, ...]       # most specific first: the site's theme, then the built-in one
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        return [d / "templates" for d in self.dirs if (d / "templates").is_dir()]
+
+    @property
+    def static_dirs(self) -> list[Path]:
+        return [d / "static" for d in self.dirs if (d / "static").is_dir()]
+
+    def fingerprint_files(self) -> list[Path]:
+        """Every file that can change rendered output (for cache keys)."""
+        files = []
+        for d in self.template_dirs:
+            files += [p for p in d.rglob("*") if p.is_file()]
+        return sorted(files)
+
+
+def load_theme(root: Path, name: str, config_path: str) -> Theme:
+    builtin = builtin_theme_dir()
+    site_theme = root / "themes" / name
+    dirs = []
+    if site_theme.is_dir() and site_theme.resolve() != builtin.resolve():
+        dirs.append(site_theme)
+    elif name != "default" and not site_theme.is_dir():
+        raise ThemeError(Location(config_path), f"找不到主题 “{name}”：应在 themes/{name}/ 目录中")
+    dirs.append(builtin)
+    return Theme(name, tuple(dirs))
+
+
+def make_environment(theme: Theme) -> jinja2.Environment:
+    builtin = builtin_theme_dir() / "templates"
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([str(d) for d in theme.template_dirs], encoding="utf-8"),
+        jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(builtin), encoding="utf-8")}),
+    ])
+    env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["zh_date"] = lambda d: f"{d.year}年{d.month:02d}月{d.day:02d}日" if d else ""
+    env.filters["rfc3339"] = lambda d: d.isoformat() if d else ""
+    return env
+
+
+def _template_location(exc: BaseException) -> Location:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Location(exc.filename or exc.name or "模板", exc.lineno or 0)
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            return Location(frame.filename, frame.lineno or 0)
+    return Location("模板")
+
+
+class Renderer:
+    """Renders the pages of a site; one per build (and per worker process)."""
+
+    def __init__(self, theme: Theme):
+        self.theme = theme
+        self.env = make_environment(theme)
+
+    def render(self, site: Site, page: Page) -> bytes:
+        def url(target: str) -> str:
+            if page.kind == "404":  # served for any missing path, at any depth
+                return site.config.base_path + target
+            return relative_url(page.path, target)
+
+        context = {
+            "site": site, "config": site.config, "page": page, "report": page.report,
+            "url": url, "asset": lambda p: url("static/" + p), "version": __version__, "qr": qr_svg,
+            "archive_months": archive_months, "newest_date": newest_date,
+            "build_date": newest_date(site.reports) or dt.datetime(2000, 1, 1),
+        }
+        try:
+            return self.env.get_template(page.template).render(context).encode("utf-8")
+        except jinja2.TemplateNotFound as exc:
+            raise ThemeError(Location(f"themes/{self.theme.name}/templates"), f"缺少模板 {exc.name}") from None
+        except jinja2.TemplateError as exc:
+            raise ThemeError(_template_location(exc), f"模板错误：{exc}") from None
+        except Exception as exc:  # a template calling into the model with a bad value
+            if "--debug" in sys.argv:
+                raise
+            raise ThemeError(_template_location(exc), f"模板渲染失败：{type(exc).__name__}: {exc}") from None
+
+
+def static_files(theme: Theme, site_static: Path) -> list[FileCopy]:
+    """Theme static files under static/ (site theme wins), then the site's own static/ at the root."""
+    chosen: dict[str, Path] = {}
+    for directory in reversed(theme.static_dirs):
+        for path in sorted(directory.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                chosen["static/" + path.relative_to(directory).as_posix()] = path
+    if site_static.is_dir():
+        for path in sorted(site_static.rglob("*")):
+            if path.is_file() and not path.name.startswith(".") and path.resolve().is_relative_to(site_static.resolve()):
+                chosen[path.relative_to(site_static).as_posix()] = path
+    return [FileCopy(source, target) for target, source in sorted(chosen.items())]

@@ -1,0 +1,514 @@
+"""Site stage: the model of the whole site — reports, columns, taxonomies, URLs, related
+reports, rankings and the list of pages to render. Pure data, built from compiled reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from congressgen.config import ColumnConfig, SiteConfig
+from congressgen.content import FrontMatter
+from congressgen.errors import BuildFailed, ContentError, Diagnostic, Location
+from congressgen.outline import Outline
+from congressgen.urls import expand_permalink, relative_url, safe_site_path, slugify
+
+RELATED_COUNT = 5
+RANKING_SIDEBAR = 10
+FILE_KINDS = {".pdf": "PDF", ".doc": "DOC", ".docx": "DOCX", ".wps": "WPS", ".xls": "XLS",
+              ".xlsx": "XLSX", ".csv": "CSV", ".txt": "TXT", ".zip": "ZIP", ".ofd": "OFD",
+              ".png": "PNG", ".jpg": "JPG", ".jpeg": "JPG", ".ppt": "PPT", ".pptx": "PPTX"}
+
+
+@dataclass(frozen=True)
+class CompiledReport:
+    """Everything about one report that depends only on its source file and the config:
+    the unit of caching and of parallel work."""
+
+    source: str                 # site-root-relative path, '/'-separated: content/reports/a.md
+    column: str                 # first-level folder under content/
+    stem: str                   # file name without .md
+    fm: FrontMatter
+    body_html: str
+    outline: Outline
+    text: str
+    summary: str
+    body_line: int
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+@dataclass
+class FileCopy:
+    source: Path
+    path: str                    # site path in the output
+
+
+@dataclass
+class AttachmentFile:
+    title: str
+    path: str
+    size: int
+    kind: str
+
+    @property
+    def size_text(self) -> str:
+        if self.size >= 1024 * 1024:
+            return f"{self.size / 1024 / 1024:.1f} MB"
+        if self.size >= 1024:
+            return f"{self.size / 1024:.1f} KB"
+        return f"{self.size} B"
+
+
+@dataclass
+class Traffic:
+    """Measured counts per report id (from `congressgen stats`); empty when no store exists."""
+
+    views: dict = field(default_factory=dict)
+    downloads: dict = field(default_factory=dict)
+    recent_views: dict = field(default_factory=dict)        # last 30 days
+    views_by_year: dict = field(default_factory=dict)       # year -> {id: views}
+    as_of: str = ""                                         # "YYYY-MM-DD" of the newest data
+
+    @property
+    def measured(self) -> bool:
+        return bool(self.as_of)
+
+
+@dataclass
+class Report:
+    compiled: CompiledReport
+    id: str
+    path: str                    # site path: reports/202404/t20240426_x.html
+    url: str                     # absolute public URL
+    column: "Column"
+    asset_dir: str
+    attachments: list[AttachmentFile] = field(default_factory=list)
+    files: list[FileCopy] = field(default_factory=list)
+    body_html: str = ""
+    sections: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    previous: "Report | None" = None
+    next: "Report | None" = None
+    related: list["Report"] = field(default_factory=list)
+    views: int = 0
+    downloads: int = 0
+    qr_svg: str = ""
+
+    # Front-matter fields, so templates can say `page.title` (and `page.meta.x` for the rest).
+    def __getattr__(self, name):
+        fm = self.__dict__.get("compiled").fm if "compiled" in self.__dict__ else None
+        if fm is not None and hasattr(fm, name):
+            return getattr(fm, name)
+        raise AttributeError(name)
+
+    @property
+    def outline(self) -> Outline:
+        return self.compiled.outline
+
+    @property
+    def summary(self) -> str:
+        return self.compiled.fm.summary or self.compiled.summary
+
+    @property
+    def source(self) -> str:
+        return self.compiled.source
+
+    @property
+    def pubdate(self) -> str:
+        """PubDate as inspection crawlers read it: YYYY-MM-DD HH:MM."""
+        return self.fm.date.strftime("%Y-%m-%d %H:%M")
+
+    @property
+    def date_text(self) -> str:
+        return self.fm.date.strftime("%Y-%m-%d %H:%M" if self.fm.has_time else "%Y-%m-%d")
+
+    @property
+    def day(self) -> str:
+        return self.fm.date.strftime("%Y-%m-%d")
+
+    @property
+    def fm(self) -> FrontMatter:
+        return self.compiled.fm
+
+    @property
+    def category_name(self) -> str:
+        return self.fm.category or self.column.title
+
+    @property
+    def has_open_metadata(self) -> bool:
+        fm = self.fm
+        return bool(fm.index_number or fm.doc_number or fm.topic or fm.issuer or fm.written_date or fm.validity)
+
+    def section_anchor(self, title: str, part: int) -> str:
+        return self.outline.anchor_of(title, part)
+
+
+@dataclass
+class Column:
+    key: str
+    title: str
+    config: ColumnConfig
+    reports: list[Report] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return f"{self.key}/index.html"
+
+
+@dataclass
+class Pager:
+    number: int                  # 1-based
+    count: int
+    paths: list[str]
+
+    @property
+    def previous(self) -> str | None:
+        return self.paths[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.paths[self.number] if self.number < self.count else None
+
+
+@dataclass
+class Page:
+    """One output file to render: a template, its path and what it shows."""
+
+    template: str
+    path: str
+    title: str
+    kind: str                    # index, article, column, year, tag, category, archive, ...
+    report: Report | None = None
+    column: Column | None = None
+    items: list = field(default_factory=list)
+    pager: Pager | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Taxonomy:
+    key: str                     # years, tags, categories
+    title: str
+    terms: list[tuple[str, str, list[Report]]] = field(default_factory=list)   # (name, path, reports)
+
+
+@dataclass
+class Site:
+    config: SiteConfig
+    reports: list[Report]        # published, newest first
+    columns: list[Column]        # in configured order, only those with reports
+    taxonomies: dict[str, Taxonomy]
+    traffic: Traffic
+    pages: list[Page] = field(default_factory=list)
+    static_files: list[FileCopy] = field(default_factory=list)
+    drafts_included: bool = False
+
+    @property
+    def pinned(self) -> list[Report]:
+        return [r for r in self.reports if r.fm.pinned]
+
+    def ranking(self, counts: dict, limit: int | None = None) -> list[tuple[Report, int]]:
+        """Reports by a count, highest first; ties by newer date, then id (deterministic)."""
+        rows = [(r, counts.get(r.id, 0)) for r in self.reports if counts.get(r.id, 0) > 0]
+        rows.sort(key=lambda row: (-row[1], -row[0].fm.date.timestamp(), row[0].id))
+        return rows[:limit] if limit else rows
+
+    @property
+    def top_viewed(self) -> list[tuple[Report, int]]:
+        return self.ranking(self.traffic.views, RANKING_SIDEBAR)
+
+    @property
+    def tasks_by_year(self) -> list[tuple[int, list[Report]]]:
+        by_year: dict[int, list[Report]] = defaultdict(list)
+        for r in self.reports:
+            if r.tasks:
+                by_year[r.fm.year].append(r)
+        return sorted(((y, sorted(rs, key=lambda r: (r.column.key, r.id))) for y, rs in by_year.items()), reverse=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Building the model
+
+
+def _asset_dir(page_path: str) -> str:
+    directory, name = posixpath.split(page_path)
+    if name == "index.html":
+        return directory
+    stem = name.rsplit(".", 1)[0]
+    return posixpath.join(directory, stem)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def derive_id(compiled: CompiledReport) -> str:
+    return compiled.fm.id or slugify(compiled.stem)
+
+
+def _column_key(folder: str) -> str:
+    return folder if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", folder) else slugify(folder)
+
+
+def _bundle_files(md_path: Path, root: Path) -> list[Path]:
+    bundle = md_path.with_suffix("")
+    if not bundle.is_dir():
+        return []
+    return sorted((p for p in bundle.rglob("*") if p.is_file() and not p.name.startswith(".")),
+                  key=lambda p: p.relative_to(bundle).as_posix())
+
+
+def _attach(report: Report, root: Path, errors: list[Diagnostic]) -> None:
+    compiled = report.compiled
+    md_path = root / compiled.source
+    bundle = md_path.with_suffix("")
+    content_root = root  # nothing outside the site folder is ever copied
+    copied: dict[Path, str] = {}
+
+    def output_path_for(path: Path) -> str:
+        if path.resolve() in copied:
+            return copied[path.resolve()]
+        if bundle.is_dir() and _inside(path, bundle):
+            rel = path.resolve().relative_to(bundle.resolve()).as_posix()
+        else:
+            rel = path.name
+        target = posixpath.join(report.asset_dir, rel)
+        copied[path.resolve()] = target
+        report.files.append(FileCopy(path, target))
+        return target
+
+    for file in _bundle_files(md_path, root):
+        if not _inside(file, content_root):
+            errors.append(Diagnostic(Location(compiled.source, 1, 1),
+                                     f"附件目录中的 “{file.name}” 指向网站目录之外（符号链接），已拒绝"))
+            continue
+        output_path_for(file)
+
+    where = Location(compiled.source, 1, 1)
+    for attachment in compiled.fm.attachments:
+        name = attachment.file
+        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
+            errors.append(Diagnostic(where, f"附件路径 “{name}” 必须是相对于本文件的路径"))
+            continue
+        candidates = [md_path.parent / name, bundle / name]
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
+            errors.append(Diagnostic(where, f"附件 “{name}” 不存在（相对于 {posixpath.dirname(compiled.source)}/）"))
+            continue
+        if not _inside(found, content_root):
+            errors.append(Diagnostic(where, f"附件 “{name}” 位于网站目录之外，已拒绝"))
+            continue
+        target = output_path_for(found)
+        report.attachments.append(AttachmentFile(attachment.title, target, found.stat().st_size,
+                                                 FILE_KINDS.get(found.suffix.lower(), found.suffix.lstrip(".").upper() or "文件")))
+
+
+_LINK_ATTR = re.compile(r'(<(?:a|img)\b[^>]*?\s(?:href|src)=")([^"]*)(")')
+
+
+def resolve_link(report: Report, href: str, by_source: dict[str, Report]) -> str | None:
+    """Site path of a relative link written in a report body, or None when it leads nowhere
+    known. Links to other reports may be written as their .md file."""
+    href = html.unescape(href)
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or href.startswith(("#", "/", "mailto:", "tel:")):
+        return None
+    target_source = posixpath.normpath(posixpath.join(posixpath.dirname(report.source), unquote(parts.path)))
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    if target_source in by_source:
+        return by_source[target_source].path + fragment
+    for copy in report.files:
+        source_rel = copy.source.as_posix()
+        if source_rel.endswith("/" + target_source) or source_rel == target_source:
+            return copy.path + fragment
+    return None
+
+
+def _rewrite_body(report: Report, by_source: dict[str, Report]) -> str:
+    def replace(m: re.Match) -> str:
+        target = resolve_link(report, m.group(2), by_source)
+        if target is None:
+            return m.group(0)
+        return m.group(1) + html.escape(relative_url(report.path, target)) + m.group(3)
+
+    return _LINK_ATTR.sub(replace, report.compiled.body_html)
+
+
+def _related(report: Report, by_tag: dict[str, list[Report]]) -> list[Report]:
+    scores: dict[str, tuple[int, Report]] = {}
+    for tag in report.fm.tags:
+        for other in by_tag.get(tag, ()):
+            if other is not report:
+                score, _ = scores.get(other.id, (0, other))
+                scores[other.id] = (score + 3, other)
+    for other_id, (score, other) in list(scores.items()):
+        scores[other_id] = (score + (2 if other.column is report.column else 0)
+                            + (1 if other.fm.year == report.fm.year else 0), other)
+    ranked = sorted(scores.values(), key=lambda s: (-s[0], -s[1].fm.date.timestamp(), s[1].id))
+    chosen = [r for _, r in ranked[:RELATED_COUNT]]
+    if len(chosen) < RELATED_COUNT:  # fill from the same column, nearest in date
+        column = report.column.reports
+        index = column.index(report)
+        neighbours = sorted((r for r in column if r is not report and r not in chosen),
+                            key=lambda r: (abs(column.index(r) - index), r.id))
+        chosen.extend(neighbours[: RELATED_COUNT - len(chosen)])
+    return chosen
+
+
+def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_drafts: bool = False,
+               traffic: Traffic | None = None, qr=None) -> Site:
+    """Assemble the site model. Raises BuildFailed listing every error found."""
+    errors: list[Diagnostic] = []
+    root = config.root
+    traffic = traffic or Traffic()
+    configured = {c.key: c for c in config.columns}
+    columns: dict[str, Column] = {}
+    reports: list[Report] = []
+    by_path: dict[str, Report] = {}
+    by_id: dict[str, Report] = {}
+
+    for item in compiled:
+        if item.fm.draft and not include_drafts:
+            continue
+        key = _column_key(item.column)
+        column = columns.get(key)
+        if column is None:
+            cfg = configured.get(key) or configured.get(item.column) or ColumnConfig(key, item.column)
+            column = columns[key] = Column(key, cfg.title, cfg)
+        where = Location(item.source, 1, 1)
+        ident = derive_id(item)
+        try:
+            path = safe_site_path(expand_permalink(config.permalink, column=key, id=ident, date=item.fm.date),
+                                  where, "网址")
+        except ValueError as exc:
+            raise ContentError(Location(config.path), str(exc)) from None
+        except ContentError as exc:
+            errors.append(exc.diagnostics[0])
+            continue
+        if ident in by_id:
+            errors.append(Diagnostic(where, f"id “{ident}” 与 {by_id[ident].source} 重复；请在前置信息中为其中一篇指定不同的 id"))
+            continue
+        if path in by_path:
+            errors.append(Diagnostic(where, f"网址 {path} 与 {by_path[path].source} 重复"))
+            continue
+        report = Report(item, ident, path, config.absolute_url(path), column, _asset_dir(path))
+        by_id[ident], by_path[path] = report, report
+        reports.append(report)
+
+    for report in reports:
+        _attach(report, root, errors)
+    if errors:
+        raise BuildFailed(errors)
+
+    reports.sort(key=lambda r: (-r.fm.date.timestamp(), r.id))
+    order = {c.key: i for i, c in enumerate(config.columns)}
+    ordered_columns = sorted(columns.values(), key=lambda c: (order.get(c.key, len(order)), c.key))
+    for report in reports:
+        report.column.reports.append(report)
+
+    by_source = {r.source: r for r in reports}
+    by_tag: dict[str, list[Report]] = defaultdict(list)
+    for report in reports:
+        for tag in report.fm.tags:
+            by_tag[tag].append(report)
+    for report in reports:
+        report.body_html = _rewrite_body(report, by_source)
+        report.sections = report.fm.sections if report.fm.sections is not None else report.outline.sections
+        report.tasks = report.fm.tasks if report.fm.tasks is not None else report.outline.tasks
+        report.views = traffic.views.get(report.id, 0)
+        report.downloads = traffic.downloads.get(report.id, 0)
+        report.related = _related(report, by_tag)
+        if qr is not None:
+            report.qr_svg = qr(report.url)
+    for column in ordered_columns:
+        chain = column.reports
+        for i, report in enumerate(chain):
+            report.next = chain[i - 1] if i > 0 else None            # newer
+            report.previous = chain[i + 1] if i + 1 < len(chain) else None   # older
+
+    taxonomies = _taxonomies(reports)
+    site = Site(config, reports, ordered_columns, taxonomies, traffic, drafts_included=include_drafts)
+    site.pages = _pages(site)
+    return site
+
+
+def _taxonomies(reports: list[Report]) -> dict[str, Taxonomy]:
+    years: dict[int, list[Report]] = defaultdict(list)
+    tags: dict[str, list[Report]] = defaultdict(list)
+    categories: dict[str, list[Report]] = defaultdict(list)
+    for r in reports:
+        years[r.fm.year].append(r)
+        for tag in r.fm.tags:
+            tags[tag].append(r)
+        categories[r.category_name].append(r)
+
+    def terms(groups: dict, folder: str, key=str) -> list:
+        used: dict[str, str] = {}
+        result = []
+        for name in sorted(groups, key=key):
+            slug = slugify(str(name))
+            while slug in used and used[slug] != name:
+                slug += "-1"
+            used[slug] = name
+            result.append((str(name), f"{folder}/{slug}.html", groups[name]))
+        return result
+
+    return {
+        "years": Taxonomy("years", "年度", list(reversed(terms(years, "years", key=int)))),
+        "categories": Taxonomy("categories", "分类", terms(categories, "categories")),
+        "tags": Taxonomy("tags", "标签", terms(tags, "tags")),
+    }
+
+
+def _paginate(reports: list, per_page: int, first: str, pattern: str) -> list[tuple[list, Pager]]:
+    chunks = [reports[i:i + per_page] for i in range(0, len(reports), per_page)] or [[]]
+    paths = [first] + [pattern.format(n=n) for n in range(1, len(chunks))]
+    return [(chunk, Pager(i + 1, len(chunks), paths)) for i, chunk in enumerate(chunks)]
+
+
+def _pages(site: Site) -> list[Page]:
+    config = site.config
+    pages = [Page("index.html", "index.html", config.title, "index")]
+    for report in site.reports:
+        pages.append(Page("article.html", report.path, report.title, "article", report=report, column=report.column))
+    for column in site.columns:
+        pinned_first = sorted(column.reports, key=lambda r: (not r.fm.pinned,))
+        for chunk, pager in _paginate(pinned_first, config.pagination, column.path, f"{column.key}/index_{{n}}.html"):
+            pages.append(Page("list.html", pager.paths[pager.number - 1], column.title, "column",
+                              column=column, items=chunk, pager=pager))
+    for key, taxonomy in site.taxonomies.items():
+        pages.append(Page("terms.html", f"{key}/index.html", taxonomy.title, "terms", extra={"taxonomy": taxonomy}))
+        for name, path, reports in taxonomy.terms:
+            label = f"{name}年" if key == "years" else name
+            pages.append(Page("list.html", path, label, key, items=reports, extra={"taxonomy": taxonomy}))
+    pages += [
+        Page("archive.html", "archive.html", "文章归档", "archive"),
+        Page("ranking.html", "ranking.html", "文章排行", "ranking"),
+        Page("tasks.html", "tasks.html", "年度任务", "tasks"),
+        Page("sitemap.html", "sitemap.html", "网站地图", "sitemap"),
+        Page("404.html", "404.html", "页面未找到", "404"),
+        Page("sitemap.xml", "sitemap.xml", "sitemap", "xml"),
+        Page("atom.xml", "atom.xml", config.title, "xml"),
+        Page("robots.txt", "robots.txt", "robots", "text"),
+    ]
+    return pages
+
+
+def archive_months(reports: list[Report]) -> list[tuple[str, list[Report]]]:
+    groups: dict[str, list[Report]] = defaultdict(list)
+    for r in reports:
+        groups[r.fm.date.strftime("%Y年%m月")].append(r)
+    return sorted(groups.items(), reverse=True)
+
+
+def newest_date(reports: list[Report]) -> dt.datetime | None:
+    return max((r.fm.date for r in reports), default=None)

@@ -1,0 +1,77 @@
+"""Ids, permalinks and links between pages: stable, ASCII, and never outside the site."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from urllib.parse import quote
+
+from congressgen.errors import ContentError, Location
+
+_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    """ASCII slug; Chinese by pinyin (pypinyin reads 多音字 in context: 重庆 → chong-qing)."""
+    if not text.isascii():
+        from pypinyin import lazy_pinyin  # imported only when needed: it costs ~250 ms
+
+        text = "-".join(lazy_pinyin(text, errors="default"))
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "x"
+
+
+def expand_permalink(pattern: str, *, column: str, id: str, date) -> str:
+    """Fill a permalink pattern; returns a site path like 'reports/202404/t20240426_x.html'."""
+    values = {
+        "column": column, "id": id, "yyyy": f"{date.year:04d}", "year": f"{date.year:04d}",
+        "mm": f"{date.month:02d}", "dd": f"{date.day:02d}",
+        "yyyymm": f"{date.year:04d}{date.month:02d}",
+        "yyyymmdd": f"{date.year:04d}{date.month:02d}{date.day:02d}",
+    }
+    try:
+        path = pattern.format(**values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(f"permalink 中有未知的占位符 {exc}；可用：{{column}} {{id}} {{yyyy}} {{mm}} {{dd}} {{yyyymm}} {{yyyymmdd}}") from None
+    if path.endswith("/"):
+        path += "index.html"
+    return path.lstrip("/")
+
+
+def safe_site_path(path: str, where: Location, what: str) -> str:
+    """Refuse any path that could leave the output folder: '..', absolute, backslashes, drives."""
+    if "\\" in path or path.startswith("/") or re.match(r"^[A-Za-z]:", path) or "\x00" in path:
+        raise ContentError(where, f"{what} “{path}” 不是网站内的相对路径")
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ContentError(where, f"{what} “{path}” 含有 “..”、“.” 或空目录名，可能写到网站目录之外")
+    return path
+
+
+def relative_url(from_path: str, to_path: str) -> str:
+    """Link from one site page to another as a relative URL, so the site works under any
+    sub-path, from any static host, and on the preview server whatever `base_url` says."""
+    from_dir = posixpath.dirname(from_path)
+    target = to_path
+    fragment = ""
+    if "#" in target:
+        target, fragment = target.split("#", 1)
+        fragment = "#" + fragment
+    if not target:
+        return fragment or "#"
+    directory = target.endswith("/")
+    rel = posixpath.relpath(target, from_dir or ".")
+    if directory and not rel.endswith("/"):
+        rel += "/"
+    if rel == "./":
+        rel = "./"
+    return quote(rel, safe="/._-~%") + fragment
+
+
+def pretty_url(site_path: str) -> str:
+    """'reports/index.html' → 'reports/' for public and canonical URLs."""
+    if site_path == "index.html":
+        return ""
+    if site_path.endswith("/index.html"):
+        return site_path[: -len("index.html")]
+    return site_path
