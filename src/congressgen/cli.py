@@ -66,7 +66,40 @@ class ProgressBar:
             click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
 
 
-@click.group(context_settings=CONTEXT)
+# Commands defined in their own modules: name -> "module:attribute" of a click command.
+LAZY_COMMANDS = {
+    "serve": "congressgen.commands.serve:serve_command",
+    "check": "congressgen.commands.check:check_command",
+    "stats": "congressgen.commands.stats:stats_group",
+    "import": "congressgen.commands.importer:import_command",
+    "publish": "congressgen.commands.publish:publish_command",
+    "review": "congressgen.commands.review:review_command",
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs (or help lists it)."""
+
+    def _available(self) -> dict[str, str]:
+        import importlib.util
+
+        return {name: target for name, target in LAZY_COMMANDS.items()
+                if importlib.util.find_spec(target.split(":")[0]) is not None}
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self._available()))
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is not None or name not in self._available():
+            return command
+        import importlib
+
+        module, attribute = LAZY_COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="congressgen")
 def cli() -> None:
     """congressgen：人大、政府工作报告网站生成器。
