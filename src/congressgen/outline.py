@@ -22,7 +22,8 @@ _NUMERAL = "一二三四五六七八九十"
 _MARKERS = (
     (1, re.compile(rf"^([{_NUMERAL}]{{1,3}})、\s*")),
     (2, re.compile(rf"^[（(]([{_NUMERAL}]{{1,3}})[）)]\s*")),
-    (3, re.compile(r"^(\d{1,2})(?:[．、]|\.(?!\d))\s*(?=\S)")),
+    # "1.强化" is a heading; "1. 第一项" (with a space) stays a Markdown ordered list.
+    (3, re.compile(r"^(\d{1,2})(?:[．、]\s*|\.(?![\d\s]))(?=\S)")),
     (4, re.compile(r"^[（(](\d{1,2})[）)]\s*")),
 )
 _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -97,26 +98,29 @@ def is_cjk(ch: str) -> bool:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Join soft-wrapped lines: nothing between two CJK characters, a space otherwise."""
+    """Join soft-wrapped lines. Chinese text has no spaces between words, nor between a
+    character and a number ("增长\n1.5%" is "增长1.5%"), so a break next to a CJK character
+    joins with nothing; between two Latin words it stays a space."""
     text = lines[0].rstrip()
     for line in lines[1:]:
         line = line.strip()
         if not line:
             continue
-        text += line if (text and is_cjk(text[-1]) and is_cjk(line[0])) else " " + line
+        text += line if (text and (is_cjk(text[-1]) or is_cjk(line[0]))) else " " + line
     return text
 
 
-def split_heading(lines: list[str], rest_of_first: str) -> tuple[str, str]:
-    """(heading title, run-in text after it) for a paragraph that opens with numbering."""
+def split_heading(lines: list[str], rest_of_first: str) -> tuple[str, str, str]:
+    """(heading title, its closing punctuation, run-in text after it) for a paragraph that
+    opens with numbering. The punctuation is kept on the page, not in the title."""
     first_line = rest_of_first.strip()
     whole = join_lines([rest_of_first] + lines[1:]).strip()
     if len(lines) > 1 and len(first_line) <= _SHORT_HEADING and not re.search(r"[，。；：！？,;:]", first_line):
-        return first_line, join_lines(lines[1:]).strip()
+        return first_line, "", join_lines(lines[1:]).strip()
     end = _SENTENCE_END.search(whole)
     if end is None:
-        return whole, ""
-    return whole[: end.start()].strip(), whole[end.end():].strip()
+        return whole, "", ""
+    return whole[: end.start()].strip(), end.group(0), whole[end.end():].strip()
 
 
 class _Numbering:
@@ -178,14 +182,14 @@ def prepare(body: str) -> tuple[str, Outline]:
             out.append(_emphasise_leadins(text) if has_leadins else text)
         else:
             level, marker, rest, value = heading
-            title, run_in = split_heading(block, rest)
+            title, stop, run_in = split_heading(block, rest)
             anchor, part = numbering.next(level, value)
             entries.append(OutlineEntry(level, marker, title, anchor, part, block_line))
-            out.append(f"{'#' * (level + 1)} {_escape_heading(marker + title)} {{#{anchor}}}")
+            out.append(f"{'#' * (level + 1)} {_escape_heading(marker + title + stop)} {{#{anchor}}}")
             if run_in:
                 out.append("")
                 out.append(_emphasise_leadins(run_in) if has_leadins else run_in)
-        out.append("") if block and heading is not None else None
+            out.append("")
         block, heading = [], None
 
     for number, line in enumerate(lines, start=1):
@@ -205,10 +209,9 @@ def prepare(body: str) -> tuple[str, Outline]:
             marker = match_marker(atx.group(2))
             if marker:
                 level, mark, rest, value = marker
-                title = rest.strip().rstrip("。")
                 anchor, part = numbering.next(level, value)
-                entries.append(OutlineEntry(level, mark, title, anchor, part, number))
-                out.append(f"{'#' * (level + 1)} {_escape_heading(mark + title)} {{#{anchor}}}")
+                entries.append(OutlineEntry(level, mark, rest.strip().rstrip("。"), anchor, part, number))
+                out.append(f"{'#' * (level + 1)} {_escape_heading(mark + rest.strip())} {{#{anchor}}}")
             else:
                 out.append(line)
             continue

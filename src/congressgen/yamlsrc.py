@@ -13,9 +13,19 @@ import yaml
 from congressgen.errors import CongressError, Location
 
 try:  # the C loader is several times faster when libyaml is present
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader
+    from yaml import SafeLoader as _BaseLoader
+
+
+class _Loader(_BaseLoader):
+    """Dates stay text: we parse them ourselves, so `2024-13-45` is reported where it was
+    written instead of crashing PyYAML's timestamp constructor."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
 
 
 @dataclass
@@ -84,7 +94,7 @@ def load_mapping(text: str, path: str, line_offset: int = 0, what: str = "YAML")
                 positions[key_node.value] = (m.line + 1 + line_offset, m.column + 1)
         try:
             data = loader.construct_document(node)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError) as exc:
             mark = getattr(exc, "problem_mark", None)
             raise CongressError(_mark_location(path, mark, line_offset), f"{what} 值无法解析：{exc}") from None
     finally:
