@@ -18,6 +18,8 @@ from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 from congressgen.markdown import BodyRenderer, summarise
 from congressgen.output import StagedOutput, WriteReport, check_output_folder
 from congressgen.qr import qr_svg
+from congressgen import review
+from congressgen.review import fingerprint
 from congressgen.render import Renderer, load_theme, static_files
 from congressgen.site import CompiledReport, Site, Traffic, build_site
 
@@ -30,6 +32,7 @@ class BuildOptions:
     output: Path | None = None
     drafts: bool = False
     base_url: str | None = None
+    allow_unreviewed: bool = False    # build reports that lack a review stage (logged)
 
     @property
     def output_dir(self) -> Path:
@@ -65,6 +68,7 @@ def compile_report(raw: bytes, source: str, column: str, config: SiteConfig,
         source=source, column=column, stem=parts[-1][:-3], fm=fm, body_html=body.html,
         outline=body.outline, text=body.text, summary=summarise(body.html, config.summary_length),
         body_line=text.body_line, warnings=tuple(warnings + fm_warnings),
+        fingerprint=fingerprint(fm.meta, text.body),
     )
 
 
@@ -91,6 +95,19 @@ def compile_all(config: SiteConfig, progress: Progress | None = None) -> tuple[l
     return compiled, warnings
 
 
+def review_gate(config: SiteConfig, compiled: list[CompiledReport], options: BuildOptions) -> list[Diagnostic]:
+    """三审三校: refuse unapproved reports when the site requires review, unless overridden;
+    an override is written to the site's audit log and shown as warnings."""
+    problems = review.gate(compiled, review.ReviewPolicy.from_config(config.review, Location(config.path)))
+    if not problems:
+        return []
+    if not options.allow_unreviewed:
+        raise BuildFailed(problems)
+    log = review.log_override(config.root, "build", "--allow-unreviewed", problems)
+    return [Diagnostic(d.location, d.message + f"（已按 --allow-unreviewed 继续，记录于 {log.name}）", "warning")
+            for d in problems]
+
+
 def load_traffic(config: SiteConfig) -> Traffic:
     return Traffic()
 
@@ -103,6 +120,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     theme = load_theme(config.root, config.theme, config.path)
     compiled, content_warnings = compile_all(config, progress)
     warnings += content_warnings
+    warnings += review_gate(config, compiled, options)
     for _, label in config.footer.missing():
         warnings.append(Diagnostic(Location(config.path), f"页脚缺少“{label}”（footer 配置）；政府网站检查会扣分", "warning"))
     site = build_site(compiled, config, include_drafts=options.drafts, traffic=load_traffic(config),

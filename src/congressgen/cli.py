@@ -116,7 +116,10 @@ def cli() -> None:
 @click.option("--drafts", is_flag=True, help="同时生成草稿（draft: true）")
 @click.option("--base-url", help="本次构建使用的网址，覆盖配置中的 base_url")
 @click.option("--quiet", "-q", is_flag=True, help="只显示错误")
-def build_command(source: Path, output: Path | None, drafts: bool, base_url: str | None, quiet: bool) -> None:
+@click.option("--allow-unreviewed", is_flag=True,
+              help="要求三审三校时，仍然生成未完成审核的报告（此操作记入 logs/build-log.jsonl）")
+def build_command(source: Path, output: Path | None, drafts: bool, base_url: str | None, quiet: bool,
+                  allow_unreviewed: bool) -> None:
     """生成静态网站到 build/ 目录。
 
     \b
@@ -129,7 +132,7 @@ def build_command(source: Path, output: Path | None, drafts: bool, base_url: str
 
     progress = ProgressBar(enabled=not quiet and sys.stderr.isatty())
     try:
-        result = build(BuildOptions(source, output, drafts, base_url), progress)
+        result = build(BuildOptions(source, output, drafts, base_url, allow_unreviewed), progress)
     except (CongressError, BuildFailed) as exc:
         progress.close()
         fail(exc)

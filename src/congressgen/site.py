@@ -40,6 +40,7 @@ class CompiledReport:
     summary: str
     body_line: int
     warnings: tuple[Diagnostic, ...] = ()
+    fingerprint: str = ""       # of the text as a reviewer approves it (see review.py)
 
 
 @dataclass
