@@ -73,3 +73,16 @@ def test_python_dash_m_works(site_dir):
     import sys
     result = subprocess.run([sys.executable, "-m", "congressgen", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "congressgen" in result.stdout
+
+
+def test_progress_bar_appears_only_after_a_second(monkeypatch, capsys):
+    from congressgen import cli
+
+    clock = iter([0.0, 0.5, 1.5, 1.6])
+    monkeypatch.setattr(cli.time, "perf_counter", lambda: next(clock))
+    bar = cli.ProgressBar(enabled=True)          # started at 0.0
+    bar("生成", 1, 10)                            # 0.5 s: nothing yet
+    assert capsys.readouterr().err == ""
+    bar("生成", 5, 10)                            # 1.5 s: shown
+    assert "生成 [###############...............] 5/10" in capsys.readouterr().err
+    assert not cli.ProgressBar(enabled=False).shown
