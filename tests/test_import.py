@@ -181,7 +181,9 @@ def test_imported_text_reports_build(text_site, tmp_path):
 # ----------------------------------------------------------------------------- Markdown and options
 
 def test_markdown_import_keeps_markdown_and_front_matter(site_dir):
-    source = write(site_dir.parent / "draft-notes.md", "---\ntags: [工作报告]\ndoc_number: 青人发〔2024〕3号\n---\n\n"
+    write(site_dir.parent / "项目表.csv", "序号,项目\n1,道路\n")
+    source = write(site_dir.parent / "draft-notes.md", "---\ntags: [工作报告]\ndoc_number: 青人发〔2024〕3号\n"
+                                                      "attachments:\n  - {file: 项目表.csv, title: 项目表}\n---\n\n"
                                                       "# 青山镇人大主席团工作报告\n\n一、工作回顾\n\n正文有 **重点** 和表格：\n\n"
                                                       "| a | b |\n|---|---|\n| 1 | 2 |\n")
     result = run_cli("import", str(source), "--source", str(site_dir), "--date", "2024-05-06")
@@ -190,6 +192,9 @@ def test_markdown_import_keeps_markdown_and_front_matter(site_dir):
     assert 'title: "青山镇人大主席团工作报告"' in text and "date: 2024-05-06\n" in text
     assert "doc_number: 青人发〔2024〕3号" in text and "- 工作报告" in text
     assert text.endswith("一、工作回顾\n\n正文有 **重点** 和表格：\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    assert '- {file: "draft-notes/项目表.csv", title: "项目表"}' in text         # carried into the bundle
+    assert (site_dir / "content" / "reports" / "draft-notes" / "项目表.csv").is_file()
+    assert build(BuildOptions(site_dir, site_dir / "build", drafts=True)).site.reports[0].attachments[0].title == "项目表"
 
 
 def test_title_option_keeps_the_documents_own_title_line(site_dir):

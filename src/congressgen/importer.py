@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
 import io
 import json
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -516,7 +515,8 @@ def html_to_blocks(fragment: str) -> tuple[list[Block], list[str], dict]:
         tag = node.tag
         if tag == "p" and "cg-title" in node.attrs.get("class", ""):
             text = join_lines(node_text(node).split("\n")).strip()
-            blocks.append(Block(_Inline(False, plain=True).render([text]), _clean(text), "title", raw_title=True))
+            markdown = escape_line_start(_Inline(False, plain=True).render([text]))
+            blocks.append(Block(markdown, _clean(text), "title", raw_title=True))
         elif tag == "p":
             blocks.extend(paragraph_blocks(node.children))
         elif re.fullmatch(r"h[1-6]", tag):
@@ -865,9 +865,10 @@ def _previous_import(column_dir: Path, original: Path, raw: bytes) -> str | None
     if not column_dir.is_dir():
         return None
     digest = hashlib.sha256(raw).digest()
-    for candidate in sorted(column_dir.glob(f"*/{original.name}")):
-        bundle = candidate.parent
-        if bundle.with_suffix(".md").is_file() and hashlib.sha256(candidate.read_bytes()).digest() == digest:
+    for bundle in sorted(p for p in column_dir.iterdir() if p.is_dir()):
+        candidate = bundle / original.name      # not glob(): file names may hold [ ] * ?
+        if candidate.is_file() and (column_dir / f"{bundle.name}.md").is_file() \
+                and hashlib.sha256(candidate.read_bytes()).digest() == digest:
             return bundle.name
     return None
 
@@ -896,7 +897,7 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)     # a JSON string is a valid YAML scalar
 
 
-def compose(read: ReadResult, guess: Guess, ident: str, original_name: str, original_title: str) -> str:
+def compose(read: ReadResult, guess: Guess, ident: str, attachments: list[dict]) -> str:
     lines = ["---", f"title: {_q(guess.title)}"]
     date_note = {"--date": "", "原文件的前置信息": ""}.get(guess.date_from, f"  # 取自{guess.date_from}，请核对发布日期")
     lines.append(f"date: {guess.date.isoformat()}{date_note}")
@@ -910,9 +911,8 @@ def compose(read: ReadResult, guess: Guess, ident: str, original_name: str, orig
     if extra:
         lines.append(yaml.safe_dump(extra, allow_unicode=True, sort_keys=False, width=1000).rstrip("\n"))
     lines.append("attachments:")
-    for item in read.front.get("attachments") or []:
-        lines.append("  - " + yaml.safe_dump(item, allow_unicode=True, default_flow_style=True, width=1000).strip())
-    lines.append(f"  - {{file: {_q(ident + '/' + original_name)}, title: {_q(original_title)}}}")
+    for item in attachments:
+        lines.append(f"  - {{file: {_q(item['file'])}, title: {_q(item['title'])}}}")
     lines.append("draft: true  # 导入的报告须经核对、审核：完成后删除此行或改为 false，才会发布")
     lines.append("---")
     body = [b.markdown.replace(_BUNDLE, ident) for i, b in enumerate(read.blocks) if i not in guess.title_blocks]
@@ -920,6 +920,27 @@ def compose(read: ReadResult, guess: Guess, ident: str, original_name: str, orig
     if read.footnotes:
         text += "\n" + "\n\n".join(read.footnotes) + "\n"
     return text
+
+
+def _carry_attachments(front: dict, original: Path, ident: str, bundle: Path) -> tuple[list[dict], list]:
+    """Attachments listed in an imported .md's front matter move into the new bundle with it."""
+    items, files = [], []
+    for item in front.get("attachments") or []:
+        item = {"file": item} if isinstance(item, str) else dict(item) if isinstance(item, dict) else {}
+        name = str(item.get("file") or "").strip()
+        found = original.parent / name
+        if not name or name.startswith(("/", "\\")) or ".." in Path(name).parts or not found.is_file():
+            raise ContentError(Location(original.as_posix()), f"前置信息中的附件 “{name}” 在原文件旁找不到，未导入；"
+                                                              "请把附件放到原文件旁（或删去这一项）后再导入")
+        items.append({"file": f"{ident}/{found.name}", "title": str(item.get("title") or found.stem)})
+        files.append((bundle / found.name, found.read_bytes()))
+    return items, files
+
+
+def _relative_links(markdown: str) -> list[str]:
+    body = markdown.split("\n---\n", 1)[-1]
+    return [link for link in dict.fromkeys(re.findall(r"\]\(([^)\s]+)\)", body))
+            if not re.match(r"^([a-z][a-z0-9+.-]*:|#|/)", link, re.I)]
 
 
 def _check_composed(text: str, shown: str, config: SiteConfig) -> Outline:
@@ -967,14 +988,20 @@ def plan_import(original: Path, options: ImportOptions, config: SiteConfig, used
         or choose_id(options, original, guess.date, column_dir, used)
     markdown_path = column_dir / f"{ident}.md"
     bundle = column_dir / ident
-    text = compose(read, guess, ident, original.name, f"{guess.title}（原文）")
+    carried, carried_files = _carry_attachments(read.front, original, ident, bundle)
+    attachments = carried + [{"file": f"{ident}/{original.name}", "title": f"{guess.title}（原文）"}]
+    text = compose(read, guess, ident, attachments)
     shown_md = markdown_path.relative_to(config.root).as_posix() if markdown_path.is_relative_to(config.root) \
         else markdown_path.as_posix()
     try:
         outline = _check_composed(text, shown_md, config)
     except CongressError as exc:
         raise ContentError(Location(shown), f"导入结果无法通过检查（{exc.message}），未写入任何文件；请报告此问题") from None
-    files = [(bundle / original.name, raw)] + [(bundle / image.name, image.data) for image in read.images]
+    files = [(bundle / original.name, raw)] + [(bundle / image.name, image.data) for image in read.images] \
+        + carried_files
+    if suffix in MARKDOWN:
+        todo += [f"正文中的相对链接“{link}”指向原文件旁的文件，未随导入复制：请把该文件放入 {ident}/ 并修改链接"
+                 for link in _relative_links(text)]
     if not outline.entries:
         todo.append("没有识别出“一、”“（一）”等提纲编号：如报告有章节，请检查标题是否以“一、”开头")
     todo = guess_todo + list(read.todo) + todo

@@ -66,9 +66,11 @@ def import_command(files: tuple[Path, ...], column: str, ident: str | None, titl
                    date: dt.date | None, dry_run: bool, force: bool, source: Path) -> None:
     """导入 Word（.docx）、纯文本（.txt）或 Markdown 报告，写成 content/栏目/id.md。
 
-    保留全部段落和文字；“一、”“（一）”等提纲（包括加粗的段首标题）、表格、图片、
-    脚注一并导入；原文复制到报告的附件目录供下载。导入的报告标为草稿（draft: true），
-    核对后才会发布。旧版 .doc 和 WPS 的 .wps 文件请先“另存为” .docx。
+    \b
+    保留全部段落和文字；“一、”“（一）”等提纲（包括加粗的段首标题）、
+    表格、图片、脚注一并导入；原文复制到报告的附件目录供下载。
+    导入的报告标为草稿（draft: true），核对后才会发布。
+    旧版 .doc 和 WPS 的 .wps 文件请先“另存为” .docx。
 
     \b
     示例：
