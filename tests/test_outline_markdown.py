@@ -104,3 +104,21 @@ def test_summary_cut_at_a_sentence_end():
     assert summarise(html, 20) == "第一句话说完了。第二句话也说完了。"
     assert summarise("<p>短。</p>", 120) == "短。"
     assert summarise("<p>" + "没有标点" * 20 + "</p>", 10).endswith("……")
+
+
+def test_run_in_text_that_looks_like_markdown_stays_text():
+    body = BodyRenderer().render("（一）土地出让。#3号地块年内出让。\n\n（二）项目。1. 第一批开工。\n\n（三）其他。- 不是列表\n")
+    assert "<h1>" not in body.html and "<ol>" not in body.html and "<ul>" not in body.html
+    assert "#3号地块年内出让。" in body.text and "1. 第一批开工。" in body.text and "- 不是列表" in body.text
+
+
+def test_a_numbered_paragraph_with_a_space_is_a_heading_unless_in_a_list():
+    _, outline = prepare("一、回顾\n\n1. 项目建设：重点项目十二个。\n\n（1）工业项目七个；\n")
+    assert [e.marker for e in outline.entries] == ["一、", "1.", "（1）"]
+    _, outline = prepare("一、回顾\n\n1. 第一项\n2. 第二项\n\n1. 松散列表\n\n2. 第二项\n")
+    assert [e.marker for e in outline.entries] == ["一、"]
+
+
+def test_summary_leaves_out_footnotes():
+    html = BodyRenderer().render("短文。[^1]\n\n[^1]: 注释内容。\n").html
+    assert summarise(html, 120) == "短文。"

@@ -82,7 +82,7 @@ def html_to_text(fragment: str) -> str:
 
 def summarise(body_html: str, budget: int) -> str:
     """The first paragraphs' text within `budget` characters, cut at a CJK sentence end."""
-    paragraphs = re.findall(r"<p>(.*?)</p>", body_html, re.DOTALL)
+    paragraphs = re.findall(r"<p>(.*?)</p>", _FOOTNOTES.sub("", body_html), re.DOTALL)
     text = "".join(html_to_text(p) for p in paragraphs) or html_to_text(body_html).replace("\n", "")
     if len(text) <= budget:
         return text

@@ -22,10 +22,11 @@ _NUMERAL = "一二三四五六七八九十"
 _MARKERS = (
     (1, re.compile(rf"^([{_NUMERAL}]{{1,3}})、\s*")),
     (2, re.compile(rf"^[（(]([{_NUMERAL}]{{1,3}})[）)]\s*")),
-    # "1.强化" is a heading; "1. 第一项" (with a space) stays a Markdown ordered list.
-    (3, re.compile(r"^(\d{1,2})(?:[．、]\s*|\.(?![\d\s]))(?=\S)")),
+    # "1.强化" is a heading; "1. 强化" too unless it belongs to a Markdown list (see _in_list).
+    (3, re.compile(r"^(\d{1,2})(?:[．、]\s*|\.(?!\d)\s*)(?=\S)")),
     (4, re.compile(r"^[（(](\d{1,2})[）)]\s*")),
 )
+_LIST_ITEM = re.compile(r"^\s{0,3}\d{1,9}[.)]\s")
 _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _STRUCTURAL = re.compile(r"^\s{0,3}([|>]|[-+*]\s|\d+[.)]\s|#{1,6}\s|<|\[\^)|^\s{4,}|^\s*$")
@@ -152,9 +153,30 @@ class _Numbering:
         return anchor, self.part
 
 
+def _in_list(lines: list[str], index: int) -> bool:
+    """`1. text` with a space is a Markdown list item when a neighbouring line is one too
+    (a tight or loose list); standing alone it is a third-level heading typed by a clerk."""
+    if not _LIST_ITEM.match(lines[index]):
+        return False
+    previous = next((line for line in reversed(lines[:index]) if line.strip()), "")
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    return bool(_LIST_ITEM.match(previous) or _LIST_ITEM.match(following))
+
+
 def _escape_heading(text: str) -> str:
     # Keep every character visible: attr_list would read a trailing {...} as attributes.
     return text.replace("{", "&#123;").replace("}", "&#125;")
+
+
+def _escape_block_start(text: str) -> str:
+    """Run-in text after a heading starts a new paragraph: keep "#3号地块…", "- …" or
+    "1. …" at its start as text instead of letting Markdown read a heading or a list."""
+    m = re.match(r"^(\d{1,9})([.)])(\s)", text)
+    if m:
+        return f"{m.group(1)}\\{m.group(2)}{text[m.end(2):]}"
+    if re.match(r"^(#|>|[-+*](\s|$)|=+\s*$|\|)", text):
+        return "\\" + text
+    return text
 
 
 def _emphasise_leadins(text: str) -> str:
@@ -187,6 +209,7 @@ def prepare(body: str) -> tuple[str, Outline]:
             entries.append(OutlineEntry(level, marker, title, anchor, part, block_line))
             out.append(f"{'#' * (level + 1)} {_escape_heading(marker + title + stop)} {{#{anchor}}}")
             if run_in:
+                run_in = _escape_block_start(run_in)
                 out.append("")
                 out.append(_emphasise_leadins(run_in) if has_leadins else run_in)
             out.append("")
@@ -215,7 +238,9 @@ def prepare(body: str) -> tuple[str, Outline]:
             else:
                 out.append(line)
             continue
-        marker = match_marker(line.lstrip("\u3000 ")) if not line.startswith("    ") else None
+        marker = None
+        if not line.startswith("    ") and not _in_list(lines, number - 1):
+            marker = match_marker(line.lstrip("\u3000 "))
         if marker:
             flush()
             block, block_line, heading = [line.lstrip("\u3000 ")], number, marker
