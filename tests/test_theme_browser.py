@@ -1,18 +1,28 @@
 """The default theme in a real headless Chromium: the demo site is built once, served once
-from 127.0.0.1, and looked at as a reader (and an inspector) would."""
+from 127.0.0.1, and looked at as a reader (and an inspector) would; plus the demo built for a
+sub-path (base_url https://www.example.gov.cn/rd/), checked file by file and in the browser."""
 
 from __future__ import annotations
 
 import re
 import struct
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from conftest import run_cli
-from theme_helpers import (AXE, COLUMN_LIST, FOOTER_LABELS, FULL_ARTICLE, FULL_ARTICLE_TITLE, OTHER_ARTICLE,
-                           PLAIN_ARTICLE, REPO, SCREENSHOTS)
-
-pytestmark = pytest.mark.browser
+from theme_helpers import (
+    AXE,
+    COLUMN_LIST,
+    FOOTER_LABELS,
+    FULL_ARTICLE,
+    FULL_ARTICLE_TITLE,
+    OTHER_ARTICLE,
+    PLAIN_ARTICLE,
+    REPO,
+    SCREENSHOTS,
+    html_pages,
+    scan_html,
+)
 
 MAIN_RED = "rgb(168, 20, 27)"
 
@@ -35,6 +45,7 @@ def visible_text(page, selector: str) -> str:
 # The article page
 
 
+@pytest.mark.browser
 def test_article_page_shows_every_element(site, page):
     page.goto(site + FULL_ARTICLE)
     assert page.inner_text("h1.article-title") == FULL_ARTICLE_TITLE
@@ -47,14 +58,16 @@ def test_article_page_shows_every_element(site, page):
     assert page.inner_text(".article-session") == "——在青山镇第十届人民代表大会第四次会议上"
 
     # Toolbar: 字号 大/中/小 as toggle buttons, 打印, 分享.
-    sizes = page.eval_on_selector_all(".article-tools .fs-btn", "bs => bs.map(b => [b.textContent, b.getAttribute('aria-pressed')])")
+    sizes = page.eval_on_selector_all(".article-tools .fs-btn",
+                                      "bs => bs.map(b => [b.textContent, b.getAttribute('aria-pressed')])")
     assert sizes == [["大", "false"], ["中", "true"], ["小", "false"]]
     assert page.get_by_role("button", name="打印").is_visible()
     assert page.get_by_role("button", name="分享").is_visible()
     assert page.get_by_role("toolbar", name="文章工具").is_visible()
 
     # 政务公开 block from the front matter.
-    meta = dict(page.eval_on_selector_all(".open-meta dl > div", "ds => ds.map(d => [d.querySelector('dt').textContent, d.querySelector('dd').textContent])"))
+    meta = dict(page.eval_on_selector_all(
+        ".open-meta dl > div", "ds => ds.map(d => [d.querySelector('dt').textContent, d.querySelector('dd').textContent])"))
     assert meta == {"索引号": "11330000MB0000000X/2024-00012", "发文字号": "青人发〔2024〕3号", "发布日期": "2024年01月19日"}
 
     # Table of contents from the outline: every entry leads to a heading of the body.
@@ -102,6 +115,7 @@ def test_article_page_shows_every_element(site, page):
         assert label in footer
 
 
+@pytest.mark.browser
 def test_article_without_time_or_open_metadata(site, page):
     page.goto(site + PLAIN_ARTICLE)
     info = visible_text(page, ".article-info")
@@ -111,6 +125,7 @@ def test_article_without_time_or_open_metadata(site, page):
     assert page.locator(".attachments").count() == 0
 
 
+@pytest.mark.browser
 def test_share_button_brings_the_qr_code_into_view(site, page):
     page.set_viewport_size({"width": 1280, "height": 700})
     page.goto(site + FULL_ARTICLE)
@@ -124,6 +139,7 @@ def test_share_button_brings_the_qr_code_into_view(site, page):
 # Reader preferences, remembered across pages
 
 
+@pytest.mark.browser
 def test_font_size_large_grows_the_body_and_is_remembered(site, page):
     page.goto(site + FULL_ARTICLE)
     medium = font_px(page, "#article-body p")
@@ -143,6 +159,7 @@ def test_font_size_large_grows_the_body_and_is_remembered(site, page):
     assert font_px(page, "#article-body p") < medium
 
 
+@pytest.mark.browser
 def test_elder_mode_enlarges_and_is_remembered(site, page):
     page.goto(site + "index.html")
     toggle = page.locator("#elder-toggle")
@@ -156,8 +173,9 @@ def test_elder_mode_enlarges_and_is_remembered(site, page):
     page.goto(site + FULL_ARTICLE)
     assert page.get_attribute("#elder-toggle", "aria-pressed") == "true"
     assert font_px(page, "body") > normal_body
-    style = page.eval_on_selector("#article-body p", "e => { const s = getComputedStyle(e); return [parseFloat(s.fontSize), parseFloat(s.lineHeight), s.color]; }")
-    size, leading, colour = style
+    size, leading, colour = page.eval_on_selector(
+        "#article-body p",
+        "e => { const s = getComputedStyle(e); return [parseFloat(s.fontSize), parseFloat(s.lineHeight), s.color]; }")
     assert size >= 22 and leading / size >= 1.3 and colour == "rgb(0, 0, 0)"
 
     page.click("#elder-toggle")                       # and it switches off again, everywhere
@@ -182,6 +200,7 @@ def axe_violations(page) -> list[str]:
     return [f'{v["id"]} ({v["impact"]}): {v["nodes"]}' for v in found if v["impact"] in ("serious", "critical")]
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("path", AXE_PAGES)
 def test_axe_finds_no_serious_or_critical_violation(site, page, path):
     if not AXE.is_file():
@@ -190,6 +209,7 @@ def test_axe_finds_no_serious_or_critical_violation(site, page, path):
     assert axe_violations(page) == []
 
 
+@pytest.mark.browser
 def test_axe_in_elder_mode_and_at_375px(site, page):
     if not AXE.is_file():
         pytest.skip("axe-core missing (scripts/test.sh installs it: cd tests/js && npm ci)")
@@ -200,6 +220,7 @@ def test_axe_in_elder_mode_and_at_375px(site, page):
     assert axe_violations(page) == []
 
 
+@pytest.mark.browser
 def test_print_hides_navigation_sidebars_toolbar_and_qr(site, page):
     page.goto(site + FULL_ARTICLE)
     page.emulate_media(media="print")
@@ -224,6 +245,7 @@ NARROW_PAGES = ["index.html", FULL_ARTICLE, COLUMN_LIST, PLAIN_ARTICLE, "ranking
                 "archive.html", "tags/index.html", "sitemap.html", "404.html"]
 
 
+@pytest.mark.browser
 def test_nothing_overflows_at_375px(site, page):
     page.set_viewport_size({"width": 375, "height": 800})
     for elder in (False, True):
@@ -235,6 +257,7 @@ def test_nothing_overflows_at_375px(site, page):
             assert width <= 375, f"{path} (长者模式={elder}) is {width}px wide"
 
 
+@pytest.mark.browser
 def test_no_request_leaves_127_0_0_1(site, page):
     for path in ["index.html", COLUMN_LIST, "ranking.html", "404.html", "sitemap.html", FULL_ARTICLE]:
         page.goto(site + path)
@@ -250,6 +273,7 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+@pytest.mark.browser
 def test_screenshots_for_review(site, page):
     """Full-page screenshots a reviewer can open: screenshots/{index,article}-{1280,375}.png."""
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -267,11 +291,43 @@ def test_screenshots_for_review(site, page):
 # A site published under a sub-path
 
 
-def test_sub_path_site_works_in_the_browser(tmp_path_factory, static_server, page):
+@pytest.fixture(scope="module")
+def subpath_www(tmp_path_factory):
+    """The demo built for https://www.example.gov.cn/rd/ into www/rd/ (www is the server root)."""
     www = tmp_path_factory.mktemp("subpath") / "www"
     result = run_cli("build", "--source", str(REPO), "--output", str(www / "rd"), "--quiet",
                      "--base-url", "https://www.example.gov.cn/rd/")
     assert result.returncode == 0, result.stderr
+    return www
+
+
+def test_sub_path_build_links_and_assets_resolve_inside_the_path(subpath_www):
+    www, site = subpath_www, subpath_www / "rd"
+    checked = 0
+    for path in html_pages(site):
+        page_url = "http://host/" + path.relative_to(www).as_posix()
+        scan = scan_html(path)
+        assert scan.metas["SiteDomain"] == "www.example.gov.cn"
+        for ref in scan.refs:
+            target = urlsplit(urljoin(page_url, ref))
+            if target.netloc != "host" or target.path.endswith("search.html"):
+                continue          # other hosts are plain links; search.html belongs to the search stage
+            assert target.path.startswith("/rd/"), f"{path}: {ref} leaves /rd/"
+            file = www / unquote(target.path).lstrip("/")
+            if target.path.endswith("/"):
+                file = file / "index.html"
+            assert file.is_file(), f"{path}: {ref} -> {file}"
+            checked += 1
+    assert checked > 1000
+    text = (site / FULL_ARTICLE).read_text(encoding="utf-8")
+    assert f'<link rel="canonical" href="https://www.example.gov.cn/rd/{FULL_ARTICLE}">' in text
+    assert "本文网址：https://www.example.gov.cn/rd/" + FULL_ARTICLE in text
+    assert 'href="/rd/static/css/site.css"' in (site / "404.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.browser
+def test_sub_path_site_works_in_the_browser(subpath_www, static_server, page):
+    www = subpath_www
     base = static_server(www) + "rd/"
 
     page.goto(base + "index.html")
@@ -287,7 +343,7 @@ def test_sub_path_site_works_in_the_browser(tmp_path_factory, static_server, pag
 
     # A web server answers a missing page at any depth with 404.html's content.
     deep = www / "rd" / "no" / "such" / "page.html"
-    deep.parent.mkdir(parents=True)
+    deep.parent.mkdir(parents=True, exist_ok=True)
     deep.write_bytes((www / "rd" / "404.html").read_bytes())
     page.goto(base + "no/such/page.html")
     page.click(".notfound-links >> text=网站地图")
