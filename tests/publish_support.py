@@ -3,6 +3,7 @@ TARGET/current on 127.0.0.1, and a client loop that records every response durin
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -209,6 +210,11 @@ def version_runs(records: list[Fetched], builds: dict[str, Path], client: int) -
     return runs
 
 
+@functools.lru_cache(maxsize=None)
+def _file_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
 def versions_of(record: Fetched, builds: dict[str, Path]) -> set[str]:
     """Which builds a response is byte-for-byte identical to (empty: a mixture or a torn file)."""
-    return {name for name, out in builds.items() if (out / record.path).read_bytes() == record.body}
+    return {name for name, out in builds.items() if _file_bytes(out / record.path) == record.body}

@@ -15,7 +15,8 @@ from congressgen import publish as stage
 from congressgen.config import load_config
 from congressgen.errors import ConfigError, Diagnostic, Location
 from publish_support import (CHANGED_FROM, CHANGED_PAGE, CHANGED_TO, ClientLoop, Nginx, build, change_report,
-                             copied_files, fetch, version_runs, live_release, make_site, release_names, run_cli, versions_of)
+                             copied_files, fetch, live_release, make_site, release_names, run_cli, version_runs,
+                             versions_of)
 
 OLD_TITLE, NEW_TITLE = "旧版示例县人大常委会", "新版示例县人大常委会"
 
@@ -45,6 +46,12 @@ def publish(target, site: Path, *extra: str) -> subprocess.CompletedProcess:
     return run_cli("publish", str(target), "--source", str(site), *extra)
 
 
+def setup_publish(target: Path, site: Path) -> None:
+    """A publish that only prepares a test, in-process (the CLI path is what the tests check)."""
+    config, _ = load_config(site)
+    stage.publish(stage.PublishOptions(str(target), site), config, checker=lambda root: [])
+
+
 def published(target, site: Path, *extra: str) -> subprocess.CompletedProcess:
     done = publish(target, site, *extra)
     assert done.returncode == 0, done.stderr
@@ -54,7 +61,7 @@ def published(target, site: Path, *extra: str) -> subprocess.CompletedProcess:
 def test_publish_under_live_traffic_never_errors_or_mixes(sites, nginx, tmp_path):
     target = tmp_path / "www"
     target.mkdir()
-    published(target, sites["old"])
+    setup_publish(target, sites["old"])
     base = nginx.serve(target / "current")
     builds = {"old": sites["old"] / "build", "new": sites["new"] / "build"}
     events = {}
@@ -96,7 +103,7 @@ def test_publish_under_live_traffic_never_errors_or_mixes(sites, nginx, tmp_path
 def test_second_publish_copies_only_the_changed_report(sites, nginx, tmp_path):
     target = tmp_path / "www"
     target.mkdir()
-    published(target, sites["new"])
+    setup_publish(target, sites["new"])
     done = published(target, sites["changed"])
     first, second = release_names(target)
     old_site, new_site = target / "releases" / first / "site", target / "releases" / second / "site"
@@ -117,8 +124,8 @@ def test_second_publish_copies_only_the_changed_report(sites, nginx, tmp_path):
 def test_rollback_brings_the_old_page_back_and_list_shows_it(sites, nginx, tmp_path):
     target = tmp_path / "www"
     target.mkdir()
-    published(target, sites["new"])
-    published(target, sites["changed"])
+    setup_publish(target, sites["new"])
+    setup_publish(target, sites["changed"])
     base = nginx.serve(target / "current")
     assert CHANGED_TO in fetch(base + CHANGED_PAGE)[1].decode()
     first, second = release_names(target)
@@ -157,6 +164,21 @@ def test_dry_run_writes_nothing(sites, tmp_path):
     done = published(target, sites["new"], "--dry-run")
     assert "演练" in done.stdout and "（首次发布到该目标）" in done.stdout
     assert list(target.iterdir()) == []
+
+
+def test_release_is_readable_by_the_web_server_whatever_the_umask(sites, tmp_path):
+    target = tmp_path / "www"
+    target.mkdir()
+    previous = os.umask(0o077)
+    try:
+        setup_publish(target, sites["new"])
+    finally:
+        os.umask(previous)
+    site = (target / "current").resolve()
+    modes = {p.relative_to(site).as_posix(): p.stat().st_mode & 0o777 for p in site.rglob("*")}
+    assert modes["index.html"] == 0o644 and modes["reports"] == 0o755 and modes["reports/202401"] == 0o755
+    assert set(modes.values()) == {0o644, 0o755}
+    assert {p.stat().st_mode & 0o777 for p in (site, site.parent, target / "releases")} == {0o755}
 
 
 def test_named_target_from_config(tmp_path):
@@ -246,7 +268,7 @@ def live(sites, nginx, tmp_path):
     """A target with one published release being served; returns (target, base URL, index bytes)."""
     target = tmp_path / "www"
     target.mkdir()
-    published(target, sites["old"])
+    setup_publish(target, sites["old"])
     base = nginx.serve(target / "current")
     return target, base, fetch(base + "index.html")[1]
 

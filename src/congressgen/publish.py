@@ -554,8 +554,10 @@ class LocalBackend:
     def read_state(self, for_writing: bool) -> TargetState:
         root = self.root
         if not root.exists():
+            hint = "" if len(root.parts) > 1 else \
+                f"。若 {root} 是 congressgen.yaml 中发布目标的名称，请在网站目录中运行或加 --source 网站目录"
             raise PublishError(Location(self.shown), f"目标目录不存在：{root}。请检查路径；"
-                                                     "congressgen 不会自动创建网站根目录，以免发布到写错的位置")
+                                                     f"congressgen 不会自动创建网站根目录，以免发布到写错的位置{hint}")
         if not root.is_dir():
             raise PublishError(Location(self.shown), f"目标不是目录：{root}")
         current = root / CURRENT
@@ -586,20 +588,20 @@ class LocalBackend:
     def upload(self, build: Path, partial: str, manifest: Manifest, previous: Release | None) -> int:
         releases = self.root / RELEASES
         try:
-            releases.mkdir(mode=0o755, exist_ok=True)
+            _folder(releases)
             for leftover in releases.glob(PARTIAL_PREFIX + "*"):   # from a publish that was interrupted
                 shutil.rmtree(leftover, ignore_errors=True)
-            site = releases / partial / SITE_DIR
-            site.mkdir(parents=True, mode=0o755)
+            _folder(releases / partial)
+            site = _folder(releases / partial / SITE_DIR)
             old_site = releases / previous.name / SITE_DIR if previous and previous.manifest else None
             by_hash = {e.sha256: p for p, e in previous.manifest.entries.items()} if old_site else {}
             made = {site}
             sent = 0
             for path, entry in manifest.entries.items():
                 target = site / path
-                if target.parent not in made:
-                    target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
-                    made.add(target.parent)
+                for folder in reversed(target.parents[:len(PurePosixPath(path).parts) - 1]):
+                    if folder not in made:
+                        made.add(_folder(folder))
                 same = by_hash.get(entry.sha256)
                 if same is not None and _hard_link(old_site / same, target, entry.size):
                     continue
@@ -629,6 +631,13 @@ class LocalBackend:
 
     def discard(self, partial: str) -> None:
         shutil.rmtree(self.root / RELEASES / partial, ignore_errors=True)
+
+
+def _folder(path: Path) -> Path:
+    """A folder the web server can read and traverse, whatever the publishing account's umask."""
+    path.mkdir(exist_ok=True)
+    os.chmod(path, 0o755)
+    return path
 
 
 def _hard_link(existing: Path, target: Path, size: int) -> bool:
@@ -844,7 +853,7 @@ def publish(options: PublishOptions, config: SiteConfig, checker: Checker = site
         return PublishResult(target, name, state.current, changes, manifest, changes.new_bytes, remove, notes, True)
     partial = PARTIAL_PREFIX + name
     try:
-        sent = backend.upload(build, partial, manifest, live if live and live.manifest else None)
+        sent = backend.upload(build, partial, manifest, live)
         backend.finish(partial, name, manifest.to_json(name), remove)
     except BaseException:
         backend.discard(partial)
