@@ -885,6 +885,7 @@ def rollback(spec: str, config: SiteConfig | None, ssh_options: tuple[str, ...] 
     return RollbackResult(target, state.current, before.name, dry_run)
 
 
-def list_releases(spec: str, config: SiteConfig | None, ssh_options: tuple[str, ...] = ()) -> tuple[Target, TargetState]:
+def list_releases(spec: str, config: SiteConfig | None,
+                  ssh_options: tuple[str, ...] = ()) -> tuple[Target, TargetState]:
     target = resolve_target(spec, config, ssh_options=ssh_options)
     return target, backend_for(target).read_state(for_writing=False)
