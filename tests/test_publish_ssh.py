@@ -113,8 +113,8 @@ def test_publish_over_ssh_incremental_under_traffic_then_list_and_rollback(sshd,
     third = run_cli("publish", "production", "--source", str(site))
     assert third.returncode == 0, third.stderr
     assert f"已删除旧版本（保留最近 2 个）：{one}" in third.stdout
-    assert release_names(www) == [two, release_names(www)[-1]] and len(release_names(www)) == 2
-    assert live_release(www) == release_names(www)[-1]
+    names = release_names(www)
+    assert len(names) == 2 and names[0] == two and live_release(www) == names[1]
 
 
 def test_ssh_bad_targets_give_clear_errors(sshd, tmp_path):

@@ -51,7 +51,7 @@ def _load_config(source: Path, required: bool):
 @click.option("--keep", type=click.IntRange(min=1), help="保留最近几个版本（默认 5，或发布目标配置的 keep）")
 @click.option("--rollback", is_flag=True, help="切换回上一个版本")
 @click.option("--list", "list_", is_flag=True, help="列出目标上的各个版本：时间、页面数")
-@click.option("--ssh-options", default="", metavar="参数", help="附加给 ssh 的参数，如 \"-p 2222 -i ~/.ssh/key\"")
+@click.option("--ssh-options", default="", help="附加给 ssh 的参数，如 \"-p 2222 -i ~/.ssh/key\"")
 @click.option("--allow-stale", is_flag=True, help="构建早于内容时也发布")
 @click.option("--allow-check-errors", is_flag=True, help="congressgen check 有错误时也发布")
 @click.option("--allow-drafts", is_flag=True, help="构建中含草稿时也发布")
