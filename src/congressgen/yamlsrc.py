@@ -101,3 +101,21 @@ def load_mapping(text: str, path: str, line_offset: int = 0, what: str = "YAML")
         loader.dispose()
     data = {str(k): v for k, v in data.items()}
     return YamlMapping(data, {str(k): v for k, v in positions.items()})
+
+
+def nested_key_position(text: str, keys: tuple[str, ...]) -> tuple[int, int] | None:
+    """(line, col), 1-based, of a key inside nested mappings (`("publish", "production", "keep")`),
+    or None when it is not there; for stages that validate a raw config section themselves."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    found = None
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        match = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+        if match is None:
+            return None
+        found, node = match
+    return (found.start_mark.line + 1, found.start_mark.column + 1) if found is not None else None

@@ -1,0 +1,132 @@
+"""congressgen publish over SSH against a real sshd on 127.0.0.1 (Debian openssh-server) with a
+throwaway key made here: incremental rsync --link-dest upload under live traffic, list, rollback."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from publish_support import (CHANGED_FROM, CHANGED_PAGE, CHANGED_TO, ClientLoop, Nginx, build, change_report,
+                             copied_files, fetch, free_port, live_release, make_site, release_names, run_cli,
+                             version_runs, versions_of, wait_for_port)
+
+SSHD = "/usr/sbin/sshd"
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory):
+    """(user, port, ssh options) of a throwaway sshd on 127.0.0.1 that accepts one new key."""
+    for tool in (SSHD, shutil.which("ssh"), shutil.which("ssh-keygen"), shutil.which("rsync")):
+        if not tool or not Path(tool).exists():
+            pytest.skip("openssh-server, ssh and rsync are needed (the README's test command installs them)")
+    home = tmp_path_factory.mktemp("sshd")
+    for key in ("host_key", "user_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / key)], check=True)
+    shutil.copy(home / "user_key.pub", home / "authorized_keys")
+    if os.geteuid() == 0:
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)     # sshd's privilege-separation folder
+    port = free_port()
+    (home / "sshd_config").write_text("\n".join([
+        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {home / 'host_key'}", f"PidFile {home / 'sshd.pid'}",
+        f"AuthorizedKeysFile {home / 'authorized_keys'}", "PubkeyAuthentication yes",
+        "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no",
+        "PermitRootLogin prohibit-password", "LogLevel ERROR", ""]), encoding="utf-8")
+    process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(home / "sshd_config")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_for_port(port, process, "sshd")
+    options = (f"-p {port} -i {home / 'user_key'} -o StrictHostKeyChecking=no "
+               "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR")
+    yield getpass.getuser(), port, options
+    process.terminate()
+    process.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def nginx(tmp_path_factory):
+    server = Nginx(tmp_path_factory.mktemp("nginx-ssh"))
+    yield server
+    server.stop()
+
+
+def sent_bytes(stdout: str) -> int:
+    return int(re.search(r"（(\d+) 字节；", stdout).group(1))
+
+
+def test_publish_over_ssh_incremental_under_traffic_then_list_and_rollback(sshd, nginx, tmp_path):
+    user, port, options = sshd
+    www = tmp_path / "www"          # "the server's" document root, reached only through ssh
+    www.mkdir()
+    site = make_site(tmp_path / "site", extra_config=(
+        f"publish:\n  production:\n    path: {user}@127.0.0.1:{www}\n"
+        f"    base_url: https://rd.example.gov.cn/\n    keep: 2\n    ssh_options: \"{options}\"\n"))
+    before = build(site, output=tmp_path / "before")
+    first = run_cli("publish", "production", "--source", str(site), "--output", str(before))
+    assert first.returncode == 0, first.stderr
+    assert f"已发布到 production（{user}@127.0.0.1:{www}）" in first.stdout
+    base = nginx.serve(www / "current")
+    assert CHANGED_FROM in fetch(base + CHANGED_PAGE)[1].decode()
+
+    change_report(site)
+    after = build(site)
+    with ClientLoop(base, clients=2) as loop:
+        second = run_cli("publish", "production", "--source", str(site))
+    assert second.returncode == 0, second.stderr
+    assert f"修改 {CHANGED_PAGE}" in second.stdout and "新增 0 个" in second.stdout
+
+    # rsync --link-dest sent the changed page only; everything else is a hard link to the first release.
+    one, two = release_names(www)
+    copied = copied_files(www / "releases" / one / "site", www / "releases" / two / "site")
+    total = sum(p.stat().st_size for p in after.rglob("*") if p.is_file())
+    assert list(copied) == [CHANGED_PAGE]
+    assert sent_bytes(second.stdout) < total * 0.1
+    # rsync sends only the delta against the old copy of that page, plus its file list.
+    assert sent_bytes(second.stdout) < copied[CHANGED_PAGE] + 4096
+
+    # Under traffic: no error, every response a whole file of one build, no going back to old.
+    builds = {"old": before, "new": after}
+    assert [r for r in loop.records if r.status != 200] == []
+    assert all(versions_of(r, builds) for r in loop.records)
+    for client in range(2):
+        assert version_runs(loop.records, builds, client) in (["old", "new"], ["new"])
+    assert CHANGED_TO in fetch(base + CHANGED_PAGE)[1].decode()
+
+    listing = run_cli("publish", "production", "--source", str(site), "--list")
+    assert listing.returncode == 0, listing.stderr
+    assert re.search(rf"{two}\s.*\s50\s+59\s.*← 当前", listing.stdout)
+    assert re.search(rf"{one}\s.*\s50\s+59\s", listing.stdout)
+
+    back = run_cli("publish", "production", "--source", str(site), "--rollback")
+    assert back.returncode == 0, back.stderr
+    assert live_release(www) == one
+    body = fetch(base + CHANGED_PAGE)[1].decode()
+    assert CHANGED_FROM in body and CHANGED_TO not in body
+    assert not [p for p in www.iterdir() if p.name.startswith(".current")]
+
+    # keep: 2 (from the target's config) prunes on the server: the release rolled back from stays,
+    # the oldest goes, although it was live until this publish switched away from it.
+    third = run_cli("publish", "production", "--source", str(site))
+    assert third.returncode == 0, third.stderr
+    assert f"已删除旧版本（保留最近 2 个）：{one}" in third.stdout
+    names = release_names(www)
+    assert len(names) == 2 and names[0] == two and live_release(www) == names[1]
+
+
+def test_ssh_bad_targets_give_clear_errors(sshd, tmp_path):
+    user, port, options = sshd
+    site = make_site(tmp_path / "site")
+    (site / "build").mkdir()
+    (site / "build" / "index.html").write_text("<!doctype html>", encoding="utf-8")  # targets are checked first
+    missing = run_cli("publish", f"{user}@127.0.0.1:{tmp_path / 'nope'}", "--source", str(site),
+                      "--ssh-options", options)
+    assert missing.returncode == 1
+    assert f"服务器上的目标目录不存在或无法进入：{tmp_path / 'nope'}" in missing.stderr
+    wrong_key = run_cli("publish", f"{user}@127.0.0.1:{tmp_path}", "--source", str(site), "--ssh-options",
+                        options.replace("user_key", "host_key"))
+    assert wrong_key.returncode == 1 and "无法连接服务器" in wrong_key.stderr and "Permission denied" in wrong_key.stderr
+    assert not (tmp_path / "releases").exists()
