@@ -116,3 +116,23 @@ def test_review_cli_records(reviewed_site):
     result = run_cli("review", str(path), "--stage", "终审", "--by", "王五", "--source", str(site_dir))
     assert result.returncode == 1 and "不能跳过复审" in result.stderr
     assert run_cli("review", "--source", str(site_dir)).returncode == 2
+
+
+def test_publish_refuses_unapproved_and_the_override_is_logged(reviewed_site, tmp_path):
+    site_dir, path = reviewed_site
+    assert run_cli("build", "--source", str(site_dir), "--allow-unreviewed").returncode == 0
+    target = tmp_path / "www"
+    target.mkdir()
+    common = ("publish", str(target), "--source", str(site_dir), "--allow-check-errors")
+    result = run_cli(*common)
+    assert result.returncode == 1 and "尚未完成初审" in result.stderr and "--allow-unreviewed" in result.stderr
+    assert list(target.iterdir()) == []
+    result = run_cli(*common, "--allow-unreviewed")
+    assert result.returncode == 0, result.stderr
+    assert (target / "current/index.html").is_file()
+    entries = (site_dir / "logs/build-log.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(entries[-1])["command"].startswith("publish") and len(entries) == 2
+    # once approved, publish goes through without the flag
+    sign_all(path)
+    assert run_cli("build", "--source", str(site_dir)).returncode == 0
+    assert run_cli(*common).returncode == 0

@@ -303,6 +303,7 @@ class Overrides:
     check_errors: bool = False
     drafts: bool = False
     base_url: bool = False
+    unreviewed: bool = False
 
 
 @dataclass(frozen=True)
@@ -410,6 +411,21 @@ def draft_pages(config: SiteConfig) -> list[tuple[str, str]]:
     return [(r.source, r.path) for r in site.reports]
 
 
+def unreviewed_reports(config: SiteConfig) -> list[Diagnostic]:
+    """三审三校: published reports lacking a required stage or changed after one."""
+    from congressgen import review
+    from congressgen.build import compile_all
+
+    policy = review.ReviewPolicy.from_config(config.review, Location(config.path))
+    if not policy.required:
+        return []
+    try:
+        compiled, _ = compile_all(config)
+    except BuildFailed as exc:
+        return [d for d in exc.diagnostics if d.severity == "error"]
+    return review.gate(compiled, policy)
+
+
 def _local_time(ns: int) -> str:
     return dt.datetime.fromtimestamp(ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -449,6 +465,12 @@ def preflight(build: Path, config: SiteConfig, target: Target, overrides: Overri
         refusals.append(Refusal("drafts", "--allow-drafts",
                                 f"构建结果中包含 {len(drafts)} 篇草稿（{listed}），像是用 --drafts 生成的。"
                                 "请不加 --drafts 重新运行 congressgen build"))
+
+    unreviewed = unreviewed_reports(config)
+    if unreviewed:
+        listed = "；".join(str(d) for d in unreviewed[:3]) + ("……" if len(unreviewed) > 3 else "")
+        refusals.append(Refusal("unreviewed", "--allow-unreviewed",
+                                f"{len(unreviewed)} 处三审三校问题：{listed}"))
 
     expected = target.base_url or config.base_url
     found = built_base_url(build)
@@ -841,6 +863,11 @@ def publish(options: PublishOptions, config: SiteConfig, checker: Checker = site
     refused, notes = preflight(build, config, target, options.overrides, checker)
     if refused:
         raise PublishRefused(refused)
+    if options.overrides.unreviewed and not options.dry_run:
+        problems = unreviewed_reports(config)
+        if problems:
+            from congressgen.review import log_override
+            log_override(config.root, f"publish {target.label}", "--allow-unreviewed", problems)
     now = now or dt.datetime.now(dt.timezone.utc)
     manifest = scan_build(build, built_base_url(build) or "", now)
     live = state.release(state.current)

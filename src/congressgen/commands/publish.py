@@ -56,9 +56,10 @@ def _load_config(source: Path, required: bool):
 @click.option("--allow-check-errors", is_flag=True, help="congressgen check 有错误时也发布")
 @click.option("--allow-drafts", is_flag=True, help="构建中含草稿时也发布")
 @click.option("--allow-base-url", is_flag=True, help="构建网址与目标网址不同时也发布")
+@click.option("--allow-unreviewed", is_flag=True, help="要求三审三校时，仍发布未完成审核的报告（记入 logs/build-log.jsonl）")
 def publish_command(target: str, source: Path, output: Path | None, dry_run: bool, keep: int | None,
                     rollback: bool, list_: bool, ssh_options: str, allow_stale: bool, allow_check_errors: bool,
-                    allow_drafts: bool, allow_base_url: bool) -> None:
+                    allow_drafts: bool, allow_base_url: bool, allow_unreviewed: bool) -> None:
     """把 build/ 发布到网站服务器：新建一个版本，原子切换，可回退。
 
     TARGET 为本机（或已挂载的）目录、用户@服务器:/目录，或 congressgen.yaml 中 publish 下的目标名。
@@ -87,7 +88,8 @@ def publish_command(target: str, source: Path, output: Path | None, dry_run: boo
         elif rollback:
             _show_rollback(stage.rollback(target, config, options, dry_run))
         else:
-            overrides = stage.Overrides(allow_stale, allow_check_errors, allow_drafts, allow_base_url)
+            overrides = stage.Overrides(allow_stale, allow_check_errors, allow_drafts, allow_base_url,
+                                        allow_unreviewed)
             result = stage.publish(stage.PublishOptions(target, source, output, dry_run, keep, overrides, options),
                                    config)
             _show_publish(result)
