@@ -127,8 +127,15 @@ class SourceFilter(watchfiles.DefaultFilter):
     extra_patterns = (r"^4913$", r"^\.", r"^#.*#$", r"^~\$", r"\.sw[a-p]x?$", r"\.crswap$", r"\.tmp$",
                       r"-(journal|wal|shm)$")
 
-    def __init__(self) -> None:
-        super().__init__(ignore_entity_patterns=self.ignore_entity_patterns + self.extra_patterns)
+    def __init__(self, ignore_paths: list[Path]) -> None:
+        super().__init__(ignore_entity_patterns=self.ignore_entity_patterns + self.extra_patterns,
+                         ignore_paths=[str(p) for p in ignore_paths])
+
+
+def ignored_paths(source: Path, config: SiteConfig | None) -> list[Path]:
+    """What builds write inside the site: never a reason to rebuild (else a loop), wherever it is set."""
+    cache = (config.cache_dir if config else SiteConfig.cache_dir)
+    return [source / cache, source / "build"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,7 +181,8 @@ class ChangeWatcher:
             while not self.stop.wait(QUIET_MS / 1000):
                 yield set()
             return
-        for changes in watchfiles.watch(*folders, watch_filter=SourceFilter(), debounce=1600, step=STEP_MS,
+        watch_filter = SourceFilter(ignored_paths(self.source, self.config))
+        for changes in watchfiles.watch(*folders, watch_filter=watch_filter, debounce=1600, step=STEP_MS,
                                         stop_event=self.stop, rust_timeout=QUIET_MS, yield_on_timeout=True,
                                         raise_interrupt=False):
             yield {Path(p) for _, p in changes}
@@ -398,11 +406,14 @@ class SiteFileHandler(tornado.web.StaticFileHandler):
         self.set_header("Cache-Control", "no-store")
         self.clear_header("Content-Length")
         page = Path(self.root) / "404.html"
-        _, built = self.state.snapshot() if self.state else ((), True)
+        errors, built = self.state.snapshot() if self.state else ((), True)
         if status_code == 404 and page.is_file():
             self.finish(page.read_bytes())
+        elif not built and errors:
+            self.finish(PLACEHOLDER_PAGE.format(title="网站还没有生成成功",
+                                                text="请按页面上方的提示改正错误；保存后本页会自动刷新。"))
         elif not built:
-            self.finish(PLACEHOLDER_PAGE.format(title="正在生成预览", text="首次构建完成后本页会自动刷新。"))
+            self.finish(PLACEHOLDER_PAGE.format(title="正在生成预览", text="首次生成完成后本页会自动刷新。"))
         else:
             self.finish(PLACEHOLDER_PAGE.format(title=f"{status_code} 错误", text=html.escape(self._reason)))
 
@@ -449,6 +460,7 @@ class Preview:
         self.rebuilder = Rebuilder(options, self.output, self.url)
         self.thread = threading.Thread(target=self.watch_and_rebuild, name="congressgen-rebuild", daemon=True)
         self._last_errors: tuple[Diagnostic, ...] = ()
+        self._shown_warnings: set[Diagnostic] = set()
 
     def application(self) -> tornado.web.Application:
         return tornado.web.Application(
@@ -491,10 +503,11 @@ class Preview:
         """Terminal lines: one per rebuild; an error only when it differs from the one already shown."""
         stamp = time.strftime("%H:%M:%S")
         names = ", ".join(sorted(self._shown(p) for p in changed)[:3]) + (" …" if len(changed) > 3 else "")
+        for warning in outcome.warnings:  # each warning once, not again on every save
+            if warning not in self._shown_warnings:
+                self.echo(str(warning), True)
+        self._shown_warnings |= set(outcome.warnings)
         if outcome.ok:
-            for warning in outcome.warnings:
-                if first:
-                    self.echo(str(warning), True)
             fixed = "错误已修复，" if self._last_errors else ""
             self._last_errors = ()
             what = "已生成预览" if first else f"{fixed}已重新生成"
