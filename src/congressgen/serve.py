@@ -203,6 +203,7 @@ class BuildOutcome:
     reload_paths: tuple[str, ...] = ("*",)   # output paths; CSS paths are applied without navigation
     report_count: int = 0
     config: SiteConfig | None = None         # the config that built it (its folders are the ones watched)
+    details: str = ""                        # only for a congressgen bug: what a developer needs
 
 
 def css_only_paths(changed: set[Path], config: SiteConfig) -> tuple[str, ...] | None:
@@ -222,17 +223,30 @@ def _internal_error(exc: BaseException) -> Diagnostic:
     return Diagnostic(where, f"内部错误：{type(exc).__name__}: {exc}")
 
 
+class BuildCancelled(Exception):
+    """Raised from the build's progress callback when the preview is stopping (Ctrl-C)."""
+
+
 @dataclass
 class Rebuilder:
     options: ServeOptions
     output: Path
     base_url: str
+    stop: threading.Event
     was_ok: bool = True
 
-    def rebuild(self, changed: set[Path]) -> BuildOutcome:
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        if self.stop.is_set():  # Ctrl-C: do not make the clerk wait for a long build to finish
+            raise BuildCancelled
+
+    def rebuild(self, changed: set[Path]) -> BuildOutcome | None:
+        """One build into the preview folder; None when it was cancelled by Ctrl-C."""
         started = time.perf_counter()
         try:
-            result = build(BuildOptions(self.options.source, self.output, self.options.drafts, self.base_url))
+            result = build(BuildOptions(self.options.source, self.output, self.options.drafts, self.base_url),
+                           self._progress)
+        except BuildCancelled:
+            return None
         except (CongressError, BuildFailed) as exc:
             self.was_ok = False
             errors = tuple(d for d in exc.diagnostics if d.severity == "error")
@@ -240,7 +254,8 @@ class Rebuilder:
             return BuildOutcome(False, time.perf_counter() - started, errors, warnings)
         except Exception as exc:  # a bug must not kill the preview; show it like any other error
             self.was_ok = False
-            return BuildOutcome(False, time.perf_counter() - started, (_internal_error(exc),))
+            return BuildOutcome(False, time.perf_counter() - started, (_internal_error(exc),),
+                                details="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
         reload_paths: tuple[str, ...] = ("*",)
         if self.was_ok:  # after an error, a full reload removes the overlay
             reload_paths = css_only_paths(changed, result.site.config) or ("*",)
@@ -457,7 +472,7 @@ class Preview:
         self.adapter = LiveReloadAdapter(self.state)
         self.stop = threading.Event()
         self.loop: tornado.ioloop.IOLoop | None = None
-        self.rebuilder = Rebuilder(options, self.output, self.url)
+        self.rebuilder = Rebuilder(options, self.output, self.url, self.stop)
         self.thread = threading.Thread(target=self.watch_and_rebuild, name="congressgen-rebuild", daemon=True)
         self._last_errors: tuple[Diagnostic, ...] = ()
         self._shown_warnings: set[Diagnostic] = set()
@@ -485,7 +500,7 @@ class Preview:
             if not (first or changed):
                 continue
             outcome = self.rebuilder.rebuild(changed)
-            if self.stop.is_set():
+            if outcome is None or self.stop.is_set():
                 return
             watcher.config = outcome.config or watcher.config
             self.publish(outcome, changed, first)
@@ -517,6 +532,8 @@ class Preview:
                 self.echo(f"预览地址：{self.url} （按 Ctrl+C 停止）", False)
             return
         if outcome.errors != self._last_errors:
+            if outcome.details:
+                self.echo(outcome.details.rstrip(), True)
             for diagnostic in outcome.errors:
                 self.echo(str(diagnostic), True)
             self.echo(f"[{stamp}] 构建失败：发现 {len(outcome.errors)} 处错误；浏览器中仍显示上一次成功构建的内容，"
