@@ -7,7 +7,6 @@ the server's own reload message.
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
 import shutil
