@@ -1,0 +1,125 @@
+"""How long from saving one report to the browser showing it, in a 1,000-report site.
+
+Generates a site of N reports (copies of the demo reports with their own ids and dates), starts
+`congressgen serve` on it as a clerk would, opens one article in headless Chromium, then edits a
+sentence of that report's Markdown several times. Each latency is measured from just before the file
+is written to the moment the reloaded page finished parsing (the new document's DOMContentLoaded,
+read from the browser's own Navigation Timing clock), so polling in this script adds nothing.
+
+    python benchmarks/serve_latency.py                 # 1,000 reports, 5 edits
+    python benchmarks/serve_latency.py --reports 200 --runs 10
+
+Needs /usr/bin/chromium (or CONGRESSGEN_CHROMIUM) and the Python playwright package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CONGRESSGEN_CHROMIUM", "/usr/bin/chromium")
+
+
+def make_site(root: Path, count: int) -> Path:
+    """N reports from the demo reports, each with its own id, title and date; the demo config."""
+    sources = sorted((REPO / "content/reports").glob("*.md"))
+    (root / "content/reports").mkdir(parents=True)
+    shutil.copyfile(REPO / "congressgen.yaml", root / "congressgen.yaml")
+    for i in range(count):
+        text = sources[i % len(sources)].read_text(encoding="utf-8")
+        text = re.sub(r"^attachments:(\n  .*)*\n", "", text, flags=re.M)  # their files live beside the demo
+        text = re.sub(r"^(id|date|title): .*\n", "", text, flags=re.M)
+        year, month, day = 2010 + i % 16, 1 + i % 12, 1 + i % 28
+        head = f"---\ntitle: 第{i}号测试报告\ndate: {year}-{month:02d}-{day:02d}\nid: r{i:04d}\n"
+        (root / f"content/reports/r{i:04d}.md").write_text(head + text[4:], encoding="utf-8")
+    return root
+
+
+def article_path(i: int) -> str:
+    year, month, day = 2010 + i % 16, 1 + i % 12, 1 + i % 28
+    return f"reports/{year}{month:02d}/t{year}{month:02d}{day:02d}_r{i:04d}.html"
+
+
+class Server:
+    def __init__(self, site: Path):
+        cmd = [sys.executable, "-m", "congressgen", "serve", "--source", str(site), "--port", "0"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     encoding="utf-8", env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+        self.lines: list[str] = []
+        threading.Thread(target=lambda: [self.lines.append(x.rstrip()) for x in self.proc.stdout], daemon=True).start()
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if m := re.search(pattern, line):
+                    return m
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise SystemExit(f"serve did not print {pattern!r}:\n" + "\n".join(self.lines))
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="serve-bench-") as tmp:
+        site = make_site(Path(tmp) / "site", args.reports)
+        target = args.reports // 2
+        source = site / f"content/reports/r{target:04d}.md"
+        original = source.read_text(encoding="utf-8")
+        started = time.perf_counter()
+        server = Server(site)
+        url = server.wait_for(r"预览地址：(\S+)", timeout=900).group(1)
+        print(f"{args.reports} reports; first build and start: {time.perf_counter() - started:.1f} s")
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                            args=["--headless", "--no-sandbox", "--disable-gpu"])
+                page = browser.new_page()
+                page.goto(url + article_path(target))
+                page.wait_for_function("window.LiveReload && window.LiveReload.connector.protocol > 0")
+                time.sleep(0.3)
+                latencies, builds = [], []
+                for run in range(args.runs):
+                    marker = f"基准测试第{run}次修改{time.time_ns()}"
+                    rebuilds = sum("已重新生成" in x for x in server.lines)
+                    saved_at = time.time() * 1000
+                    source.write_text(original.replace("各位代表：", f"各位代表：{marker}", 1), encoding="utf-8")
+                    page.locator("main", has_text=marker).wait_for(timeout=300_000)
+                    shown_at = page.evaluate("performance.timeOrigin + "
+                                             "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
+                    latencies.append((shown_at - saved_at) / 1000)
+                    server.wait_for(r"已重新生成", timeout=10)
+                    line = [x for x in server.lines if "已重新生成" in x][rebuilds]
+                    builds.append(float(re.search(r"用时 ([\d.]+) 秒", line).group(1)))
+                    print(f"edit {run + 1}: save → page shown {latencies[-1]:.2f} s (rebuild {builds[-1]:.2f} s)")
+                    time.sleep(0.5)
+                browser.close()
+        finally:
+            server.stop()
+    print(f"median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s, "
+          f"median rebuild {statistics.median(builds):.2f} s over {args.runs} edits "
+          f"({os.cpu_count()} CPUs, Python {sys.version.split()[0]})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,605 @@
+"""Preview stage: build the site, serve it on loopback, rebuild on every save, reload the browsers.
+
+Pieces, one job each:
+- `ChangeWatcher` (a thread): watchfiles (Rust notify) over the site's source folders plus a cheap
+  stat poll of `congressgen.yaml`; a burst of saves becomes ONE batch (quiet-period debounce).
+- `Rebuilder`: one `build.build()` per batch into a temporary output folder. `build` stages and swaps
+  the folder atomically, so the server never serves a half-written site; on failure the last good
+  site stays and the error becomes an overlay.
+- `LiveReloadAdapter`: the only code that touches livereload internals (its websocket handler, its
+  vendored livereload.js, its </head> injector). We broadcast reloads ourselves, so livereload's
+  3-second throttle and 800 ms polling never apply.
+- `SiteFileHandler`: Tornado static serving confined to the output folder (404 for anything outside).
+
+The preview is built with base_url = the local address, so links, assets and QR codes all point at
+this server whatever `base_url` says; the published `build/` folder is never touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import html
+import ipaddress
+import json
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import traceback
+import webbrowser
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import tornado.httpserver
+import tornado.ioloop
+import tornado.netutil
+import tornado.web
+import watchfiles
+
+from congressgen.build import BuildOptions, build
+from congressgen.config import CONFIG_FILE, SiteConfig, load_config
+from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
+from congressgen.render import load_theme, static_files
+
+QUIET_MS = 150           # a batch ends after this long without a new change (editors save in bursts)
+STEP_MS = 50             # how often watchfiles looks for new changes inside a burst
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+Echo = Callable[[str, bool], None]   # (text, to_stderr)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    source: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    drafts: bool = False
+    open_browser: bool = False
+
+
+# --------------------------------------------------------------------------------------------
+# Small pure helpers
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def host_warning(host: str) -> str | None:
+    """A warning when the preview is reachable from other machines (it is meant for this PC only)."""
+    if is_loopback(host):
+        return None
+    return (f"警告：预览服务器将监听 {host}，局域网内的其他电脑也能访问未发布的内容（包括草稿）。"
+            "只在本机预览时请去掉 --host，使用默认的 127.0.0.1。")
+
+
+def preview_url(host: str, port: int) -> str:
+    """The address browsers use; also the base_url of the preview build (so QR codes work locally)."""
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def is_inside(path: str, root: str) -> bool:
+    """True when the real path of `path` is `root` or below it (symlinks resolved on both)."""
+    try:
+        real, real_root = os.path.realpath(path), os.path.realpath(root)
+        return os.path.commonpath([real, real_root]) == real_root
+    except ValueError:  # NUL bytes, different drives on Windows
+        return False
+
+
+def watched_roots(source: Path, config: SiteConfig | None) -> tuple[list[Path], Path]:
+    """(folders watched recursively, the config file). Only folders that exist can be watched."""
+    if config is None:
+        names = ["content", "themes", "static", "data"]
+    else:
+        names = [config.content_dir, "themes", config.static_dir, config.data_dir]
+    folders = []
+    for name in names:
+        folder = (source / name)
+        if folder.is_dir() and folder not in folders:
+            folders.append(folder)
+    return folders, source / CONFIG_FILE
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+class SourceFilter(watchfiles.DefaultFilter):
+    """watchfiles' defaults (.git, .swp, ~ …) plus more editor and office temp files."""
+
+    extra_patterns = (r"^4913$", r"^\.", r"^#.*#$", r"^~\$", r"\.sw[a-p]x?$", r"\.crswap$", r"\.tmp$",
+                      r"-(journal|wal|shm)$")
+
+    def __init__(self, ignore_paths: list[Path]) -> None:
+        super().__init__(ignore_entity_patterns=self.ignore_entity_patterns + self.extra_patterns,
+                         ignore_paths=[str(p) for p in ignore_paths])
+
+
+def ignored_paths(source: Path, config: SiteConfig | None) -> list[Path]:
+    """What builds write inside the site: never a reason to rebuild (else a loop), wherever it is set."""
+    cache = (config.cache_dir if config else SiteConfig.cache_dir)
+    return [source / cache, source / "build"]
+
+
+# --------------------------------------------------------------------------------------------
+# Watching: bursts of saves → one batch of changed paths
+
+
+@dataclass
+class ChangeWatcher:
+    """Yields one set of changed paths per burst of saves; empty sets on idle ticks."""
+
+    source: Path
+    stop: threading.Event
+    config: SiteConfig | None = None
+
+    def batches(self) -> Iterator[set[Path]]:
+        pending: set[Path] = set()
+        folders, config_file = watched_roots(self.source, self.config)
+        config_stamp = file_stamp(config_file)
+        while not self.stop.is_set():
+            for changes in self._raw(folders):
+                pending |= changes
+                stamp = file_stamp(config_file)
+                if stamp != config_stamp:
+                    config_stamp = stamp
+                    pending.add(config_file)
+                if changes:
+                    continue  # still inside a burst: wait for a quiet period
+                if pending:
+                    yield pending
+                    pending = set()
+                else:
+                    yield set()
+                now_folders, _ = watched_roots(self.source, self.config)
+                if now_folders != folders:  # e.g. static/ was created: watch it too
+                    folders = now_folders
+                    pending.add(self.source)
+                    break
+                if self.stop.is_set():
+                    return
+
+    def _raw(self, folders: list[Path]) -> Iterator[set[Path]]:
+        if not folders:  # nothing to watch yet: just tick, so the config poll still runs
+            while not self.stop.wait(QUIET_MS / 1000):
+                yield set()
+            return
+        watch_filter = SourceFilter(ignored_paths(self.source, self.config))
+        for changes in watchfiles.watch(*folders, watch_filter=watch_filter, debounce=1600, step=STEP_MS,
+                                        stop_event=self.stop, rust_timeout=QUIET_MS, yield_on_timeout=True,
+                                        raise_interrupt=False):
+            yield {Path(p) for _, p in changes}
+
+
+# --------------------------------------------------------------------------------------------
+# Rebuilding
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """What one rebuild produced: diagnostics on failure, and what the browsers should reload."""
+
+    ok: bool
+    seconds: float
+    errors: tuple[Diagnostic, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
+    reload_paths: tuple[str, ...] = ("*",)   # output paths; CSS paths are applied without navigation
+    report_count: int = 0
+    config: SiteConfig | None = None         # the config that built it (its folders are the ones watched)
+    details: str = ""                        # only for a congressgen bug: what a developer needs
+
+
+def css_only_paths(changed: set[Path], config: SiteConfig) -> tuple[str, ...] | None:
+    """Output paths of the changed stylesheets, or None when anything but CSS changed."""
+    if not changed or any(p.suffix.lower() != ".css" for p in changed):
+        return None
+    theme = load_theme(config.root, config.theme, config.path)
+    by_source = {Path(os.path.realpath(f.source)): f.path
+                 for f in static_files(theme, config.root / config.static_dir)}
+    paths = [by_source.get(Path(os.path.realpath(p))) for p in changed]
+    return None if None in paths else tuple(sorted(paths))
+
+
+def _internal_error(exc: BaseException) -> Diagnostic:
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = Location(frame.filename, frame.lineno or 0) if frame else Location("congressgen")
+    return Diagnostic(where, f"内部错误：{type(exc).__name__}: {exc}")
+
+
+class BuildCancelled(Exception):
+    """Raised from the build's progress callback when the preview is stopping (Ctrl-C)."""
+
+
+@dataclass
+class Rebuilder:
+    options: ServeOptions
+    output: Path
+    base_url: str
+    stop: threading.Event
+    was_ok: bool = True
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        if self.stop.is_set():  # Ctrl-C: do not make the clerk wait for a long build to finish
+            raise BuildCancelled
+
+    def rebuild(self, changed: set[Path]) -> BuildOutcome | None:
+        """One build into the preview folder; None when it was cancelled by Ctrl-C."""
+        started = time.perf_counter()
+        try:
+            result = build(BuildOptions(self.options.source, self.output, self.options.drafts, self.base_url),
+                           self._progress)
+        except BuildCancelled:
+            return None
+        except (CongressError, BuildFailed) as exc:
+            self.was_ok = False
+            errors = tuple(d for d in exc.diagnostics if d.severity == "error")
+            warnings = tuple(d for d in exc.diagnostics if d.severity != "error")
+            return BuildOutcome(False, time.perf_counter() - started, errors, warnings)
+        except Exception as exc:  # a bug must not kill the preview; show it like any other error
+            self.was_ok = False
+            return BuildOutcome(False, time.perf_counter() - started, (_internal_error(exc),),
+                                details="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        reload_paths: tuple[str, ...] = ("*",)
+        if self.was_ok:  # after an error, a full reload removes the overlay
+            reload_paths = css_only_paths(changed, result.site.config) or ("*",)
+        self.was_ok = True
+        return BuildOutcome(True, result.seconds, (), tuple(result.warnings), reload_paths,
+                            len(result.site.reports), result.site.config)
+
+
+# --------------------------------------------------------------------------------------------
+# What served pages get injected: the reload client and, after a failed build, the error overlay
+
+
+OVERLAY_SCRIPT = """<script>(function(){var e=%s;function show(){
+if(document.getElementById("congressgen-error-overlay"))return;
+var d=document.createElement("div");d.id="congressgen-error-overlay";d.setAttribute("role","alert");
+d.style.cssText="position:fixed;left:0;right:0;top:0;z-index:2147483647;max-height:80vh;overflow:auto;"+
+"background:#fff;color:#1a1a1a;border-bottom:6px solid #b00;padding:16px 24px;font:16px/1.6 sans-serif;"+
+"box-shadow:0 4px 16px rgba(0,0,0,.4)";
+var h=document.createElement("h2");h.style.cssText="margin:0 0 8px;color:#b00;font-size:20px";
+h.textContent=e.title;d.appendChild(h);
+var p=document.createElement("p");p.style.margin="0 0 8px";p.textContent=e.hint;d.appendChild(p);
+var ul=document.createElement("ul");ul.style.cssText="margin:0;padding-left:20px;font-family:monospace";
+e.errors.forEach(function(x){var li=document.createElement("li");
+var b=document.createElement("strong");b.className="location";b.textContent=x.location;li.appendChild(b);
+li.appendChild(document.createTextNode(" "+x.message));ul.appendChild(li);});d.appendChild(ul);
+var c=document.createElement("button");c.type="button";c.textContent="暂时关闭";c.style.marginTop="8px";
+c.onclick=function(){d.remove();};d.appendChild(c);document.body.appendChild(d);}
+if(document.body)show();else document.addEventListener("DOMContentLoaded",show);})();</script>"""
+
+
+def overlay_script(errors: tuple[Diagnostic, ...]) -> bytes:
+    """The overlay as a script that builds its DOM with textContent (messages are never parsed as HTML)."""
+    if not errors:
+        return b""
+    data = {
+        "title": f"构建失败：{len(errors)} 处错误",
+        "hint": "页面显示的是上一次成功构建的内容。修改并保存文件后，页面会自动刷新。",
+        "errors": [{"location": str(d.location), "message": d.message} for d in errors],
+    }
+    text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace("\u2028", "\\u2028")
+    return (OVERLAY_SCRIPT % text.replace("\u2029", "\\u2029")).encode("utf-8")
+
+
+PLACEHOLDER_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><main><h1>{title}</h1><p>{text}</p></main></body></html>
+"""
+
+
+@dataclass
+class PreviewState:
+    """Shared between the rebuild thread (writes) and the server loop (reads); guarded by a lock."""
+
+    errors: tuple[Diagnostic, ...] = ()
+    built: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def update(self, outcome: BuildOutcome) -> None:
+        with self.lock:
+            self.errors = outcome.errors
+            self.built = self.built or outcome.ok
+
+    def snapshot(self) -> tuple[tuple[Diagnostic, ...], bool]:
+        with self.lock:
+            return self.errors, self.built
+
+
+# --------------------------------------------------------------------------------------------
+# livereload adapter: every use of livereload's internals is here
+
+
+class LiveReloadAdapter:
+    """livereload's websocket handler, its livereload.js and its </head> injector; our own broadcast.
+
+    livereload's `reload_waiters` is rate-limited to one reload per 3 s by its polling loop and logs
+    through its watcher; we never start that loop and write the LiveReload protocol message to the
+    connected browsers ourselves (on the IOLoop thread).
+    """
+
+    CLIENT = (b'<script>(function(){var s=document.createElement("script");'
+              b's.src="/livereload.js?port="+(window.location.port||80);'
+              b'document.head.appendChild(s);})();</script>')
+
+    def __init__(self, state: PreviewState):
+        from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+        from livereload.server import LiveScriptInjector
+
+        self._handler = LiveReloadHandler
+        self._js_handler = LiveReloadJSHandler
+        adapter = self
+
+        class Injector(LiveScriptInjector):
+            @property
+            def script(self) -> bytes:  # read per response: the overlay follows the build state
+                return adapter.injected()
+
+        self.transform = Injector
+        self.state = state
+
+    def injected(self) -> bytes:
+        errors, _ = self.state.snapshot()
+        return self.CLIENT + overlay_script(errors)
+
+    def handlers(self) -> list:
+        return [(r"/livereload", self._handler), (r"/livereload\.js", self._js_handler)]
+
+    def browsers(self) -> int:
+        return len(self._handler.waiters)
+
+    def broadcast(self, paths: tuple[str, ...]) -> None:
+        """Tell every open page to reload; a .css path is swapped in place (no navigation). Loop thread only."""
+        for path in paths:
+            message = {"command": "reload", "path": path, "liveCSS": True, "liveImg": True}
+            for waiter in list(self._handler.waiters):
+                try:
+                    waiter.write_message(message)
+                except Exception:  # a closed tab: forget it
+                    self._handler.waiters.discard(waiter)
+
+
+# --------------------------------------------------------------------------------------------
+# Serving files, confined to the output folder
+
+
+class SiteFileHandler(tornado.web.StaticFileHandler):
+    """Static files of the output folder only: anything resolving outside it (.., %2e%2e, absolute
+    paths, symlinks) is a 404. Never cached, so a reload always shows the current build."""
+
+    def initialize(self, path: str, default_filename: str | None = None,
+                   state: PreviewState | None = None) -> None:
+        super().initialize(path, default_filename)
+        self.state = state
+
+    async def get(self, path: str, include_body: bool = True) -> None:
+        try:
+            await super().get(path, include_body)
+        except tornado.web.HTTPError as exc:
+            if exc.status_code == 403:  # Tornado's answer for "outside the root": we do not tell
+                raise tornado.web.HTTPError(404) from None
+            raise
+
+    def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        # Our own check on the resolved path: older Tornado releases follow symlinks out of the root.
+        if not is_inside(absolute_path, root):
+            raise tornado.web.HTTPError(404)
+        return super().validate_absolute_path(root, absolute_path)
+
+    def log_exception(self, typ, value, tb) -> None:
+        if not isinstance(value, tornado.web.HTTPError):  # a 404 is not worth a terminal line
+            super().log_exception(typ, value, tb)
+
+    def should_return_304(self) -> bool:
+        return False  # the injected overlay changes while the file does not
+
+    def compute_etag(self) -> str | None:
+        return None
+
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("Cache-Control", "no-store")
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.clear_header("Content-Length")
+        page = Path(self.root) / "404.html"
+        errors, built = self.state.snapshot() if self.state else ((), True)
+        if status_code == 404 and page.is_file():
+            self.finish(page.read_bytes())
+        elif not built and errors:
+            self.finish(PLACEHOLDER_PAGE.format(title="网站还没有生成成功",
+                                                text="请按页面上方的提示改正错误；保存后本页会自动刷新。"))
+        elif not built:
+            self.finish(PLACEHOLDER_PAGE.format(title="正在生成预览", text="首次生成完成后本页会自动刷新。"))
+        else:
+            self.finish(PLACEHOLDER_PAGE.format(title=f"{status_code} 错误", text=html.escape(self._reason)))
+
+
+# --------------------------------------------------------------------------------------------
+# The preview server
+
+
+def bind(host: str, port: int) -> list:
+    """Bind the listening sockets before building, so a busy port fails at once."""
+    try:
+        return tornado.netutil.bind_sockets(port, address=host)
+    except OSError as exc:
+        where = Location(f"{host}:{port}")
+        if exc.errno == errno.EADDRINUSE or getattr(exc, "winerror", 0) == 10048:
+            raise CongressError(where, f"端口 {port} 已被占用（可能另一个预览或程序正在使用它）。"
+                                       f"请换一个端口，例如：congressgen serve --port {port + 1 if port else 8001}")
+        if isinstance(exc, PermissionError) or exc.errno == errno.EACCES:
+            raise CongressError(where, f"没有权限使用端口 {port}；请使用 1024 以上的端口，例如 --port 8000")
+        raise CongressError(where, f"无法在 {host}:{port} 上启动预览：{exc.strerror or exc}") from None
+
+
+def _default_echo(text: str, err: bool = False) -> None:
+    import click
+
+    click.echo(text, err=err)
+
+
+class Preview:
+    """One running preview: sockets, temp output, rebuild thread and the Tornado app."""
+
+    def __init__(self, options: ServeOptions, sockets: list, workdir: Path, echo: Echo = _default_echo):
+        self.options = options
+        self.sockets = sockets
+        self.workdir = workdir
+        self.output = workdir / "site"
+        self.port = sockets[0].getsockname()[1]
+        self.url = preview_url(options.host, self.port)
+        self.echo = echo
+        self.state = PreviewState()
+        self.adapter = LiveReloadAdapter(self.state)
+        self.stop = threading.Event()
+        self.loop: tornado.ioloop.IOLoop | None = None
+        self.rebuilder = Rebuilder(options, self.output, self.url, self.stop)
+        self.thread = threading.Thread(target=self.watch_and_rebuild, name="congressgen-rebuild", daemon=True)
+        self._last_errors: tuple[Diagnostic, ...] = ()
+        self._shown_warnings: set[Diagnostic] = set()
+
+    def application(self) -> tornado.web.Application:
+        return tornado.web.Application(
+            self.adapter.handlers() + [
+                (r"/(.*)", SiteFileHandler,
+                 {"path": str(self.output), "default_filename": "index.html", "state": self.state}),
+            ],
+            transforms=[self.adapter.transform],
+            log_function=_log_request,
+        )
+
+    # -- rebuild thread --------------------------------------------------------------------
+
+    def watch_and_rebuild(self) -> None:
+        try:
+            config = load_config(self.options.source)[0]
+        except CongressError:
+            config = None  # a broken config is reported by the build below
+        watcher = ChangeWatcher(self.options.source, self.stop, config)
+        first = True
+        for changed in watcher.batches():
+            if not (first or changed):
+                continue
+            outcome = self.rebuilder.rebuild(changed)
+            if outcome is None or self.stop.is_set():
+                return
+            watcher.config = outcome.config or watcher.config
+            self.publish(outcome, changed, first)
+            first = False
+
+    def publish(self, outcome: BuildOutcome, changed: set[Path], first: bool) -> None:
+        self.state.update(outcome)
+        self.report(outcome, changed, first)
+        if self.loop is not None and not first:
+            self.loop.add_callback(self.adapter.broadcast, outcome.reload_paths)
+        if first and self.options.open_browser:
+            threading.Thread(target=webbrowser.open, args=(self.url,), daemon=True).start()
+
+    def report(self, outcome: BuildOutcome, changed: set[Path], first: bool) -> None:
+        """Terminal lines: one per rebuild; an error only when it differs from the one already shown."""
+        stamp = time.strftime("%H:%M:%S")
+        names = ", ".join(sorted(self._shown(p) for p in changed)[:3]) + (" …" if len(changed) > 3 else "")
+        for warning in outcome.warnings:  # each warning once, not again on every save
+            if warning not in self._shown_warnings:
+                self.echo(str(warning), True)
+        self._shown_warnings |= set(outcome.warnings)
+        if outcome.ok:
+            fixed = "错误已修复，" if self._last_errors else ""
+            self._last_errors = ()
+            what = "已生成预览" if first else f"{fixed}已重新生成"
+            self.echo(f"[{stamp}] {what}：{outcome.report_count} 篇报告，用时 {outcome.seconds:.2f} 秒"
+                      + (f"（{names}）" if names else ""), False)
+            if first:
+                self.echo(f"预览地址：{self.url} （按 Ctrl+C 停止）", False)
+            return
+        if outcome.errors != self._last_errors:
+            if outcome.details:
+                self.echo(outcome.details.rstrip(), True)
+            for diagnostic in outcome.errors:
+                self.echo(str(diagnostic), True)
+            self.echo(f"[{stamp}] 构建失败：发现 {len(outcome.errors)} 处错误；浏览器中仍显示上一次成功构建的内容，"
+                      "并提示错误。修改文件并保存后会自动重新生成。", True)
+        else:
+            self.echo(f"[{stamp}] 仍有上面的错误（{names}）", True)
+        self._last_errors = outcome.errors
+        if first:
+            self.echo(f"预览地址：{self.url} （按 Ctrl+C 停止）", False)
+
+    def _shown(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.options.source).as_posix() or "."
+        except ValueError:
+            return str(path)
+
+    # -- server loop -----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        self.loop = tornado.ioloop.IOLoop.current()
+        server = tornado.httpserver.HTTPServer(self.application())
+        server.add_sockets(self.sockets)
+        self.thread.start()
+        try:
+            while self.thread.is_alive():
+                await asyncio.sleep(0.25)  # wakes the loop so Ctrl-C is seen promptly on Windows too
+        finally:
+            server.stop()
+            self.stop.set()
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    """Only server faults reach the terminal; the clerk's terminal is for build messages."""
+    if handler.get_status() >= 500:
+        tornado.web.app_log.error("%d %s", handler.get_status(), handler._request_summary())
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(options: ServeOptions, echo: Echo = _default_echo) -> None:
+    """Run the preview until Ctrl-C; always removes its temporary folder."""
+    if not (options.source / CONFIG_FILE).is_file():
+        load_config(options.source)  # raises the usual "找不到网站配置文件" error
+    warning = host_warning(options.host)
+    if warning:
+        echo(warning, True)
+    sockets = bind(options.host, options.port)
+    workdir = Path(tempfile.mkdtemp(prefix="congressgen-serve-"))
+    preview = Preview(options, sockets, workdir, echo)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl-C
+    try:
+        echo(f"正在生成预览（{options.source.resolve()}）……", False)
+        asyncio.run(preview.run())
+    except KeyboardInterrupt:
+        echo("正在停止预览……", False)
+    finally:
+        preview.stop.set()
+        if preview.thread.is_alive():
+            preview.thread.join(timeout=120)  # let a running build finish before removing its folder
+        for sock in sockets:
+            sock.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    echo("预览已停止，临时文件已清理。", False)
