@@ -297,7 +297,7 @@ def test_links_assets_and_qr_point_at_the_local_server_whatever_base_url(preview
     page.on("response", lambda r: bad.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.goto(preview.url + ARTICLE_PATH)
     local_url = preview.url + ARTICLE_PATH
-    assert page.locator(".share-url").inner_text().strip() == local_url
+    assert page.locator(".share-url").inner_text().strip() == "本文网址：" + local_url
     served_qr = page.locator(".share-qr svg path").first.get_attribute("d")
     expected = re.search(r' d="([^"]+)"', qr_svg(local_url, "本文网址二维码：微信扫一扫在手机阅读、分享本文")).group(1)
     assert served_qr == expected
