@@ -133,13 +133,15 @@ def test_last_line_still_being_written_counts_next_time(site, tmp_path):
 
 def test_malformed_lines_are_counted_and_the_first_reported_with_file_and_line(site, tmp_path):
     config, run = site
-    bad = ['garbage \x1b[2J\n', "\n", '1.2.3.4 - - [xx] "GET\n'] * 3
+    no_such_day = line(ALPHA, when="31/Feb/2024:10:00:00 +0800")
+    bad = [no_such_day] + ['garbage \x1b[2J\n', "\n", '1.2.3.4 - - [xx] "GET\n'] * 2 + [no_such_day] * 2
     log = write(tmp_path / "access.log", line(ALPHA) + "".join(bad) + line(BETA))
     [result] = run(log)
     assert (result.views, result.skipped["malformed"]) == (2, 9)
     assert [d.location.line for d in result.problems] == [2, 3, 4, 5, 6][:SHOWN_PROBLEMS]
     assert all(d.location.path == str(log) and d.severity == "warning" for d in result.problems)
-    assert "\x1b" not in str(result.problems[0]) and "\\x1b" in str(result.problems[0])   # no terminal escapes
+    assert "时间无法识别" in result.problems[0].message
+    assert "\x1b" not in str(result.problems[1]) and "\\x1b" in str(result.problems[1])   # no terminal escapes
 
 
 def test_wrong_format_is_pointed_out(site, tmp_path):
@@ -215,6 +217,18 @@ def test_hostile_paths_and_agents_store_nothing_but_ids_and_numbers(site, tmp_pa
     assert (result.views, result.skipped["unknown"]) == (3, 1)
     dump = "\n".join(sqlite3.connect(db_path(config)).iterdump())
     assert "<" not in dump and "alert" not in dump and "onerror" not in dump
+
+
+def test_site_bot_list_and_its_errors(tmp_path):
+    root = make_site(tmp_path / "site", extra_config="stats:\n  bots: [KaipuyunInspector]\n")
+    log = write(tmp_path / "access.log", line(ALPHA, ua="Mozilla/5.0 (compatible; KaipuyunInspector/1.0)") + line(ALPHA))
+    [result] = ingest(load_config(root)[0], [log])
+    assert (result.views, result.skipped["bot"]) == (1, 1)
+    for bad in ("stats:\n  bots: KaipuyunInspector\n", "stats:\n  bot: [x]\n"):
+        write(root / "congressgen.yaml", (root / "congressgen.yaml").read_text(encoding="utf-8").split("stats:")[0] + bad)
+        with pytest.raises(CongressError, match="stats.bot") as error:
+            ingest(load_config(root)[0], [log])
+        assert error.value.location.path.endswith("congressgen.yaml")
 
 
 def test_store_refuses_ids_a_page_could_render_unescaped(tmp_path):

@@ -160,11 +160,13 @@ def scan(lines: Iterable[bytes], scanner: Scanner, result: FileResult, sink: Sin
             key = time[:17] + time[20:]          # the minute and zone fix the day
             day = days.get(key)
             if day is None:
-                day = days[key] = day_of(time)
+                day = day_of(time)
                 if day is None:
-                    del days[key]
                     skipped["malformed"] += 1
+                    if skipped["malformed"] <= SHOWN_PROBLEMS:
+                        result.problems.append(Diagnostic(Location(name, lineno), f"日志行的时间无法识别，已跳过：{_excerpt(raw)}", "warning"))
                     continue
+                days[key] = day
             line = raw.rstrip(b"\r\n")
             if time != last_time:
                 same_second.clear()
@@ -234,6 +236,9 @@ def make_scanner(config: SiteConfig, store: StatsStore, log_format: str, urlmap:
 
 def extra_bots(config: SiteConfig) -> tuple[str, ...]:
     """`stats: {bots: [...]}` in congressgen.yaml: more user-agent tokens to skip."""
+    for key in config.stats:
+        if key != "bots":
+            raise CongressError(Location(config.path), f"未知的统计配置项 “stats.{key}”；可用的只有 stats.bots（爬虫名称列表）")
     extra = config.stats.get("bots") or []
     if not isinstance(extra, list) or not all(isinstance(t, str) and t.strip() for t in extra):
         raise CongressError(Location(config.path), "stats.bots 应为文字列表，如 [MyCrawler, 某某巡检]")
