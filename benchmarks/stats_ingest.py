@@ -119,6 +119,7 @@ def child(site: Path, log: Path) -> None:
     config, _ = load_config(site)
     store = StatsStore(db_path(config))
     scanner = make_scanner(config, store, "combined")
+    before_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss     # Python, the compiled site
     runs = []
     for _ in range(2):
         started, cpu = time.perf_counter(), time.process_time()
@@ -128,7 +129,7 @@ def child(site: Path, log: Path) -> None:
                      "downloads": result.downloads, "skipped": result.skipped})
     store.close()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"runs": runs, "peak_rss_mib": peak_kib / 1024,
+    print(json.dumps({"runs": runs, "peak_rss_mib": peak_kib / 1024, "before_rss_mib": before_kib / 1024,
                       "db_mib": db_path(config).stat().st_size / 2**20}))
 
 
@@ -163,7 +164,8 @@ def main() -> None:
         print(f"first ingest:  {rate(first)}, views {first['views']:,}, downloads {first['downloads']:,}")
         print("  skipped: " + ", ".join(f"{k} {v:,}" for k, v in first["skipped"].items() if v))
         print(f"second ingest: {rate(second)}, views {second['views']:,}, downloads {second['downloads']:,}, duplicates {second['skipped']['duplicate']:,}")
-        print(f"peak memory (max RSS of the ingesting process): {report['peak_rss_mib']:.0f} MiB; "
+        print(f"peak memory (max RSS of the ingesting process): {report['peak_rss_mib']:.0f} MiB, "
+              f"of which {report['before_rss_mib']:.0f} MiB before reading the log (Python and the compiled site); "
               f"store size: {report['db_mib']:.1f} MiB")
     finally:
         if not args.keep:

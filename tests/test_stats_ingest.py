@@ -366,3 +366,11 @@ def test_ingest_command_reports_per_reason_and_fails_on_missing_file(tmp_path):
     assert "新计入阅读 1 次、下载 0 次" in result.stdout and f"{REASONS['method']} 1" in result.stdout
     assert "missing.log: 错误: 无法打开日志文件：文件不存在" in result.stderr
     assert (root / "data" / DB_NAME).is_file()
+
+
+def test_ingest_base_url_option_for_a_site_published_elsewhere(tmp_path):
+    root = make_site(tmp_path / "site")                 # configured under /rd/, served here at the root
+    log = write(tmp_path / "access.log", line(ALPHA.removeprefix("/rd")) + line(ALPHA))
+    out = cli_run("stats", "ingest", str(log), "--base-url", "http://127.0.0.1:8080/", "--source", str(root))
+    assert "新计入阅读 1 次" in out and f"{REASONS['unknown']} 1" in out
+    assert totals(load_config(root)[0]) == {("alpha", "views"): 1}
