@@ -29,6 +29,7 @@ by one, never a double count. The store keeps one 8-byte fingerprint per counted
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from hashlib import blake2b
@@ -83,9 +84,9 @@ class Scanner:
 
     urlmap: UrlMap
     numbers: dict[str, int]          # report id → number in the store
-    bots: object                     # compiled bot pattern
+    bots: re.Pattern[bytes]
     parse: Parser
-    fast: object = None              # pattern of the format's usual lines: groups as Fields[:6]
+    fast: re.Pattern[bytes] | None = None    # the format's usual lines, groups as Fields[:6]
 
     def target(self, path: bytes):
         found = self.urlmap.classify(path)
@@ -213,7 +214,7 @@ def ingest_file(path: Path, scanner: Scanner, store: StatsStore, shown: str | No
             except read_errors() as exc:
                 result.problems.append(Diagnostic(
                     Location(result.name, result.lines + 1),
-                    f"文件已损坏或不完整（{exc}）；此前读到的 {result.lines} 行已计入，其后的内容无法读取", "warning"))
+                    f"文件已损坏或不完整（{exc}）；此前完整读到的 {result.lines} 行已处理并保存，其后的内容无法读取", "warning"))
         if result.lines and result.skipped["malformed"] == result.lines:
             result.problems.append(Diagnostic(Location(result.name), "没有一行能够解析：日志格式是否与 --format 一致？", "warning"))
         store.record_ingest(result.name, result.lines, result.views, result.downloads, result.skipped["duplicate"])
