@@ -7,13 +7,14 @@ is what `congressgen build` and `congressgen serve` call.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from congressgen.config import SiteConfig, load_config
-from congressgen.content import find_sources, parse_source, read_source
+from congressgen.content import TZ, find_sources, parse_source, read_source
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 from congressgen.markdown import BodyRenderer, summarise
 from congressgen.output import StagedOutput, WriteReport, check_output_folder
@@ -33,10 +34,15 @@ class BuildOptions:
     drafts: bool = False
     base_url: str | None = None
     allow_unreviewed: bool = False    # build reports that lack a review stage (logged)
+    now: dt.date | None = None       # the day counts are "as of" (last 30 days end here)
 
     @property
     def output_dir(self) -> Path:
         return self.output or self.source / "build"
+
+    @property
+    def today(self) -> dt.date:
+        return self.now or dt.datetime.now(TZ).date()
 
 
 @dataclass
@@ -108,8 +114,11 @@ def review_gate(config: SiteConfig, compiled: list[CompiledReport], options: Bui
             for d in problems]
 
 
-def load_traffic(config: SiteConfig) -> Traffic:
-    return Traffic()
+def load_traffic(config: SiteConfig, now: dt.date) -> Traffic:
+    """Measured counts from `data/stats.sqlite3` up to `now`; empty (no counts shown) without it."""
+    from congressgen.stats.store import db_path, read_traffic
+
+    return read_traffic(db_path(config), now)
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -123,7 +132,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     warnings += review_gate(config, compiled, options)
     for _, label in config.footer.missing():
         warnings.append(Diagnostic(Location(config.path), f"页脚缺少“{label}”（footer 配置）；政府网站检查会扣分", "warning"))
-    site = build_site(compiled, config, include_drafts=options.drafts, traffic=load_traffic(config),
+    site = build_site(compiled, config, include_drafts=options.drafts, traffic=load_traffic(config, options.today),
                       qr=lambda url: qr_svg(url, "本文网址二维码：微信扫一扫在手机阅读、分享本文"))
     renderer = Renderer(theme)
     staged = StagedOutput(output)

@@ -66,6 +66,18 @@ class ProgressBar:
             click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
 
 
+def day_option(ctx, param, value):
+    """A click callback for YYYY-MM-DD options (--now, --since)."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"日期应写成 YYYY-MM-DD，如 2025-03-01，而不是 “{value}”") from None
+
+
 # Commands defined in their own modules: name -> "module:attribute" of a click command.
 LAZY_COMMANDS = {
     "serve": "congressgen.commands.serve:serve_command",
@@ -115,10 +127,12 @@ def cli() -> None:
               help="输出目录，默认为 网站目录/build")
 @click.option("--drafts", is_flag=True, help="同时生成草稿（draft: true）")
 @click.option("--base-url", help="本次构建使用的网址，覆盖配置中的 base_url")
+@click.option("--now", callback=day_option, metavar="YYYY-MM-DD",
+              help="阅读统计截至这一天（“近30天”排行以此为准），默认今天（北京时间）")
 @click.option("--quiet", "-q", is_flag=True, help="只显示错误")
 @click.option("--allow-unreviewed", is_flag=True,
               help="要求三审三校时，仍然生成未完成审核的报告（此操作记入 logs/build-log.jsonl）")
-def build_command(source: Path, output: Path | None, drafts: bool, base_url: str | None, quiet: bool,
+def build_command(source: Path, output: Path | None, drafts: bool, base_url: str | None, now, quiet: bool,
                   allow_unreviewed: bool) -> None:
     """生成静态网站到 build/ 目录。
 
@@ -132,7 +146,8 @@ def build_command(source: Path, output: Path | None, drafts: bool, base_url: str
 
     progress = ProgressBar(enabled=not quiet and sys.stderr.isatty())
     try:
-        result = build(BuildOptions(source, output, drafts, base_url, allow_unreviewed), progress)
+        result = build(BuildOptions(source, output, drafts, base_url, now=now,
+                                    allow_unreviewed=allow_unreviewed), progress)
     except (CongressError, BuildFailed) as exc:
         progress.close()
         fail(exc)
