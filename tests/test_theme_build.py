@@ -167,7 +167,7 @@ def test_measured_counts_are_shown_on_article_sidebar_and_ranking(tmp_path, monk
     traffic = Traffic(views={"qingshan-zxt-2024": 1520, "shili-zfgzbg-2025": 988},
                       downloads={"qingshan-zxt-2024": 41}, recent_views={"shili-zfgzbg-2025": 120},
                       views_by_year={2025: {"shili-zfgzbg-2025": 900}}, as_of="2025-09-30")
-    monkeypatch.setattr(build_module, "load_traffic", lambda config: traffic)
+    monkeypatch.setattr(build_module, "load_traffic", lambda config, now: traffic)
     out = tmp_path / "out"
     build(BuildOptions(source=REPO, output=out))
     article = (out / FULL_ARTICLE).read_text(encoding="utf-8")
