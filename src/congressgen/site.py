@@ -267,6 +267,21 @@ def _bundle_files(md_path: Path, root: Path) -> list[Path]:
                   key=lambda p: p.relative_to(bundle).as_posix())
 
 
+def locate_attachment(root: Path, source: str, name: str) -> tuple[Path | None, str]:
+    """The file an `attachments` entry names (relative to the Markdown file, or inside its
+    bundle folder), or None and the reason in words for the clerk."""
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
+        return None, f"附件路径 “{name}” 必须是相对于本文件的路径"
+    md_path = root / source
+    candidates = [md_path.parent / name, md_path.with_suffix("") / name]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        return None, f"附件 “{name}” 不存在（相对于 {posixpath.dirname(source)}/）"
+    if not _inside(found, root):
+        return None, f"附件 “{name}” 位于网站目录之外，已拒绝"
+    return found, ""
+
+
 def _attach(report: Report, root: Path, errors: list[Diagnostic]) -> None:
     compiled = report.compiled
     md_path = root / compiled.source
@@ -295,17 +310,9 @@ def _attach(report: Report, root: Path, errors: list[Diagnostic]) -> None:
 
     where = Location(compiled.source, 1, 1)
     for attachment in compiled.fm.attachments:
-        name = attachment.file
-        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
-            errors.append(Diagnostic(where, f"附件路径 “{name}” 必须是相对于本文件的路径"))
-            continue
-        candidates = [md_path.parent / name, bundle / name]
-        found = next((c for c in candidates if c.is_file()), None)
+        found, problem = locate_attachment(root, compiled.source, attachment.file)
         if found is None:
-            errors.append(Diagnostic(where, f"附件 “{name}” 不存在（相对于 {posixpath.dirname(compiled.source)}/）"))
-            continue
-        if not _inside(found, content_root):
-            errors.append(Diagnostic(where, f"附件 “{name}” 位于网站目录之外，已拒绝"))
+            errors.append(Diagnostic(where, problem))
             continue
         target = output_path_for(found)
         report.attachments.append(AttachmentFile(attachment.title, target, found.stat().st_size,

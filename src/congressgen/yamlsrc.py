@@ -52,6 +52,23 @@ def _check_duplicates(node, path: str, line_offset: int) -> None:
             _check_duplicates(item, path, line_offset)
 
 
+def _impossible_date(loader, node):
+    """The first date scalar that names no real day (2024-02-30, 2024-13-01), or None."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                loader.construct_yaml_timestamp(node)
+            except ValueError:
+                return node
+        return None
+    children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+    for child in children:
+        bad = _impossible_date(loader, child)
+        if bad is not None:
+            return bad
+    return None
+
+
 def load_mapping(text: str, path: str, line_offset: int = 0, what: str = "YAML") -> YamlMapping:
     """Parse a YAML mapping; errors carry `path:line:col` of the original file.
 
@@ -87,6 +104,11 @@ def load_mapping(text: str, path: str, line_offset: int = 0, what: str = "YAML")
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             raise CongressError(_mark_location(path, mark, line_offset), f"{what} 值无法解析：{exc}") from None
+        except ValueError:  # PyYAML builds dates itself and raises ValueError for 2024-02-30
+            bad = _impossible_date(loader, node)
+            value = f"“{bad.value}”" if bad is not None else ""
+            raise CongressError(_mark_location(path, bad.start_mark if bad is not None else None, line_offset),
+                                f"日期 {value} 不存在，请检查年、月、日") from None
     finally:
         loader.dispose()
     data = {str(k): v for k, v in data.items()}
