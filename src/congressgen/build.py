@@ -30,6 +30,7 @@ class BuildOptions:
     output: Path | None = None
     drafts: bool = False
     base_url: str | None = None
+    check: bool = True          # run the error-level rules of `congressgen check` first
 
     @property
     def output_dir(self) -> Path:
@@ -107,6 +108,12 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         warnings.append(Diagnostic(Location(config.path), f"页脚缺少“{label}”（footer 配置）；政府网站检查会扣分", "warning"))
     site = build_site(compiled, config, include_drafts=options.drafts, traffic=load_traffic(config),
                       qr=lambda url: qr_svg(url, "本文网址二维码：微信扫一扫在手机阅读、分享本文"))
+    if options.check:
+        from congressgen.check import errors_for_build
+
+        problems = errors_for_build(config, compiled, site)
+        if problems:  # refuse before writing anything: the published output stays as it was
+            raise BuildFailed(problems + warnings)
     renderer = Renderer(theme)
     staged = StagedOutput(output)
     try:

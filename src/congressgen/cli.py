@@ -116,7 +116,9 @@ def cli() -> None:
 @click.option("--drafts", is_flag=True, help="同时生成草稿（draft: true）")
 @click.option("--base-url", help="本次构建使用的网址，覆盖配置中的 base_url")
 @click.option("--quiet", "-q", is_flag=True, help="只显示错误")
-def build_command(source: Path, output: Path | None, drafts: bool, base_url: str | None, quiet: bool) -> None:
+@click.option("--no-check", is_flag=True, help="跳过发布前检查（congressgen check 的错误级规则）")
+def build_command(source: Path, output: Path | None, drafts: bool, base_url: str | None, quiet: bool,
+                  no_check: bool) -> None:
     """生成静态网站到 build/ 目录。
 
     \b
@@ -124,12 +126,15 @@ def build_command(source: Path, output: Path | None, drafts: bool, base_url: str
       congressgen build
       congressgen build --base-url https://www.example.gov.cn/rd/
       congressgen build --source mysite --output /tmp/out --drafts
+
+    构建前会运行 congressgen check 的错误级规则（死链、个人信息、规范表述等），
+    有错误时不写出网站、原有输出不变；确需跳过时加 --no-check。
     """
     from congressgen.build import BuildOptions, build
 
     progress = ProgressBar(enabled=not quiet and sys.stderr.isatty())
     try:
-        result = build(BuildOptions(source, output, drafts, base_url), progress)
+        result = build(BuildOptions(source, output, drafts, base_url, check=not no_check), progress)
     except (CongressError, BuildFailed) as exc:
         progress.close()
         fail(exc)

@@ -259,6 +259,13 @@ def _column_key(folder: str) -> str:
     return folder if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", folder) else slugify(folder)
 
 
+def report_site_path(item: CompiledReport, config: SiteConfig) -> str:
+    """Where a report is written: its permalink filled in. Raises ValueError for a bad
+    pattern, ContentError for a path that would leave the output folder."""
+    path = expand_permalink(config.permalink, column=_column_key(item.column), id=derive_id(item), date=item.fm.date)
+    return safe_site_path(path, Location(item.source, 1, 1), "网址")
+
+
 def _bundle_files(md_path: Path, root: Path) -> list[Path]:
     bundle = md_path.with_suffix("")
     if not bundle.is_dir():
@@ -394,8 +401,7 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
         where = Location(item.source, 1, 1)
         ident = derive_id(item)
         try:
-            path = safe_site_path(expand_permalink(config.permalink, column=key, id=ident, date=item.fm.date),
-                                  where, "网址")
+            path = report_site_path(item, config)
         except ValueError as exc:
             raise ContentError(Location(config.path), str(exc)) from None
         except ContentError as exc:
