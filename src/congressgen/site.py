@@ -379,8 +379,9 @@ def _related(report: Report, by_tag: dict[str, list[Report]]) -> list[Report]:
 
 
 def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_drafts: bool = False,
-               traffic: Traffic | None = None, qr=None) -> Site:
-    """Assemble the site model. Raises BuildFailed listing every error found."""
+               traffic: Traffic | None = None, qr=None, related: bool = True) -> Site:
+    """Assemble the site model. Raises BuildFailed listing every error found. `related=False`
+    skips the 推荐阅读 lists, which only rendered pages need (`check` does not)."""
     errors: list[Diagnostic] = []
     root = config.root
     traffic = traffic or Traffic()
@@ -439,7 +440,7 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
         report.tasks = report.fm.tasks if report.fm.tasks is not None else report.outline.tasks
         report.views = traffic.views.get(report.id, 0)
         report.downloads = traffic.downloads.get(report.id, 0)
-        report.related = _related(report, by_tag)
+        report.related = _related(report, by_tag) if related else []
         if qr is not None:
             report.qr_svg = qr(report.url)
     for column in ordered_columns:

@@ -153,7 +153,7 @@ def site_model(config: SiteConfig, documents: list[Document]) -> tuple[Site | No
         items.append(item)
     for _ in range(3):
         try:
-            return build_site(items, config, include_drafts=True), findings
+            return build_site(items, config, include_drafts=True, related=False), findings
         except BuildFailed as exc:
             rejected = {d.location.path for d in exc.diagnostics}
             findings += [Finding(d.location.path, max(d.location.line, 1), max(d.location.col, 1),

@@ -28,6 +28,9 @@ _ATTR_LIST = re.compile(r"\{[:#.][^}\n]*\}")
 _URL = re.compile(r"(?:https?|ftp)://[^\s<>\"'（）()\[\]，。；、]*|www\.[A-Za-z0-9.-]+[^\s<>\"'（）()，。；、]*")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # Front-matter values that are names of things, not prose: file paths, ids, dates, numbers.
+# A front-matter line whose value is a YAML flow collection: tags: [预算, 民生]
+_FLOW_LINE = re.compile(r"^(\s*(?:-\s+)?(?:[\w-]+\s*:\s+)?)([\[{].*)$", re.M)
+_FLOW_SYNTAX = re.compile(r"[\[\]{},]|:(?=\s)")
 _FRONT_NOT_PROSE = re.compile(r"^\s*-?\s*(?:file|id|date|written_date|index_number|doc_number|review)\s*:.*$", re.M)
 
 
@@ -109,6 +112,9 @@ def prose_of(segment) -> Prose:
     if segment.kind == "front":
         patterns = [_FRONT_NOT_PROSE, _URL, _EMAIL]
     spans = [m.span() for pattern in patterns for m in pattern.finditer(text)]
+    if segment.kind == "front":   # the brackets, commas and colons of a flow collection are syntax
+        for line in _FLOW_LINE.finditer(text):
+            spans += [(line.start(2) + m.start(), line.start(2) + m.end()) for m in _FLOW_SYNTAX.finditer(line.group(2))]
     text = blank(text, spans)
     # Join a line break between two CJK characters, as the renderer does (outline.join_lines).
     pieces, removed, last, dropped = [], [], 0, 0
