@@ -101,3 +101,13 @@ def test_build_passes_with_warnings_only(site_dir):
     add(site_dir, "a", "一、工作回顾\n\n全年完成投资,超过预期。\n")
     result = run_cli("build", cwd=site_dir)
     assert result.returncode == 0, result.stderr
+
+
+def test_impossible_date_fails_build_and_check_at_its_line_not_with_a_traceback(site_dir):
+    write(site_dir / "content/reports/a.md", "---\ntitle: 报告\ndate: 2024-02-30\n---\n\n正文。\n")
+    built = run_cli("build", cwd=site_dir)
+    checked = run_cli("check", cwd=site_dir)
+    assert built.returncode == 1 and checked.returncode == 1
+    assert "content/reports/a.md:3:7: 错误: 日期 “2024-02-30” 不存在" in built.stderr
+    assert "content/reports/a.md:3:7: error frontmatter-date: 日期 “2024-02-30” 不存在" in checked.stdout
+    assert "Traceback" not in built.stderr + checked.stderr

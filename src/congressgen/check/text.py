@@ -22,7 +22,7 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _YAML_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.M)
 # Not prose: link targets, reference definitions, HTML tags, attribute lists, URLs, e-mail.
 _LINK_TARGET = re.compile(r"\]\([^)\n]*\)")
-_REF_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S+.*$", re.M)
+_REF_DEFINITION = re.compile(r"^ {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S+.*$", re.M)   # not footnotes: prose
 _TAG = re.compile(r"<[^>\n]*>")
 _ATTR_LIST = re.compile(r"\{[:#.][^}\n]*\}")
 _URL = re.compile(r"(?:https?|ftp)://[^\s<>\"'（）()\[\]，。；、]*|www\.[A-Za-z0-9.-]+[^\s<>\"'（）()，。；、]*")
