@@ -83,7 +83,7 @@ def test_build_refuses_on_an_error_keeps_the_output_and_no_check_lets_it_through
     out = site_dir / "build"
     before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
-    text = add(site_dir, "leak", f"一、工作回顾\n\n申请人身份证号110101199003071233。\n", id="leak")
+    text = add(site_dir, "leak", "一、工作回顾\n\n申请人身份证号110101199003071233。\n", id="leak")
     refused = run_cli("build", cwd=site_dir)
     line, col = where(text, "110101199003071233")
     assert refused.returncode == 1

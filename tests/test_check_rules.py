@@ -53,7 +53,7 @@ def rel(path: Path, root: Path) -> str:
 
 
 def test_missing_title_is_reported_and_the_body_is_still_checked(site_dir):
-    path = write(site_dir / "content/reports/a.md", f"---\ndate: 2024-04-26\n---\n\n联系人电话13812345678。\n")
+    path = write(site_dir / "content/reports/a.md", "---\ndate: 2024-04-26\n---\n\n联系人电话13812345678。\n")
     findings = check(site_dir)
     assert hits(findings, "frontmatter-invalid") == [("content/reports/a.md", 2, 1)]
     assert "title" in next(f.message for f in findings if f.rule == "frontmatter-invalid")

@@ -12,6 +12,8 @@ from pathlib import Path
 from congressgen.build import compile_report
 from congressgen.check import formulations, frontmatter, gongwen, links, privacy, siteconfig, typography
 from congressgen.check.model import SEVERITIES, CheckContext, CheckSettings, Document, Finding, Rule
+from congressgen.check.privacy import normalise_phone
+from congressgen.check.siteconfig import config_line
 from congressgen.check.text import ALL_RULES, ignore_markers, marker_rule_ids
 from congressgen.config import CONFIG_FILE, SiteConfig, suggest
 from congressgen.content import TZ, find_sources, read_source
@@ -50,9 +52,6 @@ def config_text(config: SiteConfig) -> str:
 
 def load_settings(config: SiteConfig, text: str, external_links: bool = False) -> CheckSettings:
     """Validate the `check:` section; a mistake in it is a config error, reported where written."""
-    from congressgen.check.privacy import normalise_phone
-    from congressgen.check.siteconfig import config_line
-
     raw = config.check or {}
 
     def where(sub: str | None = None, subsub: str | None = None) -> Location:

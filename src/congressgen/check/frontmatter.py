@@ -80,7 +80,7 @@ def duplicates(documents: list[Document], config) -> tuple[list[Finding], set[st
             excluded.add(doc.path)
             continue
         explicit = "id" in doc.compiled.fm.meta
-        hint = "" if explicit else f"（id 由文件名生成；请在前置信息中写 id: 指定不同的 id）"
+        hint = "" if explicit else "（id 由文件名生成；请在前置信息中写 id: 指定不同的 id）"
         if ident in by_id:
             line, col = doc.value_position("id", ident) if explicit else (1, 1)
             findings.append(Finding(doc.path, line, col, "frontmatter-duplicate-id",

@@ -59,8 +59,9 @@ def _internal(doc: Document, link: Link, href: str, ctx):
             return   # ?query only: the page itself
         if path_part.startswith("/"):
             base = ctx.config.base_path
-            rooted = path_part[len(base):] if path_part.startswith(base) else path_part.lstrip("/")
-            path = posixpath.normpath(rooted or ".")
+            if not path_part.startswith(base):
+                return   # another part of the portal this site is published inside: not ours to know
+            path = posixpath.normpath(path_part[len(base):] or ".")
         else:
             path = posixpath.normpath(posixpath.join(posixpath.dirname(doc.report.path), path_part))
         if path_part.endswith("/") or path == ".":

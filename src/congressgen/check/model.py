@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -61,8 +62,6 @@ class Segment:
         return [0] + [m.end() for m in re.finditer("\n", self.text)]
 
     def position(self, offset: int) -> tuple[int, int]:
-        from bisect import bisect_right
-
         index = bisect_right(self.line_starts, offset) - 1
         return self.first_line + index, offset - self.line_starts[index] + 1
 

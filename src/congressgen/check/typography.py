@@ -8,6 +8,7 @@ import difflib
 import re
 
 from congressgen.check.model import Document, Finding, Rule
+from congressgen.check.siteconfig import config_line
 from congressgen.check.text import HAN, markdown_links
 from congressgen.outline import join_lines
 
@@ -112,8 +113,6 @@ def check_site(ctx):
             published.add(doc.compiled.column)
             if doc.report is not None:
                 published.add(doc.report.column.key)
-    from congressgen.check.siteconfig import config_line
-
     for column in ctx.config.columns:
         if column.key not in published:
             line, col = config_line(ctx.config_text, "columns", column.key)
