@@ -108,6 +108,6 @@ def test_impossible_date_fails_build_and_check_at_its_line_not_with_a_traceback(
     built = run_cli("build", cwd=site_dir)
     checked = run_cli("check", cwd=site_dir)
     assert built.returncode == 1 and checked.returncode == 1
-    assert "content/reports/a.md:3:7: 错误: 日期 “2024-02-30” 不存在" in built.stderr
-    assert "content/reports/a.md:3:7: error frontmatter-date: 日期 “2024-02-30” 不存在" in checked.stdout
+    assert "content/reports/a.md:3:1: 错误: “date” 不是有效日期：“2024-02-30”" in built.stderr
+    assert "content/reports/a.md:3:1: error frontmatter-date: “date” 不是有效日期：“2024-02-30”" in checked.stdout
     assert "Traceback" not in built.stderr + checked.stderr

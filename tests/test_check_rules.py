@@ -60,11 +60,10 @@ def test_missing_title_is_reported_and_the_body_is_still_checked(site_dir):
     assert hits(findings, "pii-mobile") == [("content/reports/a.md", *where(path, "138"))]
 
 
-@pytest.mark.parametrize("written, at", [("2024-02-30", "2024-02-30"), ("\"2024-13-01\"", "date:"),
-                                        ("2024年2月1日", "date:")])
-def test_impossible_or_misformatted_date_is_reported_at_the_date(site_dir, written, at):
+@pytest.mark.parametrize("written", ["2024-02-30", "\"2024-13-01\"", "2024年2月1日"])
+def test_impossible_or_misformatted_date_is_reported_at_the_date(site_dir, written):
     path = write(site_dir / "content/reports/a.md", f"---\ntitle: 报告\ndate: {written}\n---\n\n正文。\n")
-    assert hits(check(site_dir), "frontmatter-date") == [("content/reports/a.md", *where(path, at))]
+    assert hits(check(site_dir), "frontmatter-date") == [("content/reports/a.md", *where(path, "date:"))]
 
 
 def test_a_real_leap_day_is_a_date(site_dir):

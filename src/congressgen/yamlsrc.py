@@ -13,9 +13,19 @@ import yaml
 from congressgen.errors import CongressError, Location
 
 try:  # the C loader is several times faster when libyaml is present
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader
+    from yaml import SafeLoader as _BaseLoader
+
+
+class _Loader(_BaseLoader):
+    """Dates stay text: we parse them ourselves, so `2024-13-45` is reported where it was
+    written instead of crashing PyYAML's timestamp constructor."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
 
 
 @dataclass
@@ -52,23 +62,6 @@ def _check_duplicates(node, path: str, line_offset: int) -> None:
             _check_duplicates(item, path, line_offset)
 
 
-def _impossible_date(loader, node):
-    """The first date scalar that names no real day (2024-02-30, 2024-13-01), or None."""
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag == "tag:yaml.org,2002:timestamp":
-            try:
-                loader.construct_yaml_timestamp(node)
-            except ValueError:
-                return node
-        return None
-    children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
-    for child in children:
-        bad = _impossible_date(loader, child)
-        if bad is not None:
-            return bad
-    return None
-
-
 def load_mapping(text: str, path: str, line_offset: int = 0, what: str = "YAML") -> YamlMapping:
     """Parse a YAML mapping; errors carry `path:line:col` of the original file.
 
@@ -101,14 +94,9 @@ def load_mapping(text: str, path: str, line_offset: int = 0, what: str = "YAML")
                 positions[key_node.value] = (m.line + 1 + line_offset, m.column + 1)
         try:
             data = loader.construct_document(node)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError) as exc:
             mark = getattr(exc, "problem_mark", None)
             raise CongressError(_mark_location(path, mark, line_offset), f"{what} 值无法解析：{exc}") from None
-        except ValueError:  # PyYAML builds dates itself and raises ValueError for 2024-02-30
-            bad = _impossible_date(loader, node)
-            value = f"“{bad.value}”" if bad is not None else ""
-            raise CongressError(_mark_location(path, bad.start_mark if bad is not None else None, line_offset),
-                                f"日期 {value} 不存在，请检查年、月、日") from None
     finally:
         loader.dispose()
     data = {str(k): v for k, v in data.items()}
