@@ -139,6 +139,11 @@ def test_links_that_resolve_are_silent(linked):
     assert [f for f in findings if f.rule.startswith("link-")] == []
 
 
+def test_escaped_brackets_are_text_not_a_link(site_dir):
+    add(site_dir, "a", body="一、工作回顾\n\n原文写作 \\[1\\](x)，按原样显示。\n")
+    assert [f for f in check(site_dir) if f.rule.startswith("link-")] == []
+
+
 def test_link_to_nothing_and_image_of_nothing(linked):
     site_dir, _ = linked
     path = add(site_dir, "a", body="一、工作回顾\n\n见[报告](nothing.md)和![图](missing.png)。\n")

@@ -9,7 +9,7 @@ from congressgen.check.model import Finding, Rule
 from congressgen.config import CONFIG_FILE
 
 RULES = (
-    Rule("site-footer-missing", "error", "页脚缺少政府网站检查必查项（网站标识码、主办单位、联系方式、ICP备案号、公安机关备案号）"),
+    Rule("site-footer-missing", "warning", "页脚缺少政府网站检查必查项（网站标识码、主办单位、联系方式、ICP备案号、公安机关备案号）"),
     Rule("site-code-format", "warning", "网站标识码应为 10 位：数字，或 bm 加 8 位数字"),
 )
 

@@ -150,12 +150,14 @@ _REFERENCE_USE = re.compile(r"!\[([^\]\n]*)\]\[[^\]\n]*\]")
 _DEFINITION = re.compile(r"^ {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*(<[^>\n]*>|\S+)", re.M)
 _HTML = re.compile(r"<(a|img)\b([^>]*)>", re.I)
 _HTML_ATTR = re.compile(r"""\b(href|src|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I)
+_ESCAPED = re.compile(r"\\[\\`*_{}\[\]()<>#+!|-]")   # Markdown backslash escapes
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+)>", re.I)
 
 
 def markdown_links(segment) -> list[Link]:
-    """Every link and image of a body (code and comments excluded), in source order."""
-    text = segment.code_masked
+    """Every link and image of a body (code, comments and backslash-escaped brackets such as
+    an imported `\\[1\\](x)`, which the page shows as text, excluded), in source order."""
+    text = _ESCAPED.sub("  ", segment.code_masked)
     links: list[Link] = []
     for m in _INLINE.finditer(text):
         href, offset = m.group(3), m.start(3)
