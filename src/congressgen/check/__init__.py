@@ -1,7 +1,7 @@
 """`congressgen check`: what a government-website inspection catches, found before publishing.
 
 One module per rule family — frontmatter, links, privacy (PII), formulations, gongwen
-(公文 details), typography (and structure), siteconfig — each a set of rules with stable
+(公文 details), typography (and structure), siteconfig, review — each a set of rules with stable
 ids (docs/check.md) computing findings from the stages' own results; `engine` reads the
 site through those stages and applies the site's `check:` settings and inline markers.
 """

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from congressgen.build import compile_report
-from congressgen.check import formulations, frontmatter, gongwen, links, privacy, siteconfig, typography
+from congressgen.check import formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
 from congressgen.check.model import SEVERITIES, CheckContext, CheckSettings, Document, Finding, Rule
 from congressgen.check.privacy import normalise_phone
 from congressgen.check.siteconfig import config_line
@@ -22,7 +22,7 @@ from congressgen.markdown import BodyRenderer
 from congressgen.render import load_theme, static_files
 from congressgen.site import CompiledReport, Site, build_site, locate_attachment
 
-FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, siteconfig)
+FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, siteconfig, review)
 META_RULES = (Rule("check-ignore-unknown", "warning", "check-ignore 标记中写了不存在的规则 id（标记不起作用）"),)
 RULES: dict[str, Rule] = {r.id: r for r in META_RULES + tuple(r for f in FAMILIES for r in f.RULES)}
 SETTINGS_KEYS = ("rules", "hotlines", "external_links")
@@ -193,9 +193,10 @@ def _family_enabled(family, settings: CheckSettings) -> bool:
     return settings.enabled(*(r.id for r in family.RULES))
 
 
-def run_rules(ctx: CheckContext) -> list[Finding]:
+def run_rules(ctx: CheckContext, in_build: bool = False) -> list[Finding]:
     findings: list[Finding] = []
-    families = [f for f in FAMILIES if _family_enabled(f, ctx.settings)]
+    families = [f for f in FAMILIES if _family_enabled(f, ctx.settings)
+                and not (in_build and not getattr(f, "IN_BUILD", True))]
     for doc in ctx.documents:
         findings += doc.findings
         for family in families:
@@ -265,5 +266,5 @@ def errors_for_build(config: SiteConfig, compiled: list[CompiledReport], site: S
         documents.append(Document(report.source, source, fm=report.fm, compiled=report.compiled, report=report))
     ctx = make_context(config, errors_only, documents, site, {c.source for c in compiled},
                        now or dt.datetime.now(TZ), text)
-    findings = finalize(ctx, run_rules(ctx))
+    findings = finalize(ctx, run_rules(ctx, in_build=True))
     return [f.diagnostic() for f in findings if f.severity == "error"]
