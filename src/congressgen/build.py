@@ -35,6 +35,7 @@ class BuildOptions:
     base_url: str | None = None
     allow_unreviewed: bool = False    # build reports that lack a review stage (logged)
     now: dt.date | None = None       # the day counts are "as of" (last 30 days end here)
+    check: bool = True          # run the error-level rules of `congressgen check` first
 
     @property
     def output_dir(self) -> Path:
@@ -134,6 +135,12 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         warnings.append(Diagnostic(Location(config.path), f"页脚缺少“{label}”（footer 配置）；政府网站检查会扣分", "warning"))
     site = build_site(compiled, config, include_drafts=options.drafts, traffic=load_traffic(config, options.today),
                       qr=lambda url: qr_svg(url, "本文网址二维码：微信扫一扫在手机阅读、分享本文"))
+    if options.check:
+        from congressgen.check import errors_for_build
+
+        problems = errors_for_build(config, compiled, site)
+        if problems:  # refuse before writing anything: the published output stays as it was
+            raise BuildFailed(problems + warnings)
     renderer = Renderer(theme)
     staged = StagedOutput(output)
     try:

@@ -132,8 +132,9 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="只显示错误")
 @click.option("--allow-unreviewed", is_flag=True,
               help="要求三审三校时，仍然生成未完成审核的报告（此操作记入 logs/build-log.jsonl）")
+@click.option("--no-check", is_flag=True, help="跳过发布前检查（congressgen check 的错误级规则）")
 def build_command(source: Path, output: Path | None, drafts: bool, base_url: str | None, now, quiet: bool,
-                  allow_unreviewed: bool) -> None:
+                  allow_unreviewed: bool, no_check: bool) -> None:
     """生成静态网站到 build/ 目录。
 
     \b
@@ -141,13 +142,16 @@ def build_command(source: Path, output: Path | None, drafts: bool, base_url: str
       congressgen build
       congressgen build --base-url https://www.example.gov.cn/rd/
       congressgen build --source mysite --output /tmp/out --drafts
+
+    构建前会运行 congressgen check 的错误级规则（死链、个人信息、规范表述等），
+    有错误时不写出网站、原有输出不变；确需跳过时加 --no-check。
     """
     from congressgen.build import BuildOptions, build
 
     progress = ProgressBar(enabled=not quiet and sys.stderr.isatty())
     try:
         result = build(BuildOptions(source, output, drafts, base_url, now=now,
-                                    allow_unreviewed=allow_unreviewed), progress)
+                                    allow_unreviewed=allow_unreviewed, check=not no_check), progress)
     except (CongressError, BuildFailed) as exc:
         progress.close()
         fail(exc)

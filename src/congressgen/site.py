@@ -260,12 +260,34 @@ def _column_key(folder: str) -> str:
     return folder if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", folder) else slugify(folder)
 
 
+def report_site_path(item: CompiledReport, config: SiteConfig) -> str:
+    """Where a report is written: its permalink filled in. Raises ValueError for a bad
+    pattern, ContentError for a path that would leave the output folder."""
+    path = expand_permalink(config.permalink, column=_column_key(item.column), id=derive_id(item), date=item.fm.date)
+    return safe_site_path(path, Location(item.source, 1, 1), "网址")
+
+
 def _bundle_files(md_path: Path, root: Path) -> list[Path]:
     bundle = md_path.with_suffix("")
     if not bundle.is_dir():
         return []
     return sorted((p for p in bundle.rglob("*") if p.is_file() and not p.name.startswith(".")),
                   key=lambda p: p.relative_to(bundle).as_posix())
+
+
+def locate_attachment(root: Path, source: str, name: str) -> tuple[Path | None, str]:
+    """The file an `attachments` entry names (relative to the Markdown file, or inside its
+    bundle folder), or None and the reason in words for the clerk."""
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
+        return None, f"附件路径 “{name}” 必须是相对于本文件的路径"
+    md_path = root / source
+    candidates = [md_path.parent / name, md_path.with_suffix("") / name]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        return None, f"附件 “{name}” 不存在（相对于 {posixpath.dirname(source)}/）"
+    if not _inside(found, root):
+        return None, f"附件 “{name}” 位于网站目录之外，已拒绝"
+    return found, ""
 
 
 def _attach(report: Report, root: Path, errors: list[Diagnostic]) -> None:
@@ -296,17 +318,9 @@ def _attach(report: Report, root: Path, errors: list[Diagnostic]) -> None:
 
     where = Location(compiled.source, 1, 1)
     for attachment in compiled.fm.attachments:
-        name = attachment.file
-        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
-            errors.append(Diagnostic(where, f"附件路径 “{name}” 必须是相对于本文件的路径"))
-            continue
-        candidates = [md_path.parent / name, bundle / name]
-        found = next((c for c in candidates if c.is_file()), None)
+        found, problem = locate_attachment(root, compiled.source, attachment.file)
         if found is None:
-            errors.append(Diagnostic(where, f"附件 “{name}” 不存在（相对于 {posixpath.dirname(compiled.source)}/）"))
-            continue
-        if not _inside(found, content_root):
-            errors.append(Diagnostic(where, f"附件 “{name}” 位于网站目录之外，已拒绝"))
+            errors.append(Diagnostic(where, problem))
             continue
         target = output_path_for(found)
         report.attachments.append(AttachmentFile(attachment.title, target, found.stat().st_size,
@@ -366,8 +380,9 @@ def _related(report: Report, by_tag: dict[str, list[Report]]) -> list[Report]:
 
 
 def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_drafts: bool = False,
-               traffic: Traffic | None = None, qr=None) -> Site:
-    """Assemble the site model. Raises BuildFailed listing every error found."""
+               traffic: Traffic | None = None, qr=None, related: bool = True) -> Site:
+    """Assemble the site model. Raises BuildFailed listing every error found. `related=False`
+    skips the 推荐阅读 lists, which only rendered pages need (`check` does not)."""
     errors: list[Diagnostic] = []
     root = config.root
     traffic = traffic or Traffic()
@@ -388,8 +403,7 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
         where = Location(item.source, 1, 1)
         ident = derive_id(item)
         try:
-            path = safe_site_path(expand_permalink(config.permalink, column=key, id=ident, date=item.fm.date),
-                                  where, "网址")
+            path = report_site_path(item, config)
         except ValueError as exc:
             raise ContentError(Location(config.path), str(exc)) from None
         except ContentError as exc:
@@ -427,7 +441,7 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
         report.tasks = report.fm.tasks if report.fm.tasks is not None else report.outline.tasks
         report.views = traffic.views.get(report.id, 0)
         report.downloads = traffic.downloads.get(report.id, 0)
-        report.related = _related(report, by_tag)
+        report.related = _related(report, by_tag) if related else []
         if qr is not None:
             report.qr_svg = qr(report.url)
     for column in ordered_columns:

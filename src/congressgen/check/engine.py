@@ -1,0 +1,270 @@
+"""The check engine: reads the site through the build's own stages (content, compile,
+site model), runs every rule family over it, then applies the site's settings — severity
+per rule from `check:` in congressgen.yaml and inline `check-ignore` markers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from congressgen.build import compile_report
+from congressgen.check import formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
+from congressgen.check.model import SEVERITIES, CheckContext, CheckSettings, Document, Finding, Rule
+from congressgen.check.privacy import normalise_phone
+from congressgen.check.siteconfig import config_line
+from congressgen.check.text import ALL_RULES, ignore_markers, marker_rule_ids
+from congressgen.config import CONFIG_FILE, SiteConfig, suggest
+from congressgen.content import TZ, find_sources, read_source
+from congressgen.errors import BuildFailed, ConfigError, CongressError, Diagnostic, Location
+from congressgen.markdown import BodyRenderer
+from congressgen.render import load_theme, static_files
+from congressgen.site import CompiledReport, Site, build_site, locate_attachment
+
+FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, siteconfig, review)
+META_RULES = (Rule("check-ignore-unknown", "warning", "check-ignore 标记中写了不存在的规则 id（标记不起作用）"),)
+RULES: dict[str, Rule] = {r.id: r for r in META_RULES + tuple(r for f in FAMILIES for r in f.RULES)}
+SETTINGS_KEYS = ("rules", "hotlines", "external_links")
+_TEMPLATE_ID = re.compile(r"""\sid=["']([A-Za-z][\w-]*)["']""")
+
+
+@dataclass
+class CheckOutcome:
+    findings: list[Finding]
+    files: int                      # content files checked
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+# ---------------------------------------------------------------------------------------
+# Settings
+
+
+def config_text(config: SiteConfig) -> str:
+    path = Path(config.root) / CONFIG_FILE
+    try:
+        return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def load_settings(config: SiteConfig, text: str, external_links: bool = False) -> CheckSettings:
+    """Validate the `check:` section; a mistake in it is a config error, reported where written."""
+    raw = config.check or {}
+
+    def where(sub: str | None = None, subsub: str | None = None) -> Location:
+        if subsub is not None:
+            line, col = config_line(text, "check", sub)
+            lines = text.split("\n")
+            for index in range(line, len(lines)):
+                found = lines[index].find(subsub)
+                if found >= 0:
+                    return Location(CONFIG_FILE, index + 1, found + 1)
+            return Location(CONFIG_FILE, line, col)
+        return Location(CONFIG_FILE, *config_line(text, "check", sub))
+
+    for key in raw:
+        if key not in SETTINGS_KEYS:
+            raise ConfigError(where(str(key)), f"未知的检查配置项 “check.{key}”{suggest(str(key), SETTINGS_KEYS)}"
+                                               "（可用：rules、hotlines、external_links）")
+    rules = raw.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise ConfigError(where("rules"), "check.rules 应写成 {规则id: off|info|warning|error}，如 {typography-halfwidth: off}")
+    overrides: dict[str, str] = {}
+    for rule, value in rules.items():
+        rule = str(rule)
+        if rule not in RULES:
+            raise ConfigError(where("rules", rule), f"未知的检查规则 “{rule}”{suggest(rule, RULES)}"
+                                                    "（全部规则：congressgen check --list-rules）")
+        if value is False or value is None:
+            value = "off"
+        elif value is True:
+            value = RULES[rule].severity if RULES[rule].severity != "off" else "warning"
+        if value not in SEVERITIES:
+            raise ConfigError(where("rules", rule), f"规则 “{rule}” 的级别应为 off、info、warning 或 error，而不是 {value!r}")
+        overrides[rule] = value
+    hotlines = raw.get("hotlines") or []
+    if isinstance(hotlines, (str, int)):
+        hotlines = [hotlines]
+    if not isinstance(hotlines, list) or not all(isinstance(h, (str, int)) and not isinstance(h, bool) for h in hotlines):
+        raise ConfigError(where("hotlines"), "check.hotlines 应为号码列表，如 [\"13800000000\"]（号码请加引号）")
+    external = raw.get("external_links", False)
+    if not isinstance(external, bool):
+        raise ConfigError(where("external_links"), "check.external_links 应为 true 或 false")
+    external = external or external_links
+    severities = {rule_id: rule.severity for rule_id, rule in RULES.items()}
+    if external:
+        severities["link-external"] = "info"
+    severities.update(overrides)
+    return CheckSettings(severities, overrides, frozenset(normalise_phone(h) for h in hotlines), external)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading the site the way the build does
+
+
+def load_documents(config: SiteConfig) -> list[Document]:
+    """Every content file, each with what the stages made of it; a file a stage rejects
+    carries that refusal as a finding and is still checked as far as it can be read."""
+    renderer = BodyRenderer()
+    documents = []
+    for path in find_sources(config.content_path):
+        shown = path.relative_to(config.root).as_posix()
+        rel = path.relative_to(config.content_path).parts
+        doc = Document(shown, None)
+        documents.append(doc)
+        raw = path.read_bytes()
+        try:
+            source, warnings = read_source(raw, shown)
+        except CongressError as exc:
+            doc.findings.append(frontmatter.from_error(exc, doc))
+            continue
+        doc.source = source
+        doc.findings += frontmatter.encoding_findings(doc, warnings)
+        try:
+            doc.compiled = compile_report(raw, shown, rel[0] if len(rel) > 1 else "", config, renderer)
+        except CongressError as exc:
+            doc.findings.append(frontmatter.from_error(exc, doc))
+            continue
+        doc.fm = doc.compiled.fm
+    return documents
+
+
+def site_model(config: SiteConfig, documents: list[Document]) -> tuple[Site | None, list[Finding]]:
+    """The build's site model of every readable report, drafts included (so that links to
+    drafts can be told apart from links to nothing). Reports with a duplicate id or URL are
+    left out and their missing attachments dropped, so that one bad file does not hide the
+    rest; those problems are findings of their own."""
+    try:
+        findings, excluded = frontmatter.duplicates(documents, config)
+    except ValueError as exc:   # a permalink pattern with an unknown placeholder
+        raise ConfigError(Location(CONFIG_FILE), str(exc)) from None
+    items: list[CompiledReport] = []
+    for doc in documents:
+        if doc.compiled is None or doc.path in excluded:
+            continue
+        item = doc.compiled
+        present = tuple(a for a in item.fm.attachments if locate_attachment(config.root, item.source, a.file)[0])
+        if present != item.fm.attachments:
+            item = replace(item, fm=replace(item.fm, attachments=present))
+        items.append(item)
+    for _ in range(3):
+        try:
+            return build_site(items, config, include_drafts=True, related=False), findings
+        except BuildFailed as exc:
+            rejected = {d.location.path for d in exc.diagnostics}
+            findings += [Finding(d.location.path, max(d.location.line, 1), max(d.location.col, 1),
+                                 "frontmatter-invalid", d.message) for d in exc.diagnostics if d.severity == "error"]
+            items = [i for i in items if i.source not in rejected]
+    return None, findings
+
+
+def make_context(config: SiteConfig, settings: CheckSettings, documents: list[Document], site: Site | None,
+                 sources, now: dt.datetime | None, text: str) -> CheckContext:
+    ctx = CheckContext(config, settings, documents, site=site, now=now, config_text=text,
+                       sources=frozenset(sources))
+    theme = load_theme(config.root, config.theme, config.path)
+    ids = set()
+    for directory in theme.template_dirs:
+        for template in directory.rglob("*.html"):
+            ids.update(_TEMPLATE_ID.findall(template.read_text(encoding="utf-8", errors="replace")))
+    ctx.theme_ids = frozenset(ids)
+    if site is not None:
+        ctx.by_source = {r.source: r for r in site.reports}
+        ctx.by_path = {r.path: r for r in site.reports}
+        paths = {p.path for p in site.pages}
+        paths.update(f.path for r in site.reports for f in r.files)
+        paths.update(f.path for f in static_files(theme, Path(config.root) / config.static_dir))
+        ctx.output_paths = frozenset(paths)
+        for doc in documents:
+            doc.report = ctx.by_source.get(doc.path)
+    if settings.enabled("formulation", "formulation-order"):
+        ctx.formulations = formulations.load_dictionary(config)
+    return ctx
+
+
+# ---------------------------------------------------------------------------------------
+# Running the rules and applying the settings
+
+
+def _family_enabled(family, settings: CheckSettings) -> bool:
+    return settings.enabled(*(r.id for r in family.RULES))
+
+
+def run_rules(ctx: CheckContext, in_build: bool = False) -> list[Finding]:
+    findings: list[Finding] = []
+    families = [f for f in FAMILIES if _family_enabled(f, ctx.settings)
+                and not (in_build and not getattr(f, "IN_BUILD", True))]
+    for doc in ctx.documents:
+        findings += doc.findings
+        for family in families:
+            check = getattr(family, "check_document", None)
+            if check is not None:
+                findings.extend(check(doc, ctx))
+    for family in families:
+        check = getattr(family, "check_site", None)
+        if check is not None:
+            findings.extend(check(ctx))
+    return findings
+
+
+def finalize(ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
+    """Drop what a check-ignore marker silences or the config turns off; set severities."""
+    markers: dict[str, dict[int, frozenset]] = {}
+    for doc in ctx.documents:
+        if doc.source is None:
+            continue
+        marks: dict[int, frozenset] = {}
+        for segment in (doc.front, doc.body):
+            for line, ids in ignore_markers(segment).items():
+                marks[line] = marks.get(line, frozenset()) | ids
+            for offset, rule_id in marker_rule_ids(segment):
+                if rule_id not in RULES and rule_id != ALL_RULES:
+                    findings.append(segment.finding(offset, "check-ignore-unknown",
+                                                    f"check-ignore 标记中的 “{rule_id}” 不是规则 id{suggest(rule_id, RULES)}"))
+        markers[doc.path] = marks
+    result, seen = [], set()
+    for finding in findings:
+        silenced = markers.get(finding.path, {}).get(finding.line)
+        if silenced and (ALL_RULES in silenced or finding.rule in silenced):
+            continue
+        severity = ctx.settings.effective(finding)
+        key = (finding.path, finding.line, finding.col, finding.rule, finding.message)
+        if severity == "off" or key in seen:
+            continue
+        seen.add(key)
+        result.append(replace(finding, severity=severity))
+    result.sort(key=lambda f: (f.path != CONFIG_FILE, f.path, f.line, f.col, f.rule))
+    return result
+
+
+def run_check(config: SiteConfig, *, external_links: bool = False, now: dt.datetime | None = None) -> CheckOutcome:
+    """`congressgen check`: every rule over every content file (drafts included) and the config."""
+    text = config_text(config)
+    settings = load_settings(config, text, external_links)
+    documents = load_documents(config)
+    site, findings = site_model(config, documents)
+    sources = {d.path for d in documents}
+    ctx = make_context(config, settings, documents, site, sources, now or dt.datetime.now(TZ), text)
+    return CheckOutcome(finalize(ctx, findings + run_rules(ctx)), len(documents))
+
+
+def errors_for_build(config: SiteConfig, compiled: list[CompiledReport], site: Site,
+                     now: dt.datetime | None = None) -> list[Diagnostic]:
+    """The error-level findings on what a build is about to publish (the reports in `site`
+    and the config), as diagnostics: `build` refuses to write the site when there are any."""
+    text = config_text(config)
+    settings = load_settings(config, text)
+    errors_only = CheckSettings({k: v if v == "error" else "off" for k, v in settings.severities.items()},
+                                {k: v for k, v in settings.overrides.items() if v == "error"},
+                                settings.hotlines, settings.external_links)
+    documents = []
+    for report in site.reports:
+        source, _ = read_source((Path(config.root) / report.source).read_bytes(), report.source)
+        documents.append(Document(report.source, source, fm=report.fm, compiled=report.compiled, report=report))
+    ctx = make_context(config, errors_only, documents, site, {c.source for c in compiled},
+                       now or dt.datetime.now(TZ), text)
+    findings = finalize(ctx, run_rules(ctx, in_build=True))
+    return [f.diagnostic() for f in findings if f.severity == "error"]
