@@ -98,8 +98,10 @@ def test_publish_over_ssh_incremental_under_traffic_then_list_and_rollback(sshd,
 
     listing = run_cli("publish", "production", "--source", str(site), "--list")
     assert listing.returncode == 0, listing.stderr
-    assert re.search(rf"{two}\s.*\s50\s+59\s.*← 当前", listing.stdout)
-    assert re.search(rf"{one}\s.*\s50\s+59\s", listing.stdout)
+    files = [p for p in after.rglob("*") if p.is_file()]
+    counts = rf"\s{sum(p.suffix == '.html' for p in files)}\s+{len(files)}\s"     # pages and files
+    assert re.search(rf"{two}\s.*{counts}.*← 当前", listing.stdout)
+    assert re.search(rf"{one}\s.*{counts}", listing.stdout)
 
     back = run_cli("publish", "production", "--source", str(site), "--rollback")
     assert back.returncode == 0, back.stderr

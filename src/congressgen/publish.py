@@ -323,17 +323,15 @@ Checker = Callable[[Path], "list[Diagnostic] | None"]
 
 
 def site_check_errors(source: Path) -> list[Diagnostic] | None:
-    """Errors `congressgen check` finds in the site, or None while the check stage is absent.
+    """Error-level findings of `congressgen check` on the site. Review findings are left to the
+    publish's own 三审三校 gate, which has its own override (--allow-unreviewed)."""
+    from congressgen.check import run_check
+    from congressgen.config import load_config
 
-    The one wiring point to the check stage (written in parallel): adjust the call to its API.
-    """
-    try:
-        from congressgen.check import check_site  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    findings = check_site(source)
-    findings = getattr(findings, "diagnostics", findings)
-    return [d for d in findings if getattr(d, "severity", "error") == "error"]
+    config, _ = load_config(source)
+    outcome = run_check(config)
+    return [f.diagnostic() for f in outcome.findings
+            if f.severity == "error" and not f.rule.startswith("review-")]
 
 
 def _skipped(name: str) -> bool:
