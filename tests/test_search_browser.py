@@ -194,3 +194,14 @@ def test_more_results_are_shown_on_request(page, static_server, tmp_path):
     page.click("#search-more")
     assert page.locator(".search-result").count() == 25
     assert page.locator("#search-more").is_hidden()
+
+
+def test_search_page_with_results_passes_axe(page, site_url):
+    axe = REPO / "tests/js/node_modules/axe-core/axe.min.js"
+    if not axe.is_file():
+        pytest.skip("axe-core not installed (cd tests/js && npm ci)")
+    page.goto(site_url + "search.html?q=%E6%B0%91%E7%94%9F%E5%AE%9E%E4%BA%8B")   # 民生实事
+    page.wait_for_selector(".search-result-snippet mark")
+    page.add_script_tag(path=str(axe))
+    found = page.evaluate("axe.run({include: ['#search-app']}, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in found["violations"]] == []
