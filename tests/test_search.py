@@ -173,3 +173,10 @@ def test_a_bad_search_setting_is_reported_with_file_and_line(site_dir):
     assert result.returncode == 1
     assert f"congressgen.yaml:{lines + 1}:" in result.stderr and "search" in result.stderr
     assert not (site_dir / "build").exists()
+
+
+def test_a_site_with_no_reports_gets_an_empty_index(site_dir, tmp_path):
+    build(BuildOptions(source=site_dir, output=tmp_path / "empty"))
+    meta, postings = load_index(tmp_path / "empty")
+    assert meta["docs"] == [] and meta["shards"] == 1 and postings == {}
+    assert (tmp_path / "empty" / "search.html").is_file()

@@ -197,22 +197,21 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES) -> list[tuple
     if not site.config.search:
         return []
     index = build_index([search_doc(r) for r in searchable_reports(site)])
-    encoded = index.postings
-    shards = shard_count(encoded, shard_bytes)
+    shards = shard_count(index.postings, shard_bytes)
     buckets: list[dict[str, list[int]]] = [{} for _ in range(shards)]
-    for token, rows in encoded.items():
+    for token, rows in index.postings.items():
         buckets[token_hash(token) % shards][token] = rows
     width = len(str(shards - 1))
     shard_files = [(f"{INDEX_DIR}/index/{n:0{width}d}.json", _dumps(bucket)) for n, bucket in enumerate(buckets)]
+    texts = [(f"{INDEX_DIR}/text/{d.id}.json", _dumps({"text": d.text})) for d in index.docs]
     columns = [[c.key, c.title] for c in site.columns]
     column_number = {key: n for n, (key, _) in enumerate(columns)}
-    # The version names this exact index, so browsers never mix a cached old shard with new meta.
-    version = hashlib.sha256(b"".join(data for _, data in shard_files)).hexdigest()[:16]
+    # The version names this exact index, so browsers never mix cached old files with new meta.
+    version = hashlib.sha256(b"".join(data for _, data in shard_files + texts)).hexdigest()[:16]
     meta = {
         "format": FORMAT_VERSION, "version": version, "shards": shards, "width": width,
         "columns": columns,
         "docs": [[d.id, d.path, d.title, d.date, column_number[d.column], d.year, length]
                  for d, length in zip(index.docs, index.lengths)],
     }
-    texts = [(f"{INDEX_DIR}/text/{d.id}.json", _dumps({"text": d.text})) for d in index.docs]
     return [(f"{INDEX_DIR}/meta.json", _dumps(meta)), *shard_files, *texts]
