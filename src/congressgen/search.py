@@ -46,6 +46,7 @@ _NON_HAN_RUN = re.compile(f"[^{HAN}]+")
 _WORD = re.compile(f"[^\\W_{HAN}]+")
 _WORD_THEN_HAN = re.compile(f"([^\\W_{HAN}]+)([{HAN}])")
 _HAN_THEN_WORD = re.compile(f"([{HAN}])([^\\W_{HAN}]+)")
+_NOT_COMMON_HAN = re.compile("[^\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -81,11 +82,10 @@ def normalise(text: str) -> str:
     if text.isascii():
         return text.lower()
     table = {}
-    for ch in set(text):
-        if not ("\u4e00" <= ch <= "\u9fff"):
-            mapped = _normalise_char(ch)
-            if mapped != ch:
-                table[ord(ch)] = mapped
+    for ch in set(_NOT_COMMON_HAN.findall(text)):
+        mapped = _normalise_char(ch)
+        if mapped != ch:
+            table[ord(ch)] = mapped
     return text.translate(table) if table else text
 
 
