@@ -22,6 +22,7 @@ from congressgen.qr import qr_svg
 from congressgen import review
 from congressgen.review import fingerprint
 from congressgen.render import Renderer, load_theme, static_files
+from congressgen.search import index_files as search_index_files
 from congressgen.site import CompiledReport, Site, Traffic, build_site
 
 Progress = Callable[[str, int, int], None]
@@ -149,6 +150,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
             staged.write(page.path, renderer.render(site, page))
             if progress:
                 progress("生成", index + 1, total)
+        for path, data in search_index_files(site):   # [] when `search: false`
+            staged.write(path, data)
         for report in site.reports:
             for item in report.files:
                 staged.copy(item)

@@ -511,6 +511,7 @@ def _pages(site: Site) -> list[Page]:
         Page("tasks.html", "tasks.html", "年度任务", "tasks"),
         Page("sitemap.html", "sitemap.html", "网站地图", "sitemap"),
         Page("404.html", "404.html", "页面未找到", "404"),
+        *([Page("search.html", "search.html", "站内搜索", "search")] if config.search else []),
         Page("sitemap.xml", "sitemap.xml", "sitemap", "xml"),
         Page("atom.xml", "atom.xml", config.title, "xml"),
         Page("robots.txt", "robots.txt", "robots", "text"),
