@@ -42,8 +42,8 @@ def test_run_in_headings_review_and_task_parts():
 def test_rendered_headings_keep_every_character_and_split_the_run_in_text():
     body = BodyRenderer().render(PASTED)
     html = body.html
-    assert '<h2 id="sec-1">一、坚持依法履职，全面加强监督工作。</h2>' in html
-    assert '<h3 id="sec-1-1">（一）聚焦经济发展，强化预算审查监督。</h3>' in html
+    assert '<h2 class="outline-1" id="sec-1">一、坚持依法履职，全面加强监督工作。</h2>' in html
+    assert '<h3 class="outline-2" id="sec-1-1">（一）聚焦经济发展，强化预算审查监督。</h3>' in html
     assert "<p>今年以来，主席团紧紧围绕全镇中心工作，" in html
     # CJK soft line break joined without a space
     assert "执行情况，提出意见建议。" in html
@@ -122,3 +122,12 @@ def test_a_numbered_paragraph_with_a_space_is_a_heading_unless_in_a_list():
 def test_summary_leaves_out_footnotes():
     html = BodyRenderer().render("短文。[^1]\n\n[^1]: 注释内容。\n").html
     assert summarise(html, 120) == "短文。"
+
+
+def test_heading_levels_never_skip():
+    html = BodyRenderer().render("一、回顾\n\n1.学习。\n\n（1）细化。\n\n（一）监督。\n\n二、任务\n").html
+    assert '<h2 class="outline-1" id="sec-1">一、回顾</h2>' in html
+    assert '<h3 class="outline-3" id="sec-1-0-1">1.学习。</h3>' in html
+    assert '<h4 class="outline-4" id="sec-1-0-1-1">（1）细化。</h4>' in html
+    assert '<h3 class="outline-2" id="sec-1-1">（一）监督。</h3>' in html
+    assert '<h2 class="outline-1" id="sec-2">二、任务</h2>' in html

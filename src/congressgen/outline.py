@@ -133,6 +133,15 @@ class _Numbering:
         self.last_first_value = 0
         self.seen_first = False
         self.used: set[str] = set()
+        self.open_levels: list[int] = []   # outline levels above the current heading
+
+    def html_level(self, level: int) -> int:
+        """<h2> for the top of the outline and one deeper per level actually present, so a
+        `1.` directly under `一、` is an <h3>, not an <h4> (headings never skip a level)."""
+        while self.open_levels and self.open_levels[-1] >= level:
+            self.open_levels.pop()
+        self.open_levels.append(level)
+        return 1 + len(self.open_levels)
 
     def next(self, level: int, value: int) -> tuple[str, int]:
         if level == 1:
@@ -207,7 +216,7 @@ def prepare(body: str) -> tuple[str, Outline]:
             title, stop, run_in = split_heading(block, rest)
             anchor, part = numbering.next(level, value)
             entries.append(OutlineEntry(level, marker, title, anchor, part, block_line))
-            out.append(f"{'#' * (level + 1)} {_escape_heading(marker + title + stop)} {{#{anchor}}}")
+            out.append(f"{'#' * numbering.html_level(level)} {_escape_heading(marker + title + stop)} {{#{anchor} .outline-{level}}}")
             if run_in:
                 run_in = _escape_block_start(run_in)
                 out.append("")
@@ -234,7 +243,7 @@ def prepare(body: str) -> tuple[str, Outline]:
                 level, mark, rest, value = marker
                 anchor, part = numbering.next(level, value)
                 entries.append(OutlineEntry(level, mark, rest.strip().rstrip("。"), anchor, part, number))
-                out.append(f"{'#' * (level + 1)} {_escape_heading(mark + rest.strip())} {{#{anchor}}}")
+                out.append(f"{'#' * numbering.html_level(level)} {_escape_heading(mark + rest.strip())} {{#{anchor} .outline-{level}}}")
             else:
                 out.append(line)
             continue
