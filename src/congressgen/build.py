@@ -1,27 +1,39 @@
 """The build: config → content → markdown → site → render → output.
 
 `compile_report` is the per-report unit (a pure function of the source bytes and the
-config), so it can be cached and run in parallel; `build` wires the stages together and
-is what `congressgen build` and `congressgen serve` call.
+config), so it is cached (`cache.BuildCache`) and run in worker processes; `build` wires
+the stages together and is what `congressgen build` and `congressgen serve` call.
+
+Speed without staleness: a report's Markdown is parsed only when its bytes (or what else
+`compile_report` reads) changed; the site model is always rebuilt whole, so navigation,
+lists and related reports are never stale; a page is rendered unless the page memo proves
+that nothing it read changed (`pagememo`); and a file whose bytes did not change keeps
+its old inode and mtime.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable
 
+from congressgen.cache import BuildCache, fingerprint
 from congressgen.config import SiteConfig, load_config
 from congressgen.content import find_sources, parse_source, read_source
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
-from congressgen.markdown import BodyRenderer, summarise
 from congressgen.output import StagedOutput, WriteReport, check_output_folder
-from congressgen.qr import qr_svg
-from congressgen.render import Renderer, load_theme, static_files
 from congressgen.site import CompiledReport, Site, Traffic, build_site
 
 Progress = Callable[[str, int, int], None]
+QR_TITLE = "本文网址二维码：微信扫一扫在手机阅读、分享本文"
+# Below this much work, starting worker processes costs more than it saves.
+MIN_PARALLEL = 48
+CHUNK = 16
 
 
 @dataclass(frozen=True)
@@ -30,10 +42,25 @@ class BuildOptions:
     output: Path | None = None
     drafts: bool = False
     base_url: str | None = None
+    jobs: int | None = None          # worker processes; None: one per core; 1: none
+    cache: bool = True               # read and update the build cache (config cache_dir)
 
     @property
     def output_dir(self) -> Path:
         return self.output or self.source / "build"
+
+    @property
+    def job_count(self) -> int:
+        return max(1, self.jobs if self.jobs is not None else (os.cpu_count() or 1))
+
+
+@dataclass
+class BuildStats:
+    compiled: int = 0                # reports whose Markdown was parsed in this build
+    cached: int = 0                  # reports taken from the cache
+    rendered: int = 0                # pages rendered
+    reused: int = 0                  # pages whose reads were unchanged: old file kept
+    workers: int = 0                 # worker processes started
 
 
 @dataclass
@@ -43,6 +70,7 @@ class BuildResult:
     seconds: float
     warnings: list[Diagnostic] = field(default_factory=list)
     output: Path | None = None
+    stats: BuildStats = field(default_factory=BuildStats)
 
 
 def load_site_config(options: BuildOptions) -> tuple[SiteConfig, list[Diagnostic]]:
@@ -53,8 +81,10 @@ def load_site_config(options: BuildOptions) -> tuple[SiteConfig, list[Diagnostic
 
 
 def compile_report(raw: bytes, source: str, column: str, config: SiteConfig,
-                   renderer: BodyRenderer) -> CompiledReport:
+                   renderer) -> CompiledReport:
     """One report file → front matter, body HTML, outline and summary. Raises on bad input."""
+    from congressgen.markdown import summarise
+
     if not column:
         raise CongressError(Location(source, 1, 1), "报告文件应放在栏目目录中，如 content/reports/")
     text, warnings = read_source(raw, source)
@@ -68,24 +98,135 @@ def compile_report(raw: bytes, source: str, column: str, config: SiteConfig,
     )
 
 
-def compile_all(config: SiteConfig, progress: Progress | None = None) -> tuple[list[CompiledReport], list[Diagnostic]]:
-    """Compile every report; collects every bad file's error before failing."""
+def compile_inputs(config: SiteConfig) -> tuple:
+    """Everything of the config that `compile_report` (and the stages it calls) reads: part
+    of every report's cache key. Add a field here when compilation starts to read it."""
+    return (config.author, config.summary_length, config.content_dir, config.review, config.check)
+
+
+def report_key(raw: bytes, source: str, column: str, config_part: tuple) -> str:
+    from congressgen.markdown import RENDERER_VERSION
+
+    return fingerprint("report", RENDERER_VERSION, source, column, config_part, raw)
+
+
+# ---------------------------------------------------------------------------------------
+# Worker processes (spawn-safe: everything they need arrives as picklable arguments)
+
+_WORKER: dict = {}   # per worker process: its Markdown renderer, made on first use
+
+
+def _compile_chunk(config: SiteConfig, items: list[tuple[int, bytes, str, str]]) -> list[tuple]:
+    from congressgen.markdown import BodyRenderer
+
+    renderer = _WORKER.get("body")
+    if renderer is None:
+        renderer = _WORKER["body"] = BodyRenderer()
+    out = []
+    for index, raw, shown, column in items:
+        try:
+            out.append((index, compile_report(raw, shown, column, config, renderer), None))
+        except CongressError as exc:
+            out.append((index, None, exc.diagnostics))
+    return out
+
+
+def _qr_chunk(urls: list[str]) -> list[str]:
+    from congressgen.qr import qr_svg
+
+    return [qr_svg(url, QR_TITLE) for url in urls]
+
+
+class Workers:
+    """A process pool started on first need (spawn: works where fork does not exist)."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self._pool: Executor | None = None
+
+    def wanted(self, amount: int) -> bool:
+        return self.jobs > 1 and amount >= MIN_PARALLEL
+
+    @property
+    def pool(self) -> Executor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("spawn"))
+        return self._pool
+
+    @property
+    def started(self) -> int:
+        return self.jobs if self._pool is not None else 0
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+# ---------------------------------------------------------------------------------------
+# Stages
+
+
+def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: BuildCache | None = None,
+                workers: Workers | None = None,
+                stats: BuildStats | None = None) -> tuple[list[CompiledReport], list[Diagnostic]]:
+    """Compile every report (from the cache when its inputs are unchanged); collects every
+    bad file's error before failing."""
     root = config.root
     sources = find_sources(config.content_path)
-    renderer = BodyRenderer()
-    compiled, errors, warnings = [], [], []
+    stats = stats or BuildStats()
+    config_part = compile_inputs(config)
+    results: list[CompiledReport | None] = [None] * len(sources)
+    errors_at: dict[int, list[Diagnostic]] = {}
+    missing: list[tuple[int, bytes, str, str]] = []
+    keys: dict[int, str] = {}
     for index, path in enumerate(sources):
         shown = path.relative_to(root).as_posix()
         rel = path.relative_to(config.content_path).parts
-        try:
-            item = compile_report(path.read_bytes(), shown, rel[0] if len(rel) > 1 else "", config, renderer)
-        except CongressError as exc:
-            errors.extend(exc.diagnostics)
-            continue
-        compiled.append(item)
-        warnings.extend(item.warnings)
-        if progress:
-            progress("读取", index + 1, len(sources))
+        column = rel[0] if len(rel) > 1 else ""
+        raw = path.read_bytes()
+        if cache is not None:
+            keys[index] = key = report_key(raw, shown, column, config_part)
+            hit = cache.get_report(key)
+            if isinstance(hit, CompiledReport) and hit.source == shown and hit.column == column:
+                results[index] = hit
+                continue
+        missing.append((index, raw, shown, column))
+    stats.cached = len(sources) - len(missing)
+    stats.compiled = len(missing)
+
+    def take(batch: list[tuple]) -> None:
+        for index, compiled, diagnostics in batch:
+            if diagnostics is not None:
+                errors_at[index] = list(diagnostics)
+                continue
+            results[index] = compiled
+            if cache is not None:
+                cache.put_report(keys[index], compiled)
+
+    done = stats.cached
+    if workers is not None and workers.wanted(len(missing)):
+        futures = [workers.pool.submit(_compile_chunk, config, chunk) for chunk in _chunks(missing, CHUNK)]
+        for future in futures:
+            batch = future.result()
+            take(batch)
+            done += len(batch)
+            if progress:
+                progress("读取", done, len(sources))
+    else:
+        for item in missing:
+            take(_compile_chunk(config, [item]))
+            done += 1
+            if progress:
+                progress("读取", done, len(sources))
+
+    errors = [d for i in sorted(errors_at) for d in errors_at[i]]
+    compiled = [r for r in results if r is not None]
+    warnings = [w for r in compiled for w in r.warnings]
     if errors:
         raise BuildFailed(errors + warnings)
     return compiled, warnings
@@ -95,26 +236,122 @@ def load_traffic(config: SiteConfig) -> Traffic:
     return Traffic()
 
 
+def attach_qr_codes(site: Site, cache: BuildCache | None, workers: Workers | None) -> None:
+    """Each report's share QR code (inline SVG of its absolute URL), cached by URL."""
+    table = cache.load("qr.pickle") if cache is not None else None
+    table = table if isinstance(table, dict) else {}
+    urls = [r.url for r in site.reports]
+    missing = sorted({u for u in urls if (u, QR_TITLE) not in table})
+    if missing:
+        if workers is not None and workers.wanted(len(missing)):
+            parts = list(workers.pool.map(_qr_chunk, _chunks(missing, CHUNK * 4)))
+            svgs = [svg for part in parts for svg in part]
+        else:
+            svgs = _qr_chunk(missing)
+        table.update({(u, QR_TITLE): svg for u, svg in zip(missing, svgs)})
+    for report in site.reports:
+        report.qr_svg = table[(report.url, QR_TITLE)]
+    if cache is not None and (missing or len(table) != len(set(urls))):
+        cache.store("qr.pickle", {(u, QR_TITLE): table[(u, QR_TITLE)] for u in urls})
+
+
+class SlugMemo:
+    """`urls.slugify` remembered across builds: pinyin costs ~250 ms to load, and taxonomy
+    terms are Chinese. The table is tied to the pypinyin version that made it."""
+
+    NAME = "slugs.pickle"
+
+    def __init__(self, cache: BuildCache | None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            self.version = version("pypinyin")
+        except PackageNotFoundError:
+            self.version = ""
+        stored = cache.load(self.NAME) if cache is not None else None
+        ok = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.version
+        self.table: dict[str, str] = dict(stored[1]) if ok else {}
+        self.cache = cache
+        self.added = False
+
+    def __call__(self, text: str) -> str:
+        from congressgen.urls import slugify
+
+        if text.isascii():
+            return slugify(text)
+        slug = self.table.get(text)
+        if slug is None:
+            slug = self.table[text] = slugify(text)
+            self.added = True
+        return slug
+
+    def save(self) -> None:
+        if self.cache is not None and self.added:
+            self.cache.store(self.NAME, (self.version, self.table))
+
+
+def _memo_name(output: Path, drafts: bool) -> str:
+    where = hashlib.sha256(f"{output.resolve()}\0{drafts}".encode()).hexdigest()[:16]
+    return f"pages-{where}.pickle"
+
+
+def render_pages(site: Site, renderer, staged: StagedOutput, cache: BuildCache | None, memo_name: str,
+                 stats: BuildStats, progress: Progress | None = None):
+    """Render every page whose memo does not prove it unchanged; returns the new memo."""
+    from congressgen.pagememo import Digests, MemoWriter, ModelIndex, PageMemo, ReadLog
+    from congressgen.render import MODEL_FUNCTIONS
+
+    old = cache.load(memo_name) if cache is not None else None
+    old = old if isinstance(old, PageMemo) else None
+    digests = Digests(renderer.env, ModelIndex(site), MODEL_FUNCTIONS)
+    changed = old.changed_keys(digests) if old is not None else set()
+    writer = MemoWriter()
+    total = len(site.pages)
+    for index, page in enumerate(site.pages):
+        base = renderer.base_key(site, page)
+        entry = old.pages.get(page.path) if old is not None else None
+        if (entry is not None and entry.base == base and changed.isdisjoint(entry.reads)
+                and staged.reuse(page.path, entry.stat)):
+            writer.keep(page.path, old, entry, entry.stat)
+            stats.reused += 1
+        else:
+            log = ReadLog(digests)
+            stamp = staged.write(page.path, renderer.render(site, page, log))
+            stats.rendered += 1
+            if not log.volatile:
+                writer.add(page.path, base, stamp, ((k, digests.current[k]) for k in log.keys))
+        if progress:
+            progress("生成", index + 1, total)
+    return writer.memo
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+    from congressgen.render import Renderer, load_theme, static_files
+
     started = time.perf_counter()
+    stats = BuildStats()
     config, warnings = load_site_config(options)
     output = options.output_dir
     check_output_folder(output, config.root)
     theme = load_theme(config.root, config.theme, config.path)
-    compiled, content_warnings = compile_all(config, progress)
-    warnings += content_warnings
-    for _, label in config.footer.missing():
-        warnings.append(Diagnostic(Location(config.path), f"页脚缺少“{label}”（footer 配置）；政府网站检查会扣分", "warning"))
-    site = build_site(compiled, config, include_drafts=options.drafts, traffic=load_traffic(config),
-                      qr=lambda url: qr_svg(url, "本文网址二维码：微信扫一扫在手机阅读、分享本文"))
+    cache = BuildCache(config.root / config.cache_dir) if options.cache else None
+    workers = Workers(options.job_count)
+    try:
+        compiled, content_warnings = compile_all(config, progress, cache=cache, workers=workers, stats=stats)
+        warnings += content_warnings
+        for _, label in config.footer.missing():
+            warnings.append(Diagnostic(Location(config.path), f"页脚缺少“{label}”（footer 配置）；政府网站检查会扣分", "warning"))
+        slugs = SlugMemo(cache)
+        site = build_site(compiled, config, include_drafts=options.drafts, traffic=load_traffic(config), slug=slugs)
+        attach_qr_codes(site, cache, workers)
+    finally:
+        stats.workers = workers.started
+        workers.close()
     renderer = Renderer(theme)
     staged = StagedOutput(output)
+    memo_name = _memo_name(output, options.drafts)
     try:
-        total = len(site.pages)
-        for index, page in enumerate(site.pages):
-            staged.write(page.path, renderer.render(site, page))
-            if progress:
-                progress("生成", index + 1, total)
+        memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress)
         for report in site.reports:
             for item in report.files:
                 staged.copy(item)
@@ -124,6 +361,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     except BaseException:
         staged.discard()
         raise
-    return BuildResult(site, written, time.perf_counter() - started, warnings, output)
-
-
+    if cache is not None:
+        cache.store(memo_name, memo)
+        slugs.save()
+        cache.prune_reports()
+    return BuildResult(site, written, time.perf_counter() - started, warnings, output, stats)

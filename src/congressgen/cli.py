@@ -116,7 +116,11 @@ def cli() -> None:
 @click.option("--drafts", is_flag=True, help="同时生成草稿（draft: true）")
 @click.option("--base-url", help="本次构建使用的网址，覆盖配置中的 base_url")
 @click.option("--quiet", "-q", is_flag=True, help="只显示错误")
-def build_command(source: Path, output: Path | None, drafts: bool, base_url: str | None, quiet: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="并行进程数，默认为处理器核数；1 表示不开子进程")
+@click.option("--no-cache", is_flag=True, help="不读取也不更新构建缓存（.congressgen-cache/）")
+def build_command(source: Path, output: Path | None, drafts: bool, base_url: str | None, quiet: bool,
+                  jobs: int | None, no_cache: bool) -> None:
     """生成静态网站到 build/ 目录。
 
     \b
@@ -124,12 +128,13 @@ def build_command(source: Path, output: Path | None, drafts: bool, base_url: str
       congressgen build
       congressgen build --base-url https://www.example.gov.cn/rd/
       congressgen build --source mysite --output /tmp/out --drafts
+      congressgen build --jobs 1
     """
     from congressgen.build import BuildOptions, build
 
     progress = ProgressBar(enabled=not quiet and sys.stderr.isatty())
     try:
-        result = build(BuildOptions(source, output, drafts, base_url), progress)
+        result = build(BuildOptions(source, output, drafts, base_url, jobs=jobs, cache=not no_cache), progress)
     except (CongressError, BuildFailed) as exc:
         progress.close()
         fail(exc)
