@@ -61,6 +61,7 @@ class BuildStats:
     rendered: int = 0                # pages rendered
     reused: int = 0                  # pages whose reads were unchanged: old file kept
     workers: int = 0                 # worker processes started
+    rendered_paths: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -318,6 +319,7 @@ def render_pages(site: Site, renderer, staged: StagedOutput, cache: BuildCache |
             log = ReadLog(digests)
             stamp = staged.write(page.path, renderer.render(site, page, log))
             stats.rendered += 1
+            stats.rendered_paths.append(page.path)
             if not log.volatile:
                 writer.add(page.path, base, stamp, ((k, digests.current[k]) for k in log.keys))
         if progress:

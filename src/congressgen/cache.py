@@ -25,11 +25,10 @@ import hashlib
 import os
 import pickle
 import sys
+from functools import lru_cache
 from pathlib import Path
 
-import markdown as md_lib
-
-from congressgen import __version__
+import congressgen
 
 CACHE_FORMAT = 1
 _MAGIC = b"CGCACHE1"
@@ -39,11 +38,21 @@ _DIGEST = 32
 def fingerprint(*parts: object) -> str:
     """A stable hex key of some values (their repr), plus the versions that shape results."""
     h = hashlib.sha256()
-    for part in (CACHE_FORMAT, __version__, md_lib.__version__, sys.version_info[:2]) + parts:
+    for part in (CACHE_FORMAT, congressgen.__version__, _markdown_version(), sys.version_info[:2]) + parts:
         data = part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass")
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _markdown_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("markdown")
+    except PackageNotFoundError:
+        return ""
 
 
 def encode_entry(value: object) -> bytes:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from congressgen import __version__
+import congressgen
 from congressgen.errors import Location, ThemeError
 from congressgen.pagememo import ReadLog, TrackingEnvironment, shape
 from congressgen.qr import qr_svg
@@ -99,7 +99,7 @@ class Renderer:
     def fingerprint(self) -> bytes:
         """Digest of every template file: a page renders anew when any of them changes."""
         if self._fingerprint is None:
-            h = hashlib.sha256(__version__.encode())
+            h = hashlib.sha256(congressgen.__version__.encode())
             for directory in self.theme.template_dirs:
                 for path in sorted(p for p in directory.rglob("*") if p.is_file()):
                     h.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
@@ -132,7 +132,7 @@ class Renderer:
 
         context = {
             "site": site, "config": site.config, "page": page, "report": page.report,
-            "url": url, "asset": asset, "version": __version__, "qr": qr_svg,
+            "url": url, "asset": asset, "version": congressgen.__version__, "qr": qr_svg,
             "build_date": self._per_site(site)[0], **MODEL_FUNCTIONS,
         }
         if log is not None:
