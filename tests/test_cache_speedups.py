@@ -88,3 +88,17 @@ def test_related_index_matches_pairwise_ranking(site_dir):
     index = RelatedIndex(site.reports)
     for report in site.reports:
         assert [r.id for r in index.related(report)] == [r.id for r in _related_pairwise(report, by_tag)]
+
+
+def test_report_state_assumption_is_reviewed_for_every_report_property():
+    """pagememo.report_state() treats a report's reads as unchanged when its own fields, its
+    compiled report and its column's fields are. That holds for these properties and methods
+    (category_name reads column.title, the rest read the report's own data). A new one must be
+    checked against that rule — and report_state extended if it reads further — then listed."""
+    from congressgen.site import Report
+
+    properties = {n for n, v in vars(Report).items() if isinstance(v, property)}
+    methods = {n for n, v in vars(Report).items() if callable(v) and not n.startswith("__")}
+    assert properties == {"category_name", "date_text", "day", "fm", "has_open_metadata", "outline",
+                          "pubdate", "source", "summary"}
+    assert methods == {"section_anchor"}

@@ -117,18 +117,27 @@ def report_key(raw: bytes, source: str, column: str, config_part: tuple) -> str:
 _WORKER: dict = {}   # per worker process: its Markdown renderer, made on first use
 
 
-def _compile_chunk(config: SiteConfig, items: list[tuple[int, bytes, str, str]]) -> list[tuple]:
+def _compile_chunk(config: SiteConfig, items: list[tuple], cache_folder: Path | None = None) -> list[tuple]:
+    """Compile (index, raw, shown, column, key) items. With `cache_folder`, each result is
+    written to the cache and only its key travels back (the parent then reads it like any
+    cache hit), which keeps the parent's memory at the size of a warm build."""
     from congressgen.markdown import BodyRenderer
 
     renderer = _WORKER.get("body")
     if renderer is None:
         renderer = _WORKER["body"] = BodyRenderer()
+    cache = BuildCache(cache_folder) if cache_folder is not None else None
     out = []
-    for index, raw, shown, column in items:
+    for index, raw, shown, column, key in items:
         try:
-            out.append((index, compile_report(raw, shown, column, config, renderer), None))
+            compiled = compile_report(raw, shown, column, config, renderer)
         except CongressError as exc:
             out.append((index, None, exc.diagnostics))
+            continue
+        if cache is not None and cache.put_report(key, compiled):
+            out.append((index, key, None))
+        else:
+            out.append((index, compiled, None))
     return out
 
 
@@ -183,44 +192,53 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     config_part = compile_inputs(config)
     results: list[CompiledReport | None] = [None] * len(sources)
     errors_at: dict[int, list[Diagnostic]] = {}
-    missing: list[tuple[int, bytes, str, str]] = []
-    keys: dict[int, str] = {}
+    missing: list[tuple[int, bytes, str, str, str]] = []
     for index, path in enumerate(sources):
         shown = path.relative_to(root).as_posix()
         rel = path.relative_to(config.content_path).parts
         column = rel[0] if len(rel) > 1 else ""
         raw = path.read_bytes()
+        key = ""
         if cache is not None:
-            keys[index] = key = report_key(raw, shown, column, config_part)
+            key = cache.report_keys[shown] = report_key(raw, shown, column, config_part)
             hit = cache.get_report(key)
-            if isinstance(hit, CompiledReport) and hit.source == shown and hit.column == column:
+            if _fits(hit, shown, column):
                 results[index] = hit
                 continue
-        missing.append((index, raw, shown, column))
+        missing.append((index, raw, shown, column, key))
     stats.cached = len(sources) - len(missing)
     stats.compiled = len(missing)
 
-    def take(batch: list[tuple]) -> None:
+    def take(batch: list[tuple], store: bool = False) -> None:
         for index, compiled, diagnostics in batch:
             if diagnostics is not None:
                 errors_at[index] = list(diagnostics)
                 continue
-            results[index] = compiled
-            if cache is not None:
+            if isinstance(compiled, str):            # written to the cache by a worker
+                key, compiled = compiled, cache.get_report(compiled)
+                if not _fits(compiled, *missing_meta[index]):
+                    raise BuildFailed([Diagnostic(Location(missing_meta[index][0]), "构建缓存无法写入或读取，请删除缓存目录后重试")])
+            elif store and cache is not None:
                 cache.put_report(keys[index], compiled)
+            results[index] = compiled
 
+    keys = {item[0]: item[4] for item in missing}
+    missing_meta = {item[0]: (item[2], item[3]) for item in missing}
     done = stats.cached
     if workers is not None and workers.wanted(len(missing)):
-        futures = [workers.pool.submit(_compile_chunk, config, chunk) for chunk in _chunks(missing, CHUNK)]
+        folder = cache.folder if cache is not None else None
+        futures = [workers.pool.submit(_compile_chunk, config, chunk, folder) for chunk in _chunks(missing, CHUNK)]
+        missing = []                                 # the sources' bytes now live only in the work items
         for future in futures:
             batch = future.result()
             take(batch)
             done += len(batch)
             if progress:
                 progress("读取", done, len(sources))
+        futures = []
     else:
         for item in missing:
-            take(_compile_chunk(config, [item]))
+            take(_compile_chunk(config, [item]), store=True)
             done += 1
             if progress:
                 progress("读取", done, len(sources))
@@ -231,6 +249,10 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     if errors:
         raise BuildFailed(errors + warnings)
     return compiled, warnings
+
+
+def _fits(hit, shown: str, column: str) -> bool:
+    return isinstance(hit, CompiledReport) and hit.source == shown and hit.column == column
 
 
 def load_traffic(config: SiteConfig) -> Traffic:
@@ -299,21 +321,23 @@ def _memo_name(output: Path, drafts: bool) -> str:
 def render_pages(site: Site, renderer, staged: StagedOutput, cache: BuildCache | None, memo_name: str,
                  stats: BuildStats, progress: Progress | None = None):
     """Render every page whose memo does not prove it unchanged; returns the new memo."""
-    from congressgen.pagememo import Digests, MemoWriter, ModelIndex, PageMemo, ReadLog
+    from congressgen.pagememo import Digests, MemoWriter, ModelIndex, PageMemo, ReadLog, report_state
     from congressgen.render import MODEL_FUNCTIONS
 
     old = cache.load(memo_name) if cache is not None else None
     old = old if isinstance(old, PageMemo) else None
     digests = Digests(renderer.env, ModelIndex(site), MODEL_FUNCTIONS)
-    changed = old.changed_keys(digests) if old is not None else set()
-    writer = MemoWriter()
+    keys = cache.report_keys if cache is not None else {}
+    states = {r.id: report_state(r, keys.get(r.source)) for r in site.reports}
+    changed = old.changed_keys(digests, states) if old is not None else set()
+    writer = MemoWriter(old, changed, digests, states)
     total = len(site.pages)
     for index, page in enumerate(site.pages):
         base = renderer.base_key(site, page)
         entry = old.pages.get(page.path) if old is not None else None
         if (entry is not None and entry.base == base and changed.isdisjoint(entry.reads)
                 and staged.reuse(page.path, entry.stat)):
-            writer.keep(page.path, old, entry, entry.stat)
+            writer.keep(page.path, entry)
             stats.reused += 1
         else:
             log = ReadLog(digests)
@@ -324,7 +348,7 @@ def render_pages(site: Site, renderer, staged: StagedOutput, cache: BuildCache |
                 writer.add(page.path, base, stamp, ((k, digests.current[k]) for k in log.keys))
         if progress:
             progress("生成", index + 1, total)
-    return writer.memo
+    return writer.finish()
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:

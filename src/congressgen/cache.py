@@ -30,8 +30,8 @@ from pathlib import Path
 
 import congressgen
 
-CACHE_FORMAT = 1
-_MAGIC = b"CGCACHE1"
+CACHE_FORMAT = 2
+_MAGIC = b"CGCACHE" + bytes([CACHE_FORMAT])
 _DIGEST = 32
 
 
@@ -56,7 +56,8 @@ def _markdown_version() -> str:
 
 
 def encode_entry(value: object) -> bytes:
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    # The package version travels with the value: another version's classes may differ.
+    payload = pickle.dumps((congressgen.__version__, value), protocol=pickle.HIGHEST_PROTOCOL)
     return _MAGIC + hashlib.sha256(payload).digest() + payload
 
 
@@ -68,7 +69,10 @@ def decode_entry(data: bytes) -> object:
     payload = data[head:]
     if hashlib.sha256(payload).digest() != data[len(_MAGIC):head]:
         raise ValueError("checksum mismatch")
-    return pickle.loads(payload)
+    made_by, value = pickle.loads(payload)
+    if made_by != congressgen.__version__:
+        raise ValueError("written by another congressgen version")
+    return value
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -88,6 +92,7 @@ class BuildCache:
     def __init__(self, folder: Path):
         self.folder = folder
         self.used: set[str] = set()          # report keys read or written in this build
+        self.report_keys: dict[str, str] = {}   # source path -> its report key in this build
         self.dropped = 0                     # corrupt entries found (and removed)
 
     # --- generic single-file entries -------------------------------------------------
@@ -103,11 +108,12 @@ class BuildCache:
             self._drop(path)
             return None
 
-    def store(self, name: str, value: object) -> None:
+    def store(self, name: str, value: object) -> bool:
         try:
             write_atomic(self.folder / name, encode_entry(value))
+            return True
         except OSError:
-            pass   # a cache that cannot be written only makes the next build slower
+            return False   # a cache that cannot be written only makes the next build slower
 
     def _drop(self, path: Path) -> None:
         self.dropped += 1
@@ -125,9 +131,9 @@ class BuildCache:
         self.used.add(key)
         return self.load(self._report_path(key).relative_to(self.folder).as_posix())
 
-    def put_report(self, key: str, compiled) -> None:
+    def put_report(self, key: str, compiled) -> bool:
         self.used.add(key)
-        self.store(self._report_path(key).relative_to(self.folder).as_posix(), compiled)
+        return self.store(self._report_path(key).relative_to(self.folder).as_posix(), compiled)
 
     def prune_reports(self) -> int:
         """Remove report entries this build did not use (edited or deleted sources)."""

@@ -5,6 +5,7 @@ Exit status: 0 ok, 1 content or site error, 2 usage error (click's own).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -145,6 +146,19 @@ def build_command(source: Path, output: Path | None, drafts: bool, base_url: str
         site = result.site
         click.echo(f"已生成 {len(site.reports)} 篇报告、共 {result.written.total} 个文件"
                    f"（其中 {result.written.written} 个有变化）到 {result.output}，用时 {result.seconds:.2f} 秒")
+    _leave_without_teardown()
+
+
+def _leave_without_teardown() -> None:
+    """From the console script only: exit without freeing the site model object by object
+    (for thousands of reports that teardown takes longer than a no-change rebuild)."""
+    if _CONSOLE:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+_CONSOLE: list = []   # set by main(): this process is the console script, not a test runner
 
 
 @cli.command("init")
@@ -194,4 +208,5 @@ def new_command(title: str, column: str, source: Path) -> None:
 
 def main() -> None:
     _utf8_streams()
+    _CONSOLE.append(True)
     cli(prog_name="congressgen")

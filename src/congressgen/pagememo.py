@@ -283,32 +283,93 @@ class PageMemo:
     keys: list = dataclasses.field(default_factory=list)        # logged read keys
     digests: list = dataclasses.field(default_factory=list)     # their digests when logged
     pages: dict = dataclasses.field(default_factory=dict)       # site path -> PageEntry
+    report_states: dict = dataclasses.field(default_factory=dict)   # report id -> report_state()
+    compacted: int = 0                                          # len(keys) after the last compaction
 
-    def changed_keys(self, digests: Digests) -> set[int]:
-        return {i for i, (key, old) in enumerate(zip(self.keys, self.digests))
-                if old is None or digests.evaluate(key) != old}
+    def changed_keys(self, digests: Digests, states: dict[str, bytes]) -> set[int]:
+        """Indexes of the keys whose value differs on this build's model. Reads of a report
+        whose whole state is unchanged are unchanged without evaluating them."""
+        same = {rid for rid, state in states.items() if self.report_states.get(rid) == state}
+        changed = set()
+        for i, (key, old) in enumerate(zip(self.keys, self.digests)):
+            if old is not None and _of_unchanged_report(key, same):
+                continue
+            if old is None or digests.evaluate(key) != old:
+                changed.add(i)
+        return changed
+
+
+def _of_unchanged_report(key: tuple, same: set) -> bool:
+    if key[0] == "call":
+        target = key[1]
+        return (target[0] == "m" and target[1][0] == "report" and target[1][1] in same
+                and "'@'" not in repr(key[2:]))          # arguments naming no other model object
+    ref = key[1]
+    return ref[0] == "report" and ref[1] in same
+
+
+def report_state(report, compiled_key: str | None) -> bytes | None:
+    """Digest of everything a Report's attributes, properties and methods are computed from:
+    its fields (other model objects by reference), its compiled report (by cache key, which
+    hashes all of its inputs) and its column's own fields. Reads of a report whose state is
+    unchanged return what they returned (tests/test_cache_speedups.py keeps the list of
+    Report properties under watch, so a new one that reads further gets reviewed here)."""
+    if not compiled_key:
+        return None
+    parts = [compiled_key]
+    for f in dataclasses.fields(report):
+        if f.name == "compiled":
+            continue
+        value = getattr(report, f.name)
+        if f.name == "body_html" and value is report.compiled.body_html:
+            parts.append("=")
+        else:
+            parts.append(shape(value))
+    column = report.column
+    parts.append(shape((column.key, column.title, column.config)))
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 class MemoWriter:
-    """Collects this build's entries; keys are shared by all pages through one table."""
+    """This build's memo, grown from the previous one: reused pages keep their entries and
+    the shared key table as they are, rendered pages add theirs."""
 
-    def __init__(self):
-        self.memo = PageMemo()
-        self._index: dict[tuple, int] = {}
+    def __init__(self, old: PageMemo | None, changed: set[int], digests: Digests, states: dict):
+        self.memo = PageMemo(report_states=states)
+        self._index: dict[tuple, int] | None = None
+        if old is not None:
+            self.memo.keys, self.memo.digests, self.memo.compacted = old.keys, list(old.digests), old.compacted
+            for i in changed:        # every page reading a changed key is rendered again now
+                self.memo.digests[i] = digests.evaluate(self.memo.keys[i])
 
     def add(self, path: str, base: bytes, stat: tuple, reads) -> None:
         """`reads`: (key, digest) pairs."""
+        if self._index is None:
+            self._index = {key: i for i, key in enumerate(self.memo.keys)}
         ids = array.array("I")
-        index = self._index
+        index, keys, values = self._index, self.memo.keys, self.memo.digests
         for key, value in reads:
             i = index.get(key)
             if i is None:
-                i = index[key] = len(self.memo.keys)
-                self.memo.keys.append(key)
-                self.memo.digests.append(value)
+                i = index[key] = len(keys)
+                keys.append(key)
+                values.append(value)
+            else:
+                values[i] = value
             ids.append(i)
         self.memo.pages[path] = PageEntry(base, stat, ids)
 
-    def keep(self, path: str, old: PageMemo, entry: PageEntry, stat: tuple) -> None:
-        """Carry a reused page's entry over from the previous memo."""
-        self.add(path, entry.base, stat, ((old.keys[i], old.digests[i]) for i in entry.reads))
+    def keep(self, path: str, entry: PageEntry) -> None:
+        self.memo.pages[path] = entry
+
+    def finish(self) -> PageMemo:
+        """Drop keys no page reads any more, once they are as many as the live ones."""
+        memo = self.memo
+        if len(memo.keys) <= 2 * memo.compacted + 1000:
+            return memo
+        live = sorted({i for entry in memo.pages.values() for i in entry.reads})
+        renumber = {old: new for new, old in enumerate(live)}
+        pages = {path: PageEntry(e.base, e.stat, array.array("I", (renumber[i] for i in e.reads)))
+                 for path, e in memo.pages.items()}
+        return PageMemo([memo.keys[i] for i in live], [memo.digests[i] for i in live], pages,
+                        memo.report_states, len(live))
