@@ -261,8 +261,11 @@ def load_traffic(config: SiteConfig) -> Traffic:
 
 def attach_qr_codes(site: Site, cache: BuildCache | None, workers: Workers | None) -> None:
     """Each report's share QR code (inline SVG of its absolute URL), cached by URL."""
-    table = cache.load("qr.pickle") if cache is not None else None
-    table = table if isinstance(table, dict) else {}
+    from congressgen.cache import dependency_versions
+
+    stored = cache.load("qr.pickle") if cache is not None else None
+    versions = dependency_versions()          # segno's among them
+    table = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == versions else {}
     urls = [r.url for r in site.reports]
     missing = sorted({u for u in urls if (u, QR_TITLE) not in table})
     if missing:
@@ -274,8 +277,8 @@ def attach_qr_codes(site: Site, cache: BuildCache | None, workers: Workers | Non
         table.update({(u, QR_TITLE): svg for u, svg in zip(missing, svgs)})
     for report in site.reports:
         report.qr_svg = table[(report.url, QR_TITLE)]
-    if cache is not None and (missing or len(table) != len(set(urls))):
-        cache.store("qr.pickle", {(u, QR_TITLE): table[(u, QR_TITLE)] for u in urls})
+    if cache is not None and (missing or stored is None or len(table) != len(set(urls))):
+        cache.store("qr.pickle", (versions, {(u, QR_TITLE): table[(u, QR_TITLE)] for u in urls}))
 
 
 class SlugMemo:

@@ -38,21 +38,28 @@ _DIGEST = 32
 def fingerprint(*parts: object) -> str:
     """A stable hex key of some values (their repr), plus the versions that shape results."""
     h = hashlib.sha256()
-    for part in (CACHE_FORMAT, congressgen.__version__, _markdown_version(), sys.version_info[:2]) + parts:
+    for part in (CACHE_FORMAT, congressgen.__version__, dependency_versions(), sys.version_info[:2]) + parts:
         data = part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass")
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()
 
 
+# Libraries whose upgrade can change what a build writes: part of every cache key.
+DEPENDENCIES = ("markdown", "pyyaml", "jinja2", "markupsafe", "segno", "pypinyin")
+
+
 @lru_cache(maxsize=1)
-def _markdown_version() -> str:
+def dependency_versions() -> tuple[str, ...]:
     from importlib.metadata import PackageNotFoundError, version
 
-    try:
-        return version("markdown")
-    except PackageNotFoundError:
-        return ""
+    found = []
+    for name in DEPENDENCIES:
+        try:
+            found.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name}=?")
+    return tuple(found)
 
 
 def encode_entry(value: object) -> bytes:

@@ -99,7 +99,9 @@ class Renderer:
     def fingerprint(self) -> bytes:
         """Digest of every template file: a page renders anew when any of them changes."""
         if self._fingerprint is None:
-            h = hashlib.sha256(congressgen.__version__.encode())
+            from congressgen.cache import dependency_versions
+
+            h = hashlib.sha256(repr((congressgen.__version__, dependency_versions(), sys.version_info[:2])).encode())
             for directory in self.theme.template_dirs:
                 for path in sorted(p for p in directory.rglob("*") if p.is_file()):
                     h.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
