@@ -282,3 +282,59 @@ def test_cli_build_uses_the_cache_and_no_cache_flag(site, tmp_path):
     third = run_cli("build", "--source", str(site), "--no-cache", "--output", str(tmp_path / "nc"), cwd=site)
     assert third.returncode == 0, third.stderr
     assert snapshot(tmp_path / "nc") == snapshot(site / "build")
+
+
+# --- skipping a build when no input changed (what `congressgen build` does) ----------------
+
+
+def skip_build(site: Path, out: Path, **options):
+    return build(BuildOptions(site, out, jobs=1, reuse_unchanged=True, **options))
+
+
+def test_unchanged_inputs_skip_the_build_entirely(site, out):
+    first = skip_build(site, out)
+    assert not first.stats.unchanged and first.site is not None
+    again = skip_build(site, out)
+    assert again.stats.unchanged and again.site is None
+    assert again.stats.reports == first.stats.reports and again.written.total == first.written.total
+    assert [str(w) for w in again.warnings] == [str(w) for w in first.warnings]
+
+
+@pytest.mark.parametrize("change", [
+    "report", "static", "data", "theme", "root-file", "attachment-elsewhere", "output-deleted",
+    "output-touched", "output-extra", "base-url", "version"])
+def test_any_input_or_output_change_means_a_real_build(site, out, tmp_path, change, monkeypatch):
+    write(site / "files" / "说明.txt", "附件正文\n")
+    page = site / "content" / "reports" / "r04.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("id: r04", "id: r04\nattachments: [{file: ../../files/说明.txt}]"),
+                    encoding="utf-8")
+    write(site / "static" / "robots-extra.txt", "一\n")
+    skip_build(site, out)
+    options = {}
+    if change == "report":
+        page.write_text(page.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    elif change == "static":
+        write(site / "static" / "robots-extra.txt", "二\n")
+    elif change == "data":
+        write(site / "data" / "note.txt", "x\n")
+    elif change == "theme":
+        write(site / "themes" / "default" / "static" / "css" / "extra.css", "a{}\n")
+    elif change == "root-file":
+        write(site / "congressgen.yaml", (site / "congressgen.yaml").read_text(encoding="utf-8") + "\n# 注释\n")
+    elif change == "attachment-elsewhere":
+        write(site / "files" / "说明.txt", "附件正文（修订）\n")
+    elif change == "output-deleted":
+        (out / "index.html").unlink()
+    elif change == "output-touched":
+        os.utime(out / "index.html", ns=(1, 1))
+    elif change == "output-extra":
+        write(out / "stray.html", "x")
+    elif change == "base-url":
+        options["base_url"] = "https://www.example.gov.cn/rd/"
+    elif change == "version":
+        monkeypatch.setattr(congressgen, "__version__", "99.0.0")
+    result = skip_build(site, out, **options)
+    assert not result.stats.unchanged
+    assert_equals_cold(site, out, tmp_path, **options) if change != "output-extra" else None
+    if change == "output-extra":
+        assert not (out / "stray.html").exists()

@@ -44,6 +44,9 @@ class BuildOptions:
     base_url: str | None = None
     jobs: int | None = None          # worker processes; None: one per core; 1: none
     cache: bool = True               # read and update the build cache (config cache_dir)
+    # When no input changed since the last build into this output and the output is as that
+    # build left it, do nothing (BuildResult.site is then None). Used by `congressgen build`.
+    reuse_unchanged: bool = False
 
     @property
     def output_dir(self) -> Path:
@@ -62,11 +65,13 @@ class BuildStats:
     reused: int = 0                  # pages whose reads were unchanged: old file kept
     workers: int = 0                 # worker processes started
     rendered_paths: list[str] = field(default_factory=list)
+    reports: int = 0                 # published reports
+    unchanged: bool = False          # nothing changed: the build was skipped (reuse_unchanged)
 
 
 @dataclass
 class BuildResult:
-    site: Site
+    site: Site | None                # None only for a skipped build (BuildOptions.reuse_unchanged)
     written: WriteReport
     seconds: float
     warnings: list[Diagnostic] = field(default_factory=list)
@@ -193,9 +198,13 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     results: list[CompiledReport | None] = [None] * len(sources)
     errors_at: dict[int, list[Diagnostic]] = {}
     missing: list[tuple[int, bytes, str, str, str]] = []
+    content_prefix = len(str(config.content_path)) + 1
+    root_prefix = len(str(root)) + 1
     for index, path in enumerate(sources):
-        shown = path.relative_to(root).as_posix()
-        rel = path.relative_to(config.content_path).parts
+        # find_sources gives paths below content/: plain string slicing is enough (and fast)
+        full = str(path)
+        shown = full[root_prefix:].replace(os.sep, "/")
+        rel = full[content_prefix:].split(os.sep)
         column = rel[0] if len(rel) > 1 else ""
         raw = path.read_bytes()
         key = ""
@@ -354,16 +363,118 @@ def render_pages(site: Site, renderer, staged: StagedOutput, cache: BuildCache |
     return writer.finish()
 
 
-def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
-    from congressgen.render import Renderer, load_theme, static_files
+@dataclass
+class BuildRecord:
+    """What the last successful build into an output folder read and wrote."""
 
+    inputs: str                                  # input_fingerprint() taken before it started
+    extra: tuple[str, ...]                       # other files it copied (attachments), root-relative
+    extra_hash: str                              # extra_fingerprint() of those, taken before copying
+    outputs: dict[str, tuple[int, int]]          # every output file: (size, mtime_ns)
+    reports: int
+    files: int
+    warnings: list[Diagnostic]
+
+
+def _hash_tree(h, folder: Path, shown: str) -> None:
+    for directory, dirs, files in os.walk(folder):
+        dirs.sort()
+        base = Path(directory)
+        for name in sorted(files):
+            path = base / name
+            h.update(f"{shown}/{path.relative_to(folder).as_posix()}\0".encode("utf-8", "surrogateescape"))
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                h.update(b"\1unreadable")
+            h.update(b"\0")
+
+
+def input_fingerprint(config: SiteConfig, options: BuildOptions) -> str:
+    """A hash of everything a build reads: the options, the files at the site root, every
+    file (bytes, not dates) under content/, static/, data/ and themes/, the built-in theme,
+    and the versions of congressgen, its libraries and Python. (Attachments kept elsewhere
+    in the site: `extra_fingerprint`.)"""
+    import sys
+
+    from importlib import resources
+
+    from congressgen.cache import CACHE_FORMAT, dependency_versions
+
+    import congressgen
+
+    builtin_theme = Path(str(resources.files("congressgen.themes"))) / "default"   # as render.builtin_theme_dir
+    root = config.root
+    h = hashlib.sha256(repr((CACHE_FORMAT, congressgen.__version__, dependency_versions(), sys.version_info[:2],
+                             str(root), str(options.output_dir.resolve()), options.drafts, options.base_url,
+                             config.content_dir, config.static_dir, config.data_dir)).encode())
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        if entry.is_file():
+            h.update(entry.name.encode("utf-8", "surrogateescape") + b"\0")
+            h.update(Path(entry.path).read_bytes() + b"\0")
+    for folder in dict.fromkeys((config.content_dir, config.static_dir, config.data_dir, "themes")):
+        _hash_tree(h, root / folder, folder)
+    _hash_tree(h, builtin_theme, "<builtin>")
+    return h.hexdigest()
+
+
+def extra_fingerprint(root: Path, extra: tuple[str, ...]) -> str:
+    h = hashlib.sha256()
+    for rel in extra:
+        path = root / rel
+        h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+        h.update(path.read_bytes() if path.is_file() else b"\1missing")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def output_manifest(output: Path) -> dict[str, tuple[int, int]]:
+    manifest = {}
+    for directory, _, files in os.walk(output):
+        for name in files:
+            path = Path(directory) / name
+            st = path.stat()
+            manifest[path.relative_to(output).as_posix()] = (st.st_size, st.st_mtime_ns)
+    return manifest
+
+
+def _record_name(output: Path, drafts: bool) -> str:
+    return "last-" + _memo_name(output, drafts)[len("pages-"):]
+
+
+def _skip_if_unchanged(config: SiteConfig, options: BuildOptions, cache: BuildCache,
+                       started: float) -> tuple[str, BuildResult | None]:
+    """(this build's input fingerprint, a result when there is nothing to do)."""
+    record = cache.load(_record_name(options.output_dir, options.drafts))
+    record = record if isinstance(record, BuildRecord) else None
+    inputs = input_fingerprint(config, options)
+    if record is None or record.inputs != inputs or extra_fingerprint(config.root, record.extra) != record.extra_hash:
+        return inputs, None
+    try:
+        if output_manifest(options.output_dir) != record.outputs:
+            return inputs, None
+    except OSError:
+        return inputs, None
+    stats = BuildStats(reports=record.reports, unchanged=True)
+    return inputs, BuildResult(None, WriteReport(0, record.files), time.perf_counter() - started,
+                               list(record.warnings), options.output_dir, stats)
+
+
+def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     started = time.perf_counter()
     stats = BuildStats()
     config, warnings = load_site_config(options)
     output = options.output_dir
     check_output_folder(output, config.root)
-    theme = load_theme(config.root, config.theme, config.path)
     cache = BuildCache(config.root / config.cache_dir) if options.cache else None
+    inputs = None
+    if options.reuse_unchanged and cache is not None:
+        inputs, skipped = _skip_if_unchanged(config, options, cache, started)
+        if skipped is not None:
+            return skipped
+    from congressgen.render import Renderer, load_theme, static_files   # Jinja: only when building
+
+    theme = load_theme(config.root, config.theme, config.path)
     workers = Workers(options.job_count)
     try:
         compiled, content_warnings = compile_all(config, progress, cache=cache, workers=workers, stats=stats)
@@ -373,10 +484,19 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         slugs = SlugMemo(cache)
         site = build_site(compiled, config, include_drafts=options.drafts, traffic=load_traffic(config), slug=slugs)
         attach_qr_codes(site, cache, workers)
+        if inputs is not None:   # the attachments outside content/, hashed before they are copied
+            root = config.root.resolve()
+            extra = tuple(sorted({item.source.resolve().relative_to(root).as_posix() for r in site.reports
+                                  for item in r.files if item.source.resolve().is_relative_to(root)}))
+            extra_hash = extra_fingerprint(root, extra)
     finally:
         stats.workers = workers.started
         workers.close()
-    renderer = Renderer(theme)
+    bytecode = None
+    if cache is not None:
+        bytecode = cache.folder / "jinja"
+        bytecode.mkdir(parents=True, exist_ok=True)
+    renderer = Renderer(theme, bytecode)
     staged = StagedOutput(output)
     memo_name = _memo_name(output, options.drafts)
     try:
@@ -390,8 +510,13 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     except BaseException:
         staged.discard()
         raise
+    stats.reports = len(site.reports)
     if cache is not None:
         cache.store(memo_name, memo)
         slugs.save()
         cache.prune_reports()
+        if inputs is not None:
+            cache.store(_record_name(output, options.drafts),
+                        BuildRecord(inputs, extra, extra_hash, output_manifest(output), len(site.reports),
+                                    written.total, list(warnings)))
     return BuildResult(site, written, time.perf_counter() - started, warnings, output, stats)

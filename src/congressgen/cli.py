@@ -135,7 +135,8 @@ def build_command(source: Path, output: Path | None, drafts: bool, base_url: str
 
     progress = ProgressBar(enabled=not quiet and sys.stderr.isatty())
     try:
-        result = build(BuildOptions(source, output, drafts, base_url, jobs=jobs, cache=not no_cache), progress)
+        result = build(BuildOptions(source, output, drafts, base_url, jobs=jobs, cache=not no_cache,
+                                    reuse_unchanged=True), progress)
     except (CongressError, BuildFailed) as exc:
         progress.close()
         fail(exc)
@@ -143,8 +144,7 @@ def build_command(source: Path, output: Path | None, drafts: bool, base_url: str
     progress.close()
     show(result.warnings, quiet)
     if not quiet:
-        site = result.site
-        click.echo(f"已生成 {len(site.reports)} 篇报告、共 {result.written.total} 个文件"
+        click.echo(f"已生成 {result.stats.reports} 篇报告、共 {result.written.total} 个文件"
                    f"（其中 {result.written.written} 个有变化）到 {result.output}，用时 {result.seconds:.2f} 秒")
     _leave_without_teardown()
 

@@ -59,7 +59,7 @@ def load_theme(root: Path, name: str, config_path: str) -> Theme:
     return Theme(name, tuple(dirs))
 
 
-def make_environment(theme: Theme) -> jinja2.Environment:
+def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.Environment:
     builtin = builtin_theme_dir() / "templates"
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader([str(d) for d in theme.template_dirs], encoding="utf-8"),
@@ -67,7 +67,9 @@ def make_environment(theme: Theme) -> jinja2.Environment:
     ])
     env = TrackingEnvironment(loader=loader, autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             trim_blocks=True, lstrip_blocks=True)
+                             trim_blocks=True, lstrip_blocks=True,
+                             # compiled templates, checked against their source (build cache)
+                             bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None)
     env.filters["zh_date"] = lambda d: f"{d.year}年{d.month:02d}月{d.day:02d}日" if d else ""
     env.filters["rfc3339"] = lambda d: d.isoformat() if d else ""
     return env
@@ -89,9 +91,9 @@ MODEL_FUNCTIONS = {"archive_months": archive_months, "newest_date": newest_date}
 class Renderer:
     """Renders the pages of a site; one per build (and per worker process)."""
 
-    def __init__(self, theme: Theme):
+    def __init__(self, theme: Theme, bytecode_dir: Path | None = None):
         self.theme = theme
-        self.env = make_environment(theme)
+        self.env = make_environment(theme, bytecode_dir)
         self._fingerprint: bytes | None = None
         self._site: Site | None = None
         self._site_values: tuple = ()

@@ -99,6 +99,9 @@ class Report:
     downloads: int = 0
     qr_svg: str = ""
 
+    def __repr__(self) -> str:   # the generated one would walk the whole linked site
+        return f"Report({self.id!r}, {self.path!r})"
+
     # Front-matter fields, so templates can say `page.title` (and `page.meta.x` for the rest).
     def __getattr__(self, name):
         fm = self.__dict__.get("compiled").fm if "compiled" in self.__dict__ else None
@@ -159,6 +162,9 @@ class Column:
     def path(self) -> str:
         return f"{self.key}/index.html"
 
+    def __repr__(self) -> str:
+        return f"Column({self.key!r}, {len(self.reports)} reports)"
+
 
 @dataclass
 class Pager:
@@ -207,6 +213,9 @@ class Site:
     pages: list[Page] = field(default_factory=list)
     static_files: list[FileCopy] = field(default_factory=list)
     drafts_included: bool = False
+
+    def __repr__(self) -> str:
+        return f"Site({self.config.title!r}, {len(self.reports)} reports, {len(self.pages)} pages)"
 
     @property
     def pinned(self) -> list[Report]:
