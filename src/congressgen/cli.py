@@ -5,6 +5,7 @@ Exit status: 0 ok, 1 content or site error, 2 usage error (click's own).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -133,8 +134,11 @@ def cli() -> None:
 @click.option("--allow-unreviewed", is_flag=True,
               help="要求三审三校时，仍然生成未完成审核的报告（此操作记入 logs/build-log.jsonl）")
 @click.option("--no-check", is_flag=True, help="跳过发布前检查（congressgen check 的错误级规则）")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="并行进程数，默认为处理器核数；1 表示不开子进程")
+@click.option("--no-cache", is_flag=True, help="不读取也不更新构建缓存（.congressgen-cache/）")
 def build_command(source: Path, output: Path | None, drafts: bool, base_url: str | None, now, quiet: bool,
-                  allow_unreviewed: bool, no_check: bool) -> None:
+                  allow_unreviewed: bool, no_check: bool, jobs: int | None, no_cache: bool) -> None:
     """生成静态网站到 build/ 目录。
 
     \b
@@ -142,6 +146,7 @@ def build_command(source: Path, output: Path | None, drafts: bool, base_url: str
       congressgen build
       congressgen build --base-url https://www.example.gov.cn/rd/
       congressgen build --source mysite --output /tmp/out --drafts
+      congressgen build --jobs 1
 
     构建前会运行 congressgen check 的错误级规则（死链、个人信息、规范表述等），
     有错误时不写出网站、原有输出不变；确需跳过时加 --no-check。
@@ -151,7 +156,8 @@ def build_command(source: Path, output: Path | None, drafts: bool, base_url: str
     progress = ProgressBar(enabled=not quiet and sys.stderr.isatty())
     try:
         result = build(BuildOptions(source, output, drafts, base_url, now=now,
-                                    allow_unreviewed=allow_unreviewed, check=not no_check), progress)
+                                    allow_unreviewed=allow_unreviewed, check=not no_check,
+                                    jobs=jobs, cache=not no_cache, reuse_unchanged=True), progress)
     except (CongressError, BuildFailed) as exc:
         progress.close()
         fail(exc)
@@ -159,9 +165,21 @@ def build_command(source: Path, output: Path | None, drafts: bool, base_url: str
     progress.close()
     show(result.warnings, quiet)
     if not quiet:
-        site = result.site
-        click.echo(f"已生成 {len(site.reports)} 篇报告、共 {result.written.total} 个文件"
+        click.echo(f"已生成 {result.stats.reports} 篇报告、共 {result.written.total} 个文件"
                    f"（其中 {result.written.written} 个有变化）到 {result.output}，用时 {result.seconds:.2f} 秒")
+    _leave_without_teardown()
+
+
+def _leave_without_teardown() -> None:
+    """From the console script only: exit without freeing the site model object by object
+    (for thousands of reports that teardown takes longer than a no-change rebuild)."""
+    if _CONSOLE:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+_CONSOLE: list = []   # set by main(): this process is the console script, not a test runner
 
 
 @cli.command("init")
@@ -211,4 +229,5 @@ def new_command(title: str, column: str, source: Path) -> None:
 
 def main() -> None:
     _utf8_streams()
+    _CONSOLE.append(True)
     cli(prog_name="congressgen")

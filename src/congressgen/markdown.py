@@ -16,6 +16,7 @@ import markdown as md_lib
 from markdown.extensions import Extension
 from markdown import inlinepatterns
 
+from congressgen.mdspeed import FastInlineExtension
 from congressgen.outline import Outline, prepare
 
 EXTENSIONS = ("tables", "footnotes", "attr_list", "sane_lists", "md_in_html")
@@ -55,7 +56,7 @@ class BodyRenderer:
 
     def __init__(self) -> None:
         self._md = md_lib.Markdown(
-            extensions=list(EXTENSIONS) + [LiteralAsteriskExtension()],
+            extensions=list(EXTENSIONS) + [LiteralAsteriskExtension(), FastInlineExtension()],
             extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处注释", "SEPARATOR": "-"}},
             output_format="html")
 

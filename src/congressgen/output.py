@@ -19,7 +19,7 @@ from congressgen.site import FileCopy
 @dataclass
 class WriteReport:
     written: int = 0
-    unchanged: int = 0
+    unchanged: int = 0           # same bytes as before: the old file is kept (hard link, mtime kept)
 
     @property
     def total(self) -> int:
@@ -36,6 +36,11 @@ def check_output_folder(output: Path, source: Path) -> None:
             raise CongressError(Location(str(output)), f"输出目录不能位于 {protected}/ 之中")
     if (out / "congressgen.yaml").exists():
         raise CongressError(Location(str(output)), "输出目录中有 congressgen.yaml，它像是一个网站目录而不是构建结果；拒绝覆盖")
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
 def _same_bytes(old: Path, data: bytes) -> bool:
@@ -78,14 +83,30 @@ class StagedOutput:
             self._dirs.add(parent)
         return target
 
-    def write(self, site_path: str, data: bytes) -> None:
+    def write(self, site_path: str, data: bytes) -> tuple[int, int]:
+        """Stage a file; returns its (size, mtime_ns), as `reuse` later checks it."""
         target = self._target(site_path)
         old = self.output / site_path
         if _same_bytes(old, data) and _reuse(old, target):
             self.report.unchanged += 1
-            return
-        target.write_bytes(data)
-        self.report.written += 1
+        else:
+            target.write_bytes(data)
+            self.report.written += 1
+        return file_stamp(target)
+
+    def reuse(self, site_path: str, stamp: tuple[int, int]) -> bool:
+        """Keep the previous output's file as it is, if it is still the one a build wrote
+        (same size and mtime); False when it is missing or was changed by hand."""
+        old = self.output / site_path
+        try:
+            if file_stamp(old) != tuple(stamp):
+                return False
+        except OSError:
+            return False
+        if _reuse(old, self._target(site_path)):
+            self.report.unchanged += 1
+            return True
+        return False
 
     def copy(self, item: FileCopy) -> None:
         target = self._target(item.path)

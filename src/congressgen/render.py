@@ -5,6 +5,7 @@ built-in original of a template the site overrides."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sys
 import traceback
 from dataclasses import dataclass
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import jinja2
 
-from congressgen import __version__
+import congressgen
 from congressgen.errors import Location, ThemeError
+from congressgen.pagememo import ReadLog, TrackingEnvironment, shape
 from congressgen.qr import qr_svg
 from congressgen.site import FileCopy, Page, Site, archive_months, newest_date
 from congressgen.urls import relative_url
@@ -57,15 +59,17 @@ def load_theme(root: Path, name: str, config_path: str) -> Theme:
     return Theme(name, tuple(dirs))
 
 
-def make_environment(theme: Theme) -> jinja2.Environment:
+def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.Environment:
     builtin = builtin_theme_dir() / "templates"
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader([str(d) for d in theme.template_dirs], encoding="utf-8"),
         jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(builtin), encoding="utf-8")}),
     ])
-    env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
+    env = TrackingEnvironment(loader=loader, autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             trim_blocks=True, lstrip_blocks=True)
+                             trim_blocks=True, lstrip_blocks=True,
+                             # compiled templates, checked against their source (build cache)
+                             bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None)
     env.filters["zh_date"] = lambda d: f"{d.year}年{d.month:02d}月{d.day:02d}日" if d else ""
     env.filters["rfc3339"] = lambda d: d.isoformat() if d else ""
     return env
@@ -80,25 +84,66 @@ def _template_location(exc: BaseException) -> Location:
     return Location("模板")
 
 
+# Context functions that read the model (their calls are logged by the page memo).
+MODEL_FUNCTIONS = {"archive_months": archive_months, "newest_date": newest_date}
+
+
 class Renderer:
     """Renders the pages of a site; one per build (and per worker process)."""
 
-    def __init__(self, theme: Theme):
+    def __init__(self, theme: Theme, bytecode_dir: Path | None = None):
         self.theme = theme
-        self.env = make_environment(theme)
+        self.env = make_environment(theme, bytecode_dir)
+        self._fingerprint: bytes | None = None
+        self._site: Site | None = None
+        self._site_values: tuple = ()
 
-    def render(self, site: Site, page: Page) -> bytes:
+    def fingerprint(self) -> bytes:
+        """Digest of every template file: a page renders anew when any of them changes."""
+        if self._fingerprint is None:
+            from congressgen.cache import dependency_versions
+
+            h = hashlib.sha256(repr((congressgen.__version__, dependency_versions(), sys.version_info[:2])).encode())
+            for directory in self.theme.template_dirs:
+                for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+                    h.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
+                h.update(b"\1")
+            self._fingerprint = h.digest()
+        return self._fingerprint
+
+    def _per_site(self, site: Site) -> tuple:
+        """(build date, config digest), computed once per site model."""
+        if self._site is not site:
+            build_date = newest_date(site.reports) or dt.datetime(2000, 1, 1)
+            config = hashlib.blake2b(repr(shape(site.config)).encode(), digest_size=16).digest()
+            self._site, self._site_values = site, (build_date, config)
+        return self._site_values
+
+    def base_key(self, site: Site, page: Page) -> bytes:
+        """What a page depends on besides its logged model reads."""
+        build_date, config = self._per_site(site)
+        parts = (page.template, page.path, page.kind, build_date.isoformat())
+        return hashlib.blake2b(self.fingerprint() + config + repr(parts).encode(), digest_size=16).digest()
+
+    def render(self, site: Site, page: Page, log: ReadLog | None = None) -> bytes:
         def url(target: str) -> str:
             if page.kind == "404":  # served for any missing path, at any depth
                 return site.config.base_path + target
             return relative_url(page.path, target)
 
+        def asset(p: str) -> str:
+            return url("static/" + p)
+
         context = {
             "site": site, "config": site.config, "page": page, "report": page.report,
-            "url": url, "asset": lambda p: url("static/" + p), "version": __version__, "qr": qr_svg,
-            "archive_months": archive_months, "newest_date": newest_date,
-            "build_date": newest_date(site.reports) or dt.datetime(2000, 1, 1),
+            "url": url, "asset": asset, "version": congressgen.__version__, "qr": qr_svg,
+            "build_date": self._per_site(site)[0], **MODEL_FUNCTIONS,
         }
+        if log is not None:
+            # url/asset depend only on the page and config, qr only on its arguments (base key).
+            log.pure = {url, asset, qr_svg}
+            log.functions = {id(fn): name for name, fn in MODEL_FUNCTIONS.items()}
+        self.env.read_log = log
         try:
             return self.env.get_template(page.template).render(context).encode("utf-8")
         except jinja2.TemplateNotFound as exc:
@@ -109,6 +154,8 @@ class Renderer:
             if "--debug" in sys.argv:
                 raise
             raise ThemeError(_template_location(exc), f"模板渲染失败：{type(exc).__name__}: {exc}") from None
+        finally:
+            self.env.read_log = None
 
 
 def static_files(theme: Theme, site_static: Path) -> list[FileCopy]:

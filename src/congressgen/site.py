@@ -100,6 +100,9 @@ class Report:
     downloads: int = 0
     qr_svg: str = ""
 
+    def __repr__(self) -> str:   # the generated one would walk the whole linked site
+        return f"Report({self.id!r}, {self.path!r})"
+
     # Front-matter fields, so templates can say `page.title` (and `page.meta.x` for the rest).
     def __getattr__(self, name):
         fm = self.__dict__.get("compiled").fm if "compiled" in self.__dict__ else None
@@ -160,6 +163,9 @@ class Column:
     def path(self) -> str:
         return f"{self.key}/index.html"
 
+    def __repr__(self) -> str:
+        return f"Column({self.key!r}, {len(self.reports)} reports)"
+
 
 @dataclass
 class Pager:
@@ -209,6 +215,9 @@ class Site:
     static_files: list[FileCopy] = field(default_factory=list)
     drafts_included: bool = False
 
+    def __repr__(self) -> str:
+        return f"Site({self.config.title!r}, {len(self.reports)} reports, {len(self.pages)} pages)"
+
     @property
     def pinned(self) -> list[Report]:
         return [r for r in self.reports if r.fm.pinned]
@@ -252,12 +261,12 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def derive_id(compiled: CompiledReport) -> str:
-    return compiled.fm.id or slugify(compiled.stem)
+def derive_id(compiled: CompiledReport, slug=slugify) -> str:
+    return compiled.fm.id or slug(compiled.stem)
 
 
-def _column_key(folder: str) -> str:
-    return folder if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", folder) else slugify(folder)
+def _column_key(folder: str, slug=slugify) -> str:
+    return folder if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", folder) else slug(folder)
 
 
 def report_site_path(item: CompiledReport, config: SiteConfig) -> str:
@@ -358,7 +367,9 @@ def _rewrite_body(report: Report, by_source: dict[str, Report]) -> str:
     return _LINK_ATTR.sub(replace, report.compiled.body_html)
 
 
-def _related(report: Report, by_tag: dict[str, list[Report]]) -> list[Report]:
+def _related_pairwise(report: Report, by_tag: dict[str, list[Report]]) -> list[Report]:
+    """The reference ranking, pair by pair; used when a report lists a tag twice (which
+    counts twice here) — `RelatedIndex` gives the same result faster otherwise."""
     scores: dict[str, tuple[int, Report]] = {}
     for tag in report.fm.tags:
         for other in by_tag.get(tag, ()):
@@ -379,10 +390,87 @@ def _related(report: Report, by_tag: dict[str, list[Report]]) -> list[Report]:
     return chosen
 
 
+class RelatedIndex:
+    """Related reports of every report, in one pass over bit sets instead of comparing
+    every pair (which is quadratic and took seconds at a few thousand reports).
+
+    The ranking is the documented one: 3 points per shared tag, 2 for the same column, 1 for
+    the same year; ties by newer date, then id; reports sharing no tag are not ranked, and
+    free places are filled from the same column, nearest in date (then by id). Bit i of a set
+    stands for `reports[i]`, and `reports` is sorted newest first, then by id, so the lowest
+    set bit of a group is exactly the tie-break winner."""
+
+    def __init__(self, reports: list[Report]):
+        self.reports = reports
+        self.position = {id(r): i for i, r in enumerate(reports)}
+        self.by_tag: dict[str, int] = defaultdict(int)
+        self.by_column: dict[str, int] = defaultdict(int)
+        self.by_year: dict[int, int] = defaultdict(int)
+        for i, r in enumerate(reports):
+            bit = 1 << i
+            for tag in set(r.fm.tags):
+                self.by_tag[tag] |= bit
+            self.by_column[r.column.key] |= bit
+            self.by_year[r.fm.year] |= bit
+        self.column_position: dict[int, int] = {}
+        for r in reports:
+            chain = r.column.reports
+            if chain and id(chain[0]) not in self.column_position:
+                self.column_position.update((id(x), k) for k, x in enumerate(chain))
+
+    def _lowest(self, bits: int, count: int) -> list[int]:
+        found = []
+        while bits and len(found) < count:
+            low = bits & -bits
+            found.append(low.bit_length() - 1)
+            bits ^= low
+        return found
+
+    def related(self, report: Report) -> list[Report]:
+        me = 1 << self.position[id(report)]
+        tags = [self.by_tag[t] for t in set(report.fm.tags)]
+        # at_least[k]: reports sharing at least k of this report's tags
+        at_least = [-1] + [0] * len(tags)
+        for bits in tags:
+            for k in range(len(tags), 0, -1):
+                at_least[k] |= at_least[k - 1] & bits
+        column = self.by_column[report.column.key]
+        year = self.by_year[report.fm.year]
+        bonus = {3: column & year, 2: column & ~year, 1: ~column & year, 0: ~column & ~year}
+        chosen: list[int] = []
+        for score in range(3 * len(tags) + 3, 2, -1):
+            tier = 0
+            for shared in range(1, len(tags) + 1):
+                extra = score - 3 * shared
+                if 0 <= extra <= 3:
+                    exactly = at_least[shared] & ~(at_least[shared + 1] if shared < len(tags) else 0)
+                    tier |= exactly & bonus[extra]
+            chosen += self._lowest(tier & ~me, RELATED_COUNT - len(chosen))
+            if len(chosen) == RELATED_COUNT:
+                break
+        result = [self.reports[i] for i in chosen]
+        if len(result) < RELATED_COUNT:   # fill from the same column, nearest in date, then by id
+            chain = report.column.reports
+            index = self.column_position[id(report)]
+            taken = {id(r) for r in result}
+            for distance in range(1, len(chain)):
+                ring = [chain[j] for j in (index - distance, index + distance) if 0 <= j < len(chain)]
+                if not ring:
+                    break
+                for other in sorted(ring, key=lambda r: r.id):
+                    if id(other) not in taken and len(result) < RELATED_COUNT:
+                        result.append(other)
+                        taken.add(id(other))
+                if len(result) == RELATED_COUNT:
+                    break
+        return result
+
+
 def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_drafts: bool = False,
-               traffic: Traffic | None = None, qr=None, related: bool = True) -> Site:
+               traffic: Traffic | None = None, qr=None, related: bool = True, slug=slugify) -> Site:
     """Assemble the site model. Raises BuildFailed listing every error found. `related=False`
-    skips the 推荐阅读 lists, which only rendered pages need (`check` does not)."""
+    skips the 推荐阅读 lists, which only rendered pages need (`check` does not).
+    `slug` is `urls.slugify` or a memo of it (pinyin is slow to load)."""
     errors: list[Diagnostic] = []
     root = config.root
     traffic = traffic or Traffic()
@@ -395,13 +483,13 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
     for item in compiled:
         if item.fm.draft and not include_drafts:
             continue
-        key = _column_key(item.column)
+        key = _column_key(item.column, slug)
         column = columns.get(key)
         if column is None:
             cfg = configured.get(key) or configured.get(item.column) or ColumnConfig(key, item.column)
             column = columns[key] = Column(key, cfg.title, cfg)
         where = Location(item.source, 1, 1)
-        ident = derive_id(item)
+        ident = derive_id(item, slug)
         try:
             path = report_site_path(item, config)
         except ValueError as exc:
@@ -431,17 +519,25 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
         report.column.reports.append(report)
 
     by_source = {r.source: r for r in reports}
-    by_tag: dict[str, list[Report]] = defaultdict(list)
-    for report in reports:
-        for tag in report.fm.tags:
-            by_tag[tag].append(report)
+    related_index = RelatedIndex(reports)
+    by_tag: dict[str, list[Report]] | None = None
+    if any(len(set(r.fm.tags)) != len(r.fm.tags) for r in reports):
+        by_tag = defaultdict(list)
+        for report in reports:
+            for tag in report.fm.tags:
+                by_tag[tag].append(report)
     for report in reports:
         report.body_html = _rewrite_body(report, by_source)
         report.sections = report.fm.sections if report.fm.sections is not None else report.outline.sections
         report.tasks = report.fm.tasks if report.fm.tasks is not None else report.outline.tasks
         report.views = traffic.views.get(report.id, 0)
         report.downloads = traffic.downloads.get(report.id, 0)
-        report.related = _related(report, by_tag) if related else []
+        if not related:
+            report.related = []
+        elif by_tag is None:
+            report.related = related_index.related(report)
+        else:
+            report.related = _related_pairwise(report, by_tag)
         if qr is not None:
             report.qr_svg = qr(report.url)
     for column in ordered_columns:
@@ -450,13 +546,13 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
             report.next = chain[i - 1] if i > 0 else None            # newer
             report.previous = chain[i + 1] if i + 1 < len(chain) else None   # older
 
-    taxonomies = _taxonomies(reports)
+    taxonomies = _taxonomies(reports, slug)
     site = Site(config, reports, ordered_columns, taxonomies, traffic, drafts_included=include_drafts)
     site.pages = _pages(site)
     return site
 
 
-def _taxonomies(reports: list[Report]) -> dict[str, Taxonomy]:
+def _taxonomies(reports: list[Report], slug=slugify) -> dict[str, Taxonomy]:
     years: dict[int, list[Report]] = defaultdict(list)
     tags: dict[str, list[Report]] = defaultdict(list)
     categories: dict[str, list[Report]] = defaultdict(list)
@@ -470,11 +566,11 @@ def _taxonomies(reports: list[Report]) -> dict[str, Taxonomy]:
         used: dict[str, str] = {}
         result = []
         for name in sorted(groups, key=key):
-            slug = slugify(str(name))
-            while slug in used and used[slug] != name:
-                slug += "-1"
-            used[slug] = name
-            result.append((str(name), f"{folder}/{slug}.html", groups[name]))
+            term = slug(str(name))
+            while term in used and used[term] != name:
+                term += "-1"
+            used[term] = name
+            result.append((str(name), f"{folder}/{term}.html", groups[name]))
         return result
 
     return {

@@ -1,0 +1,161 @@
+"""Persistent build cache under `.congressgen-cache/` (the config's `cache_dir`).
+
+What is kept, and why it is safe:
+
+- `reports/`: one file per compiled report (front matter, body HTML, outline, summary),
+  named by a hash of the source bytes and of everything else `compile_report` reads (the
+  config subset, the package and Markdown versions, `markdown.RENDERER_VERSION`). A file
+  whose bytes did not change is never parsed again; any change of an input gives another
+  name, so an entry is never stale, only unused (unused ones are pruned after a build).
+- `qr.pickle`: share QR codes (inline SVG) by the text they encode.
+- `pages-*.pickle`: the page render memo of one output folder (see `render.ReadLog`).
+
+Every file is written to a temporary name and renamed into place (atomic), and starts
+with a magic tag and a SHA-256 of its payload: a torn, truncated or edited entry fails
+the check and is ignored and rebuilt, never trusted. The folder may be deleted at any
+time; the next build is then a cold one with the same output.
+
+The payload is a pickle, so the cache folder must be as trusted as the site's own
+sources (it lives inside the site folder and is written only by congressgen).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import congressgen
+
+CACHE_FORMAT = 2
+_MAGIC = b"CGCACHE" + bytes([CACHE_FORMAT])
+_DIGEST = 32
+
+
+def fingerprint(*parts: object) -> str:
+    """A stable hex key of some values (their repr), plus the versions that shape results."""
+    h = hashlib.sha256()
+    for part in (CACHE_FORMAT, congressgen.__version__, dependency_versions(), sys.version_info[:2]) + parts:
+        data = part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+# Libraries whose upgrade can change what a build writes: part of every cache key.
+DEPENDENCIES = ("markdown", "pyyaml", "jinja2", "markupsafe", "segno", "pypinyin")
+
+
+@lru_cache(maxsize=1)
+def dependency_versions() -> tuple[str, ...]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in DEPENDENCIES:
+        try:
+            found.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name}=?")
+    return tuple(found)
+
+
+def encode_entry(value: object) -> bytes:
+    # The package version travels with the value: another version's classes may differ.
+    payload = pickle.dumps((congressgen.__version__, value), protocol=pickle.HIGHEST_PROTOCOL)
+    return _MAGIC + hashlib.sha256(payload).digest() + payload
+
+
+def decode_entry(data: bytes) -> object:
+    """The value of a cache file's bytes; raises ValueError for anything not intact."""
+    head = len(_MAGIC) + _DIGEST
+    if len(data) < head or not data.startswith(_MAGIC):
+        raise ValueError("not a cache entry")
+    payload = data[head:]
+    if hashlib.sha256(payload).digest() != data[len(_MAGIC):head]:
+        raise ValueError("checksum mismatch")
+    made_by, value = pickle.loads(payload)
+    if made_by != congressgen.__version__:
+        raise ValueError("written by another congressgen version")
+    return value
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, path)
+    except OSError:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+class BuildCache:
+    """The cache folder of one site. Reading never fails: a bad entry is a miss."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.used: set[str] = set()          # report keys read or written in this build
+        self.report_keys: dict[str, str] = {}   # source path -> its report key in this build
+        self.dropped = 0                     # corrupt entries found (and removed)
+
+    # --- generic single-file entries -------------------------------------------------
+
+    def load(self, name: str) -> object | None:
+        path = self.folder / name
+        try:
+            return decode_entry(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+                IndexError, TypeError):
+            self._drop(path)
+            return None
+
+    def store(self, name: str, value: object) -> bool:
+        try:
+            write_atomic(self.folder / name, encode_entry(value))
+            return True
+        except OSError:
+            return False   # a cache that cannot be written only makes the next build slower
+
+    def _drop(self, path: Path) -> None:
+        self.dropped += 1
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+    # --- compiled reports --------------------------------------------------------------
+
+    def _report_path(self, key: str) -> Path:
+        return self.folder / "reports" / key[:2] / key
+
+    def get_report(self, key: str):
+        self.used.add(key)
+        return self.load(self._report_path(key).relative_to(self.folder).as_posix())
+
+    def put_report(self, key: str, compiled) -> bool:
+        self.used.add(key)
+        return self.store(self._report_path(key).relative_to(self.folder).as_posix(), compiled)
+
+    def prune_reports(self) -> int:
+        """Remove report entries this build did not use (edited or deleted sources)."""
+        removed = 0
+        root = self.folder / "reports"
+        if not root.is_dir():
+            return 0
+        for shard in root.iterdir():
+            if not shard.is_dir():
+                continue
+            for entry in shard.iterdir():
+                if entry.name not in self.used:
+                    try:
+                        entry.unlink()
+                        removed += 1
+                    except OSError:
+                        pass
+        return removed

@@ -1,0 +1,375 @@
+"""Page render memo: skip rendering a page when nothing it read has changed.
+
+While a page renders, every read a template makes from the site model is logged: each
+`x.attr` / `x[key]` on a model object (site, report, column, taxonomy, page), and each
+call of a model method or of a context function that reads the model. What a read
+returned is kept as a digest, keyed by a stable name of the read (`report r0001 .title`).
+Everything else a page depends on (theme templates, config, package version, page
+identity, build date) forms the page's base key.
+
+On the next build each logged read is evaluated again on the new model (once per build,
+shared by all pages); a page whose base key and reads all give the same digests would
+render the same bytes, so its previous output file is reused as it is. This is exact, not
+a heuristic: a template can only observe the model through the logged reads, and a read
+this module cannot describe (an unknown callable, a value it cannot digest) marks the
+page volatile, and a volatile page is always rendered.
+
+Values reached from a logged read are digested deeply (front matter, outline, attachment
+lists), so reads below them need no logging; model objects inside them are named by
+reference, and their own attributes are logged when the template reads them.
+"""
+
+from __future__ import annotations
+
+import array
+import dataclasses
+import datetime as dt
+import hashlib
+import inspect
+import types
+from pathlib import PurePath
+
+import jinja2
+from jinja2 import runtime
+
+from congressgen.site import Column, Page, Report, Site, Taxonomy
+
+_REFS = {
+    Report: lambda o: ("report", o.id),
+    Column: lambda o: ("column", o.key),
+    Taxonomy: lambda o: ("taxonomy", o.key),
+    Page: lambda o: ("page", o.path),
+    Site: lambda o: ("site",),
+}
+
+
+class Volatile(Exception):
+    """A value or call the memo cannot describe; the page must always be rendered."""
+
+
+def model_ref(obj) -> tuple | None:
+    make = _REFS.get(type(obj))
+    return make(obj) if make else None
+
+
+def _plain_dataclasses() -> frozenset[type]:
+    """Our value types that hold only plain data: their repr (every field shown) is their shape."""
+    from congressgen.config import ColumnConfig, FooterConfig, SiteQr
+    from congressgen.content import Attachment, FrontMatter
+    from congressgen.outline import Outline, OutlineEntry
+    from congressgen.site import AttachmentFile, FileCopy, Pager
+
+    types_ = (FrontMatter, Attachment, Outline, OutlineEntry, AttachmentFile, FileCopy, Pager,
+              ColumnConfig, FooterConfig, SiteQr)
+    return frozenset(t for t in types_ if all(f.repr for f in dataclasses.fields(t)))
+
+
+_PLAIN = _plain_dataclasses()
+_LEAVES = (str, bool, int, float, bytes, type(None))
+
+
+def shape(value):
+    """A hashable, repr-stable description of a value; model objects become references."""
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind in _PLAIN:
+        return ("R", repr(value))
+    make = _REFS.get(type(value))
+    if make is not None:
+        return ("@",) + make(value)
+    if isinstance(value, list):
+        return ("L",) + tuple(map(shape, value))
+    if isinstance(value, tuple):
+        return ("T",) + tuple(map(shape, value))
+    if isinstance(value, dict):
+        return ("D",) + tuple((shape(k), shape(v)) for k, v in value.items())
+    if isinstance(value, (set, frozenset)):
+        return ("S",) + tuple(sorted(repr(shape(v)) for v in value))
+    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        return ("t", repr(value))
+    if isinstance(value, PurePath):
+        return ("P", str(value))
+    if isinstance(value, jinja2.Undefined):
+        return ("U",)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return ("C", type(value).__qualname__) + tuple(shape(getattr(value, f.name)) for f in dataclasses.fields(value))
+    raise Volatile(type(value).__name__)
+
+
+def digest(value) -> bytes:
+    if isinstance(value, str):
+        data = b"s" + value.encode("utf-8", "surrogatepass")
+    else:
+        data = repr(shape(value)).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def unshape(value, index: "ModelIndex"):
+    """Call arguments back from their shape, with references resolved in `index`'s model."""
+    if not isinstance(value, tuple):
+        return value
+    tag, items = value[0], value[1:]
+    if tag == "@":
+        return index.resolve(items)
+    if tag == "L":
+        return [unshape(v, index) for v in items]
+    if tag == "T":
+        return tuple(unshape(v, index) for v in items)
+    if tag == "D":
+        return {unshape(k, index): unshape(v, index) for k, v in items}
+    raise Volatile(tag)
+
+
+class ModelIndex:
+    """Finds a model object of this build by the reference a previous build logged."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.reports = {r.id: r for r in site.reports}
+        self.columns = {c.key: c for c in site.columns}
+        self.taxonomies = {t.key: t for t in site.taxonomies.values()}
+        self.pages = {p.path: p for p in site.pages}
+
+    def resolve(self, ref: tuple):
+        kind = ref[0]
+        if kind == "site":
+            return self.site
+        table = {"report": self.reports, "column": self.columns, "taxonomy": self.taxonomies,
+                 "page": self.pages}[kind]
+        return table[ref[1]]
+
+
+_BASE_GETATTR = jinja2.Environment.getattr
+_BASE_GETITEM = jinja2.Environment.getitem
+
+
+class Digests:
+    """Digest of each logged read as evaluated on this build's model (computed once)."""
+
+    def __init__(self, env: jinja2.Environment, index: ModelIndex, functions: dict):
+        self.env = env
+        self.index = index
+        self.functions = functions         # name -> context function that reads the model
+        self.current: dict[tuple, bytes | None] = {}
+
+    def evaluate(self, key: tuple) -> bytes | None:
+        """None when the read no longer works (object gone, error): always a change."""
+        if key in self.current:
+            return self.current[key]
+        try:
+            value = self._value(key)
+            result = digest(value)
+        except Exception:  # noqa: BLE001 - any failure means "changed": the page re-renders
+            result = None
+        self.current[key] = result
+        return result
+
+    def _value(self, key: tuple):
+        kind = key[0]
+        if kind == "a":
+            return _BASE_GETATTR(self.env, self.index.resolve(key[1]), key[2])
+        if kind == "i":
+            return _BASE_GETITEM(self.env, self.index.resolve(key[1]), key[2])
+        # ("call", target, args, kwargs)
+        target, args, kwargs = key[1], key[2], key[3]
+        if target[0] == "m":
+            fn = getattr(self.index.resolve(target[1]), target[2])
+        else:
+            fn = self.functions[target[1]]
+        return fn(*unshape(args, self.index), **dict(unshape(kwargs, self.index)))
+
+
+class ReadLog:
+    """The reads of one page render."""
+
+    def __init__(self, digests: Digests):
+        self.digests = digests
+        self.pure: set = set()             # set by the renderer: callables covered by the base key
+        self.functions: dict = {}          # set by the renderer: id(fn) -> name of a model-reading function
+        self.keys: set[tuple] = set()
+        self.volatile = False
+
+    def note_read(self, kind: str, obj, name, value) -> None:
+        ref = model_ref(obj)
+        if ref is None:
+            return       # not a model object: plain data already digested where it was read
+        if isinstance(value, types.MethodType) and value.__self__ is obj:
+            return       # a method: its call is logged instead
+        key = ("a" if kind == "a" else "i", ref, name)
+        if key in self.keys:
+            return
+        self.keys.add(key)
+        current = self.digests.current
+        if key not in current:
+            try:
+                current[key] = digest(value)
+            except Volatile:
+                self.volatile = True
+
+    def note_call(self, fn, args: tuple, kwargs: dict, result) -> None:
+        if fn in self.pure or isinstance(fn, (runtime.Macro, types.BuiltinFunctionType, type)):
+            return
+        if isinstance(fn, types.MethodType) or inspect.isbuiltin(fn):
+            owner = getattr(fn, "__self__", None)
+            ref = model_ref(owner)
+            if ref is None:
+                return   # a method of plain data the log already covers (str.join, dict.get …)
+            target = ("m", ref, fn.__name__)
+        elif id(fn) in self.functions:
+            target = ("f", self.functions[id(fn)])
+        else:
+            self.volatile = True   # an unknown function may read anything
+            return
+        try:
+            key = ("call", target, shape(args), shape(tuple(sorted(kwargs.items()))))
+        except Volatile:
+            self.volatile = True
+            return
+        if key in self.keys:
+            return
+        self.keys.add(key)
+        current = self.digests.current
+        if key not in current:
+            try:
+                current[key] = digest(result)
+            except Volatile:
+                self.volatile = True
+
+
+class TrackingContext(runtime.Context):
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+        result = super().call(__obj, *args, **kwargs)
+        log = __self.environment.read_log
+        if log is not None:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            log.note_call(__obj, args, kwargs, result)
+        return result
+
+
+class TrackingEnvironment(jinja2.Environment):
+    """A Jinja environment that logs model reads into `read_log` while it is set."""
+
+    context_class = TrackingContext
+    read_log: ReadLog | None = None
+
+    def getattr(self, obj, attribute):
+        value = _BASE_GETATTR(self, obj, attribute)
+        if self.read_log is not None:
+            self.read_log.note_read("a", obj, attribute, value)
+        return value
+
+    def getitem(self, obj, argument):
+        value = _BASE_GETITEM(self, obj, argument)
+        if self.read_log is not None:
+            self.read_log.note_read("i", obj, argument, value)
+        return value
+
+
+# ---------------------------------------------------------------------------------------
+# The memo of one output folder, kept in the build cache between builds
+
+
+@dataclasses.dataclass
+class PageEntry:
+    base: bytes                  # digest of the page's base key
+    stat: tuple                  # (size, mtime_ns, inode) of the output file written
+    reads: array.array           # indexes into PageMemo.keys
+
+
+@dataclasses.dataclass
+class PageMemo:
+    keys: list = dataclasses.field(default_factory=list)        # logged read keys
+    digests: list = dataclasses.field(default_factory=list)     # their digests when logged
+    pages: dict = dataclasses.field(default_factory=dict)       # site path -> PageEntry
+    report_states: dict = dataclasses.field(default_factory=dict)   # report id -> report_state()
+    compacted: int = 0                                          # len(keys) after the last compaction
+
+    def changed_keys(self, digests: Digests, states: dict[str, bytes]) -> set[int]:
+        """Indexes of the keys whose value differs on this build's model. Reads of a report
+        whose whole state is unchanged are unchanged without evaluating them."""
+        same = {rid for rid, state in states.items() if self.report_states.get(rid) == state}
+        changed = set()
+        for i, (key, old) in enumerate(zip(self.keys, self.digests)):
+            if old is not None and _of_unchanged_report(key, same):
+                continue
+            if old is None or digests.evaluate(key) != old:
+                changed.add(i)
+        return changed
+
+
+def _of_unchanged_report(key: tuple, same: set) -> bool:
+    if key[0] == "call":
+        target = key[1]
+        return (target[0] == "m" and target[1][0] == "report" and target[1][1] in same
+                and "'@'" not in repr(key[2:]))          # arguments naming no other model object
+    ref = key[1]
+    return ref[0] == "report" and ref[1] in same
+
+
+def report_state(report, compiled_key: str | None) -> bytes | None:
+    """Digest of everything a Report's attributes, properties and methods are computed from:
+    its fields (other model objects by reference), its compiled report (by cache key, which
+    hashes all of its inputs) and its column's own fields. Reads of a report whose state is
+    unchanged return what they returned (tests/test_cache_speedups.py keeps the list of
+    Report properties under watch, so a new one that reads further gets reviewed here)."""
+    if not compiled_key:
+        return None
+    parts = [compiled_key]
+    for f in dataclasses.fields(report):
+        if f.name == "compiled":
+            continue
+        value = getattr(report, f.name)
+        if f.name == "body_html" and value is report.compiled.body_html:
+            parts.append("=")
+        else:
+            parts.append(shape(value))
+    column = report.column
+    parts.append(shape((column.key, column.title, column.config)))
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class MemoWriter:
+    """This build's memo, grown from the previous one: reused pages keep their entries and
+    the shared key table as they are, rendered pages add theirs."""
+
+    def __init__(self, old: PageMemo | None, changed: set[int], digests: Digests, states: dict):
+        self.memo = PageMemo(report_states=states)
+        self._index: dict[tuple, int] | None = None
+        if old is not None:
+            self.memo.keys, self.memo.digests, self.memo.compacted = old.keys, list(old.digests), old.compacted
+            for i in changed:        # every page reading a changed key is rendered again now
+                self.memo.digests[i] = digests.evaluate(self.memo.keys[i])
+
+    def add(self, path: str, base: bytes, stat: tuple, reads) -> None:
+        """`reads`: (key, digest) pairs."""
+        if self._index is None:
+            self._index = {key: i for i, key in enumerate(self.memo.keys)}
+        ids = array.array("I")
+        index, keys, values = self._index, self.memo.keys, self.memo.digests
+        for key, value in reads:
+            i = index.get(key)
+            if i is None:
+                i = index[key] = len(keys)
+                keys.append(key)
+                values.append(value)
+            else:
+                values[i] = value
+            ids.append(i)
+        self.memo.pages[path] = PageEntry(base, stat, ids)
+
+    def keep(self, path: str, entry: PageEntry) -> None:
+        self.memo.pages[path] = entry
+
+    def finish(self) -> PageMemo:
+        """Drop keys no page reads any more, once they are as many as the live ones."""
+        memo = self.memo
+        if len(memo.keys) <= 2 * memo.compacted + 1000:
+            return memo
+        live = sorted({i for entry in memo.pages.values() for i in entry.reads})
+        renumber = {old: new for new, old in enumerate(live)}
+        pages = {path: PageEntry(e.base, e.stat, array.array("I", (renumber[i] for i in e.reads)))
+                 for path, e in memo.pages.items()}
+        return PageMemo([memo.keys[i] for i in live], [memo.digests[i] for i in live], pages,
+                        memo.report_states, len(live))
