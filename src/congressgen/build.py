@@ -62,6 +62,7 @@ class BuildOptions:
     def today(self) -> dt.date:
         return self.now or dt.datetime.now(TZ).date()
 
+    @property
     def job_count(self) -> int:
         return max(1, self.jobs if self.jobs is not None else (os.cpu_count() or 1))
 
