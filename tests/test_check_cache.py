@@ -109,8 +109,8 @@ def test_editing_a_text_attachment_recomputes_its_report(site, monkeypatch):
 def test_a_severity_change_in_the_config_invalidates_cached_findings(site, monkeypatch):
     before = errors(site)
     config = site / "congressgen.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("typography-doubled: error", "typography-doubled: off"),
-                      encoding="utf-8")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("typography-doubled: error", "typography-doubled: off"), encoding="utf-8")
     counting = Counting(monkeypatch)
     after = errors(site)
     assert sorted(counting.paths) == ["content/reports/a.md", "content/reports/b.md", "content/reports/c.md"]

@@ -12,7 +12,8 @@ from pathlib import Path
 from congressgen.build import compile_report
 from congressgen.cache import BuildCache, fingerprint
 from congressgen.check import formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
-from congressgen.check.model import SEVERITIES, BuildDocument, CheckContext, CheckSettings, Document, Finding, LocalFacts, Rule
+from congressgen.check.model import (SEVERITIES, BuildDocument, CheckContext, CheckSettings, Document, Finding,
+                                     LocalFacts, Rule)
 from congressgen.check.privacy import normalise_phone
 from congressgen.check.siteconfig import config_line
 from congressgen.check.text import ALL_RULES, ignore_markers, marker_rule_ids
