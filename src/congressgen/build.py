@@ -526,7 +526,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     if options.check:
         from congressgen.check import errors_for_build
 
-        problems = errors_for_build(config, compiled, site)
+        problems = errors_for_build(config, compiled, site, cache=cache)
         if problems:  # refuse before writing anything: the published output stays as it was
             raise BuildFailed(problems + warnings)
     bytecode = None

@@ -10,8 +10,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from congressgen.build import compile_report
+from congressgen.cache import BuildCache, fingerprint
 from congressgen.check import formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
-from congressgen.check.model import SEVERITIES, CheckContext, CheckSettings, Document, Finding, Rule
+from congressgen.check.model import (SEVERITIES, BuildDocument, CheckContext, CheckSettings, Document, Finding,
+                                     LocalFacts, Rule)
 from congressgen.check.privacy import normalise_phone
 from congressgen.check.siteconfig import config_line
 from congressgen.check.text import ALL_RULES, ignore_markers, marker_rule_ids
@@ -26,6 +28,8 @@ FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, site
 META_RULES = (Rule("check-ignore-unknown", "warning", "check-ignore 标记中写了不存在的规则 id（标记不起作用）"),)
 RULES: dict[str, Rule] = {r.id: r for r in META_RULES + tuple(r for f in FAMILIES for r in f.RULES)}
 SETTINGS_KEYS = ("rules", "hotlines", "external_links")
+# Bump when a rule's findings change for the same input (part of every cached facts key).
+CHECK_VERSION = 1
 _TEMPLATE_ID = re.compile(r"""\sid=["']([A-Za-z][\w-]*)["']""")
 
 
@@ -193,38 +197,122 @@ def _family_enabled(family, settings: CheckSettings) -> bool:
     return settings.enabled(*(r.id for r in family.RULES))
 
 
-def run_rules(ctx: CheckContext, in_build: bool = False) -> list[Finding]:
+def doc_markers(doc: Document) -> tuple[dict[int, frozenset], list[Finding]]:
+    """A document's check-ignore markers (file line -> rule ids) and its unknown rule ids."""
+    marks: dict[int, frozenset] = {}
+    unknown: list[Finding] = []
+    if doc.source is None:
+        return marks, unknown
+    for segment in (doc.front, doc.body):
+        for line, ids in ignore_markers(segment).items():
+            marks[line] = marks.get(line, frozenset()) | ids
+        for offset, rule_id in marker_rule_ids(segment):
+            if rule_id not in RULES and rule_id != ALL_RULES:
+                unknown.append(segment.finding(offset, "check-ignore-unknown",
+                                               f"check-ignore 标记中的 “{rule_id}” 不是规则 id{suggest(rule_id, RULES)}"))
+    return marks, unknown
+
+
+def local_facts(doc: Document, ctx: CheckContext, families, attachments: list | None = None,
+                expiry: bool = False) -> LocalFacts:
+    """Run the document-local rules (each family's `check_document`) over one document."""
+    findings: list[Finding] = []
+    for family in families:
+        check = getattr(family, "check_document", None)
+        if check is not None:
+            findings.extend(check(doc, ctx))
+    markers, unknown = doc_markers(doc)
+    expires = None
+    if expiry and doc.source is not None and privacy in families:
+        today = ctx.now.date() if ctx.now else dt.date.today()
+        expires = privacy.next_change(privacy.scanned_segments(doc, ctx.config.root, attachments), today)
+    return LocalFacts(tuple(findings), tuple(doc.links), markers, tuple(unknown), expires)
+
+
+class FactsCache:
+    """Each document's LocalFacts in the build cache, keyed on all they depend on: the
+    document (its compiled-report key: source bytes, path, column, compile settings, renderer
+    and package versions), its text attachments' bytes, the effective check settings and the
+    formulations dictionary. One file per run mode; it keeps only the current documents."""
+
+    def __init__(self, cache: BuildCache, name: str, ctx: CheckContext):
+        self.cache, self.name = cache, name
+        stored = cache.load(name)
+        self.old: dict = stored if isinstance(stored, dict) else {}
+        self.new: dict = {}
+        self.changed = False
+        settings = ctx.settings
+        self.context_key = fingerprint(
+            "check", CHECK_VERSION, sorted(settings.severities.items()), sorted(settings.overrides.items()),
+            sorted(settings.hotlines), settings.external_links, formulations.data_fingerprint(ctx.config))
+        self.today = ctx.now.date() if ctx.now else dt.date.today()
+
+    def key(self, doc: Document, attachments: list) -> str | None:
+        report_key = self.cache.report_keys.get(doc.path)
+        if report_key is None:
+            return None
+        return fingerprint(self.context_key, report_key, *(part for item in attachments for part in item))
+
+    def get(self, doc: Document, key: str) -> LocalFacts | None:
+        entry = self.old.get(doc.path)
+        if not (isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key and isinstance(entry[1], LocalFacts)):
+            return None
+        facts = entry[1]
+        if facts.expires is not None and self.today >= facts.expires:
+            return None
+        self.new[doc.path] = entry
+        return facts
+
+    def put(self, doc: Document, key: str, facts: LocalFacts) -> None:
+        self.new[doc.path] = (key, facts)
+        self.changed = True
+
+    def save(self) -> None:
+        if self.changed or self.new.keys() != self.old.keys():
+            self.cache.store(self.name, self.new)
+
+
+def run_rules(ctx: CheckContext, in_build: bool = False, facts_cache: FactsCache | None = None) -> list[Finding]:
+    """Every enabled rule. The document-local ones (`check_document`) come from the cache when
+    the document and everything else they read are unchanged; the per-document site-level ones
+    (`check_document_in_site`: links, future dates, review) and the site ones always run.
+    Sets each document's `markers`."""
     findings: list[Finding] = []
     families = [f for f in FAMILIES if _family_enabled(f, ctx.settings)
                 and not (in_build and not getattr(f, "IN_BUILD", True))]
+    unknown_markers: list[Finding] = []
     for doc in ctx.documents:
         findings += doc.findings
+        facts = key = attachments = None
+        if facts_cache is not None and doc.readable:
+            attachments = privacy.text_attachments(doc, ctx.config.root)
+            key = facts_cache.key(doc, attachments)
+            facts = facts_cache.get(doc, key) if key is not None else None
+            if facts is not None:
+                doc.__dict__["links"] = list(facts.links)   # as extracted from these same bytes
+        if facts is None:
+            facts = local_facts(doc, ctx, families, attachments, expiry=key is not None)
+            if key is not None:
+                facts_cache.put(doc, key, facts)
+        findings.extend(facts.findings)
+        doc.markers = facts.markers
+        unknown_markers.extend(facts.marker_findings)
         for family in families:
-            check = getattr(family, "check_document", None)
+            check = getattr(family, "check_document_in_site", None)
             if check is not None:
                 findings.extend(check(doc, ctx))
     for family in families:
         check = getattr(family, "check_site", None)
         if check is not None:
             findings.extend(check(ctx))
-    return findings
+    if facts_cache is not None:
+        facts_cache.save()
+    return findings + unknown_markers
 
 
 def finalize(ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
     """Drop what a check-ignore marker silences or the config turns off; set severities."""
-    markers: dict[str, dict[int, frozenset]] = {}
-    for doc in ctx.documents:
-        if doc.source is None:
-            continue
-        marks: dict[int, frozenset] = {}
-        for segment in (doc.front, doc.body):
-            for line, ids in ignore_markers(segment).items():
-                marks[line] = marks.get(line, frozenset()) | ids
-            for offset, rule_id in marker_rule_ids(segment):
-                if rule_id not in RULES and rule_id != ALL_RULES:
-                    findings.append(segment.finding(offset, "check-ignore-unknown",
-                                                    f"check-ignore 标记中的 “{rule_id}” 不是规则 id{suggest(rule_id, RULES)}"))
-        markers[doc.path] = marks
+    markers = {doc.path: doc.markers for doc in ctx.documents}
     result, seen = [], set()
     for finding in findings:
         silenced = markers.get(finding.path, {}).get(finding.line)
@@ -251,8 +339,12 @@ def run_check(config: SiteConfig, *, external_links: bool = False, now: dt.datet
     return CheckOutcome(finalize(ctx, findings + run_rules(ctx)), len(documents))
 
 
+def _reader(config: SiteConfig, shown: str):
+    return lambda: read_source((Path(config.root) / shown).read_bytes(), shown)[0]
+
+
 def errors_for_build(config: SiteConfig, compiled: list[CompiledReport], site: Site,
-                     now: dt.datetime | None = None) -> list[Diagnostic]:
+                     now: dt.datetime | None = None, cache: BuildCache | None = None) -> list[Diagnostic]:
     """The error-level findings on what a build is about to publish (the reports in `site`
     and the config), as diagnostics: `build` refuses to write the site when there are any."""
     text = config_text(config)
@@ -260,11 +352,10 @@ def errors_for_build(config: SiteConfig, compiled: list[CompiledReport], site: S
     errors_only = CheckSettings({k: v if v == "error" else "off" for k, v in settings.severities.items()},
                                 {k: v for k, v in settings.overrides.items() if v == "error"},
                                 settings.hotlines, settings.external_links)
-    documents = []
-    for report in site.reports:
-        source, _ = read_source((Path(config.root) / report.source).read_bytes(), report.source)
-        documents.append(Document(report.source, source, fm=report.fm, compiled=report.compiled, report=report))
+    documents = [BuildDocument(report.source, _reader(config, report.source), fm=report.fm,
+                               compiled=report.compiled, report=report) for report in site.reports]
     ctx = make_context(config, errors_only, documents, site, {c.source for c in compiled},
                        now or dt.datetime.now(TZ), text)
-    findings = finalize(ctx, run_rules(ctx, in_build=True))
+    facts_cache = FactsCache(cache, "check-build.pickle", ctx) if cache is not None else None
+    findings = finalize(ctx, run_rules(ctx, in_build=True, facts_cache=facts_cache))
     return [f.diagnostic() for f in findings if f.severity == "error"]

@@ -8,6 +8,8 @@ shorter wrong-looking one never fires (台湾国民党 is not 台湾国)."""
 
 from __future__ import annotations
 
+import hashlib
+
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -108,6 +110,17 @@ def parse_dictionary(text: str, shown: str) -> tuple[list[Wrong], list[str], lis
     for index, item in enumerate(items, start=1):
         series.append(_series(item, doc.location(shown, "series"), index))
     return wrongs, covers, series
+
+
+def data_fingerprint(config) -> str:
+    """A hash of the dictionary's sources (shipped file and the site's), for cache keys."""
+    h = hashlib.sha256((resources.files("congressgen") / "data" / DATA_FILE).read_bytes())
+    site_file = Path(config.root) / config.data_dir / DATA_FILE
+    try:
+        h.update(b"\0site\0" + site_file.read_bytes())
+    except OSError:
+        h.update(b"\0no site file\0")
+    return h.hexdigest()
 
 
 def load_dictionary(config) -> Dictionary:

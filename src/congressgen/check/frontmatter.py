@@ -53,8 +53,13 @@ def check_document(doc: Document, ctx):
                 hint = suggest(key, KNOWN_KEYS)
                 if hint:
                     yield doc.at_key(key, "frontmatter-unknown-key", f"未知的前置信息键 “{key}”{hint}")
+
+
+def check_document_in_site(doc: Document, ctx):
+    """Depends on the time of the run, so not cached with the document's local findings."""
     fm = doc.fm
     if fm is not None and not fm.draft and ctx.now is not None and fm.date > ctx.now:
+        mapping = doc.front_mapping
         written = str(mapping.data.get("date")) if mapping is not None else ""
         line, col = doc.value_position("date", written)
         yield Finding(doc.path, line, col, "frontmatter-future-date",

@@ -9,7 +9,7 @@ import posixpath
 from urllib.parse import unquote, urlsplit
 
 from congressgen.check.model import Document, Finding, Rule
-from congressgen.check.text import Link, markdown_links
+from congressgen.check.text import Link
 from congressgen.site import locate_attachment, resolve_link
 
 RULES = (
@@ -105,11 +105,13 @@ def _link(doc: Document, link: Link, ctx):
     yield from _internal(doc, link, href, ctx)
 
 
-def check_document(doc: Document, ctx):
-    if doc.source is None:
+# Links resolve against the whole site: they run on every check (the links themselves are
+# extracted once per document and cached with its local facts).
+def check_document_in_site(doc: Document, ctx):
+    if not doc.readable:
         return
     if doc.fm is not None:
         yield from _attachments(doc, ctx)
-    for link in markdown_links(doc.body):
+    for link in doc.links:
         if link.offset >= 0:
             yield from _link(doc, link, ctx)

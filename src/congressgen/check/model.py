@@ -98,6 +98,7 @@ class Document:
     compiled: CompiledReport | None = None
     report: Report | None = None
     findings: list[Finding] = field(default_factory=list)   # from reading it
+    markers: dict = field(default_factory=dict)   # file line -> check-ignore rule ids (set by the engine)
 
     @cached_property
     def front_mapping(self) -> YamlMapping | None:
@@ -111,6 +112,18 @@ class Document:
     @cached_property
     def body(self) -> Segment | None:
         return None if self.source is None else Segment(self.path, self.source.body, self.source.body_line, "body")
+
+    @property
+    def readable(self) -> bool:
+        """Whether the file could be read (decoded and split) at all."""
+        return self.source is not None
+
+    @cached_property
+    def links(self) -> list:
+        """Every link and image of the body (text.Link), in source order."""
+        from congressgen.check.text import markdown_links
+
+        return [] if self.source is None else markdown_links(self.body)
 
     @cached_property
     def front(self) -> Segment | None:
@@ -148,6 +161,46 @@ class Document:
     def at_key(self, key: str, rule: str, message: str, severity: str = "") -> Finding:
         line, col = self.key_position(key)
         return Finding(self.path, line, col, rule, message, severity)
+
+
+_UNREAD = object()
+
+
+class BuildDocument(Document):
+    """A report the build has compiled (so it is readable), whose text is read from disk only
+    when a rule asks for it: on a cache miss, or to place a finding in its front matter. A
+    build whose documents all hit the check cache reads no source file a second time."""
+
+    def __init__(self, path: str, read, **fields):
+        self._read = read
+        super().__init__(path, None, **fields)
+
+    @property
+    def source(self) -> SourceText:
+        if self._source is _UNREAD:
+            self._source = self._read()
+        return self._source
+
+    @source.setter
+    def source(self, value) -> None:
+        self._source = _UNREAD if value is None else value
+
+    @property
+    def readable(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class LocalFacts:
+    """What a document yields on its own: the findings of the document-local rules (which
+    depend only on its bytes, its text attachments, the check settings and the formulations
+    dictionary), its links and its check-ignore markers. Cached by the engine per document."""
+
+    findings: tuple            # Finding, before settings and markers are applied
+    links: tuple               # text.Link of the body
+    markers: dict              # file line -> rule ids silenced there
+    marker_findings: tuple     # check-ignore-unknown findings
+    expires: object = None     # dt.date from which a finding may differ (an ID's birth date), or None
 
 
 @dataclass

@@ -111,24 +111,50 @@ def scan(segment: Segment, hotlines: frozenset, today: dt.date):
                               f"银行卡号未脱敏；公开时应写成 {mask_card(digits)}")
 
 
-def attachment_segments(doc: Document, root) -> list[Segment]:
-    """Text attachments (.txt, .csv) are published as they are: scan them too."""
-    segments = []
+def text_attachments(doc: Document, root) -> list[tuple[str, bytes]]:
+    """(shown path, bytes) of the text attachments (.txt, .csv, .md) that are scanned: they
+    are published as they are."""
+    found_files = []
     if doc.fm is None:
-        return segments
+        return found_files
     for attachment in doc.fm.attachments:
         if not attachment.file.lower().endswith(_TEXT_ATTACHMENTS):
             continue
         found, _ = locate_attachment(root, doc.path, attachment.file)
-        if found is None or found.stat().st_size > _ATTACHMENT_LIMIT:
-            continue
-        shown = found.resolve().relative_to(root.resolve()).as_posix()
         try:
-            text, _, _ = decode(found.read_bytes(), shown)
+            if found is None or found.stat().st_size > _ATTACHMENT_LIMIT:
+                continue
+            found_files.append((found.resolve().relative_to(root.resolve()).as_posix(), found.read_bytes()))
+        except OSError:
+            continue
+    return found_files
+
+
+def attachment_segments(doc: Document, root, files: list | None = None) -> list[Segment]:
+    segments = []
+    for shown, raw in text_attachments(doc, root) if files is None else files:
+        try:
+            text, _, _ = decode(raw, shown)
         except Exception:  # undecodable: nothing readable to leak
             continue
         segments.append(Segment(shown, text, 1, "file"))
     return segments
+
+
+def next_change(segments, today: dt.date) -> dt.date | None:
+    """The first day on which `scan` may find otherwise: an ID-shaped number counts only once
+    its birth date is not in the future, so a cached result holds until the earliest one."""
+    earliest = None
+    for segment in segments:
+        text = segment.code_masked if segment.kind == "front" else segment.text
+        for m in _ID.finditer(text):
+            try:
+                born = dt.date(int(m.group(2)), int(m.group(3)), int(m.group(4)))
+            except ValueError:
+                continue
+            if born > today and (earliest is None or born < earliest):
+                earliest = born
+    return earliest
 
 
 def check_document(doc: Document, ctx):
@@ -136,5 +162,9 @@ def check_document(doc: Document, ctx):
         return
     hotlines = ctx.settings.hotlines
     today = (ctx.now.date() if ctx.now else dt.date.today())
-    for segment in (doc.front, doc.body, *attachment_segments(doc, ctx.config.root)):
+    for segment in scanned_segments(doc, ctx.config.root):
         yield from scan(segment, hotlines, today)
+
+
+def scanned_segments(doc: Document, root, files: list | None = None) -> list[Segment]:
+    return [doc.front, doc.body, *attachment_segments(doc, root, files)]

@@ -16,7 +16,7 @@ IN_BUILD = False
 AVAILABLE = importlib.util.find_spec("congressgen.review") is not None   # the review stage is installed
 
 
-def check_document(doc: Document, ctx):
+def check_document_in_site(doc: Document, ctx):   # reads config.review: not cached
     if not AVAILABLE or doc.source is None or doc.fm is None or doc.fm.draft:
         return
     from congressgen import review

@@ -9,7 +9,7 @@ import re
 
 from congressgen.check.model import Document, Finding, Rule
 from congressgen.check.siteconfig import config_line
-from congressgen.check.text import HAN, markdown_links
+from congressgen.check.text import HAN
 from congressgen.outline import join_lines
 
 RULES = (
@@ -44,7 +44,7 @@ def _punctuation(prose):
 
 
 def _image_alt(doc: Document):
-    for link in markdown_links(doc.body):
+    for link in doc.links:
         if link.kind == "image" and not (link.alt or "").strip():
             yield doc.body.finding(link.start, "image-alt",
                                    "图片没有替代文字：写成 ![图片内容的简短说明](图片文件)，方便读屏软件朗读")
