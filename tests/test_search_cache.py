@@ -11,6 +11,7 @@ import pytest
 
 from congressgen import search
 from congressgen.build import BuildOptions, build
+from congressgen.cache import decode_entry
 from congressgen.search import INDEX_DIR, _dumps, build_index, index_files, search_doc, searchable_reports, \
     shard_count, token_hash
 
@@ -139,9 +140,8 @@ def test_damaged_search_cache_is_survived(site, tmp_path, tokenised, damage):
     warm_build(site, out)
     folder = cache_folder(site)
     state = folder / search.STATE_NAME
-    entries = sorted((folder / "search").rglob("*"))
-    entries = [p for p in entries if p.is_file()]
-    assert state.is_file() and len(entries) == 7
+    entries = sorted((folder / "search").glob("*.pickle"))
+    assert state.is_file() and stored_keys(site) and entries
     if damage == "state_corrupt":
         state.write_bytes(state.read_bytes()[:-10] + b"0123456789")
     elif damage == "state_missing":
@@ -167,10 +167,18 @@ def test_damaged_search_cache_is_survived(site, tmp_path, tokenised, damage):
     assert index_tree(out) == cold_index(site, tmp_path)
 
 
-def test_unused_search_entries_are_pruned(site, tmp_path):
+def stored_keys(site: Path) -> set[str]:
+    keys: set[str] = set()
+    for bucket in (cache_folder(site) / "search").glob("*.pickle"):
+        keys |= set(decode_entry(bucket.read_bytes()))
+    return keys
+
+
+def test_the_edited_reports_old_counts_are_dropped_from_the_cache(site, tmp_path):
     out = tmp_path / "out"
     warm_build(site, out)
+    before = stored_keys(site)
     write_report(site, 3, "改。")
     warm_build(site, out)
-    entries = [p for p in (cache_folder(site) / "search").rglob("*") if p.is_file()]
-    assert len(entries) == 7
+    after = stored_keys(site)
+    assert len(before) == len(after) == 7 and len(before - after) == 1

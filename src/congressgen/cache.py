@@ -7,9 +7,9 @@ What is kept, and why it is safe:
   config subset, the package and Markdown versions, `markdown.RENDERER_VERSION`). A file
   whose bytes did not change is never parsed again; any change of an input gives another
   name, so an entry is never stale, only unused (unused ones are pruned after a build).
-- `search/`: each report's search-index token counts, named by a hash of the text they
-  are counted from (`search.doc_key`); `search-index.pickle`: the last search index built,
-  encoded per token, which a rebuild patches for the reports that changed.
+- `search/`: each report's search-index token counts, by a hash of the text they are
+  counted from (`search.doc_key`), in 16 files; `search-index.pickle`: the last search
+  index built, encoded per token, which a rebuild patches for the reports that changed.
 - `qr.pickle`: share QR codes (inline SVG) by the text they encode.
 - `pages-*.pickle`: the page render memo of one output folder (see `render.ReadLog`).
 
@@ -101,7 +101,7 @@ class BuildCache:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.used: set[str] = set()          # report and search keys needed by this build
+        self.used: set[str] = set()          # report keys read or written in this build
         self.report_keys: dict[str, str] = {}   # source path -> its report key in this build
         self.dropped = 0                     # corrupt entries found (and removed)
 
@@ -146,11 +146,9 @@ class BuildCache:
         return self.store(self._report_path(key).relative_to(self.folder).as_posix(), compiled)
 
     def prune_reports(self) -> int:
-        """Remove report and search entries this build did not use (edited or deleted sources)."""
-        return sum(self._prune(self.folder / name) for name in ("reports", "search"))
-
-    def _prune(self, root: Path) -> int:
+        """Remove report entries this build did not use (edited or deleted sources)."""
         removed = 0
+        root = self.folder / "reports"
         if not root.is_dir():
             return 0
         for shard in root.iterdir():

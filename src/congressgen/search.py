@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from itertools import accumulate
@@ -244,9 +245,11 @@ def _shards_for(total: int, target: int) -> int:
 Fragment = tuple[bytes, int]     # (gap-encoded rows as JSON, len(rows))
 
 
+_ROWS_JSON = json.JSONEncoder(separators=(",", ":")).encode   # made once: json.dumps builds one per call
+
+
 def _fragment(rows: list[int]) -> Fragment:
-    # JSON of a list of ints is exactly this; str() of an int is its JSON.
-    return ("[" + ",".join(map(str, _gap_encode(rows))) + "]").encode("ascii"), len(rows)
+    return _ROWS_JSON(_gap_encode(rows)).encode("ascii"), len(rows)
 
 
 @dataclass
@@ -315,20 +318,48 @@ STATE_NAME = "search-index.pickle"
 PATCH_LIMIT = 0.25
 
 
-def _cached_tokens(cache, doc: SearchDoc, key: str) -> DocTokens:
-    name = f"search/{key[:2]}/{key}"
-    hit = cache.load(name) if cache is not None else None
-    if isinstance(hit, DocTokens):
+class TokenStore:
+    """Each report's `DocTokens` by `doc_key`, kept in 16 cache files (`search/<first hex
+    digit of the key>.pickle`): a handful of files is much quicker to write on a cold build
+    than one per report, and an edit rewrites only the one or two files its keys fall in.
+    A file that is missing or damaged is a miss (`BuildCache.load`)."""
+
+    def __init__(self, cache):
+        self.cache = cache
+        self.buckets: dict[str, dict[str, tuple[str, bytes, int]]] = {}
+        self.dirty: set[str] = set()
+
+    def _bucket(self, key: str) -> dict[str, tuple[str, bytes, int]]:
+        name = key[0]
+        if name not in self.buckets:
+            loaded = self.cache.load(f"search/{name}.pickle")
+            self.buckets[name] = loaded if isinstance(loaded, dict) else {}
+        return self.buckets[name]
+
+    def get(self, key: str) -> DocTokens | None:
+        packed = self._bucket(key).get(key)
+        if not (isinstance(packed, tuple) and len(packed) == 3):
+            return None
+        tokens, counts, length = packed
+        return DocTokens(dict(zip(tokens.split("\0"), array("q", counts))) if tokens else {}, length)
+
+    def tokens(self, doc: SearchDoc, key: str) -> DocTokens:
+        hit = self.get(key)
+        if hit is None:
+            hit = doc_tokens(doc)
+            # packed as one string and one int array: pickled ~10x quicker than the dict
+            # (tokens never contain NUL: document_tokens drops every token that would)
+            self._bucket(key)[key] = ("\0".join(hit.weighted), array("q", hit.weighted.values()).tobytes(),
+                                      hit.length)
+            self.dirty.add(key[0])
         return hit
-    tokens = doc_tokens(doc)
-    if cache is not None:
-        cache.store(name, tokens)
-    return tokens
 
-
-def _old_tokens(cache, key: str) -> DocTokens | None:
-    hit = cache.load(f"search/{key[:2]}/{key}")
-    return hit if isinstance(hit, DocTokens) else None
+    def save(self, keep: set[str]) -> None:
+        """Write the changed files, holding only the keys of this build's reports."""
+        for name, bucket in sorted(self.buckets.items()):
+            kept = {k: v for k, v in bucket.items() if k in keep}
+            if name in self.dirty or len(kept) != len(bucket):
+                self.cache.store(f"search/{name}.pickle", kept)
 
 
 def _postings(docs: list[SearchDoc], cache) -> IndexState:
@@ -339,7 +370,7 @@ def _postings(docs: list[SearchDoc], cache) -> IndexState:
         return IndexState((), tuple(t.length for t in tokens),
                           {t: _fragment(r) for t, r in _merge(tokens).items()})
     keys = tuple(doc_key(d) for d in docs)
-    cache.used.update(keys)                      # keeps their `search/` entries from pruning
+    store = TokenStore(cache)
     state = cache.load(STATE_NAME)
     if (isinstance(state, IndexState) and len(state.doc_keys) == len(keys) == len(state.lengths)
             and isinstance(state.fragments, dict)):
@@ -347,18 +378,20 @@ def _postings(docs: list[SearchDoc], cache) -> IndexState:
         if not changed:
             return state
         if len(changed) <= PATCH_LIMIT * len(keys):
-            old = [_old_tokens(cache, state.doc_keys[n]) for n in changed]
+            old = [store.get(state.doc_keys[n]) for n in changed]
             if all(t is not None for t in old):
-                new = [_cached_tokens(cache, docs[n], keys[n]) for n in changed]
+                new = [store.tokens(docs[n], keys[n]) for n in changed]
                 _patch(state, changed, old, new)
                 lengths = list(state.lengths)
                 for n, t in zip(changed, new):
                     lengths[n] = t.length
                 patched = IndexState(keys, tuple(lengths), state.fragments)
+                store.save(set(keys))
                 cache.store(STATE_NAME, patched)
                 return patched
-    tokens = [_cached_tokens(cache, d, k) for d, k in zip(docs, keys)]
+    tokens = [store.tokens(d, k) for d, k in zip(docs, keys)]
     fresh = IndexState(keys, tuple(t.length for t in tokens), {t: _fragment(r) for t, r in _merge(tokens).items()})
+    store.save(set(keys))
     cache.store(STATE_NAME, fresh)
     return fresh
 
