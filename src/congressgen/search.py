@@ -16,6 +16,10 @@ The build writes, under `search-index/`:
 `themes/default/static/js/search.js` tokenises and hashes queries exactly as this module
 does. Only published reports are indexed (never drafts), and only what belongs to them:
 title, body, sections, tasks, tags and metadata; page chrome never reaches the index.
+
+Rebuilds with the build cache are incremental (`TokenStore`, `IndexState`): a report is
+tokenised again only when its searchable text changed, and the postings of the last build
+are patched for it; the files written are byte for byte those of a build without a cache.
 """
 
 from __future__ import annotations
