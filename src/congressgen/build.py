@@ -538,7 +538,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     memo_name = _memo_name(output, options.drafts)
     try:
         memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress)
-        for path, data in search_index_files(site):   # [] when `search: false`
+        for path, data in search_index_files(site, cache=cache):   # [] when `search: false`
             staged.write(path, data)
         for report in site.reports:
             for item in report.files:

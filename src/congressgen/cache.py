@@ -7,6 +7,9 @@ What is kept, and why it is safe:
   config subset, the package and Markdown versions, `markdown.RENDERER_VERSION`). A file
   whose bytes did not change is never parsed again; any change of an input gives another
   name, so an entry is never stale, only unused (unused ones are pruned after a build).
+- `search/`: each report's search-index token counts, by a hash of the text they are
+  counted from (`search.doc_key`), in 16 files; `search-index.pickle`: the last search
+  index built, encoded per token, which a rebuild patches for the reports that changed.
 - `qr.pickle`: share QR codes (inline SVG) by the text they encode.
 - `pages-*.pickle`: the page render memo of one output folder (see `render.ReadLog`).
 

@@ -16,6 +16,10 @@ The build writes, under `search-index/`:
 `themes/default/static/js/search.js` tokenises and hashes queries exactly as this module
 does. Only published reports are indexed (never drafts), and only what belongs to them:
 title, body, sections, tasks, tags and metadata; page chrome never reaches the index.
+
+Rebuilds with the build cache are incremental (`TokenStore`, `IndexState`): a report is
+tokenised again only when its searchable text changed, and the postings of the last build
+are patched for it; the files written are byte for byte those of a build without a cache.
 """
 
 from __future__ import annotations
@@ -24,13 +28,18 @@ import hashlib
 import json
 import re
 import unicodedata
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from itertools import accumulate
+from json.encoder import encode_basestring   # what json.dumps uses with ensure_ascii=False
 from dataclasses import dataclass
 
 from congressgen.site import Report, Site
 
 INDEX_DIR = "search-index"
 FORMAT_VERSION = 1
+SEARCH_VERSION = 1                  # bump when tokens or weights change: part of cached entries' keys
 SHARD_TARGET_BYTES = 32 * 1024      # a query of a few tokens loads a few small files
 MAX_SHARDS = 4096
 
@@ -163,20 +172,53 @@ def _gap_encode(rows: list[int]) -> list[int]:
     return rows
 
 
-def build_index(docs: list[SearchDoc]) -> SearchIndex:
+def _gap_decode(rows: list[int]) -> list[int]:
+    docs = list(accumulate(rows[0::2]))
+    rows[0::2] = docs
+    return rows
+
+
+@dataclass(frozen=True)
+class DocTokens:
+    """The pure per-report work of the index: weighted token counts and body length.
+    Cached per report under `search/`, keyed by `doc_key`."""
+
+    weighted: dict[str, int]
+    length: int                  # body tokens, for BM25
+
+
+def doc_tokens(doc: SearchDoc) -> DocTokens:
+    body = document_tokens(normalise(doc.text))
+    weighted = Counter(body)
+    fields = (((doc.title,), TITLE_WEIGHT), (doc.outline, OUTLINE_WEIGHT), (doc.meta, META_WEIGHT))
+    for texts, weight in fields:
+        for token, count in document_tokens(normalise("\n".join(texts))).items():
+            weighted[token] += count * weight
+    return DocTokens(dict(weighted), sum(body.values()))
+
+
+def doc_key(doc: SearchDoc) -> str:
+    """Cache key of `doc_tokens(doc)`: exactly the fields it reads, plus the format versions
+    (the Python version, which fixes unicodedata's NFKC tables, is in every `fingerprint`)."""
+    from congressgen.cache import fingerprint
+
+    return fingerprint("search", SEARCH_VERSION, doc.title, doc.outline, doc.meta,
+                       doc.text.encode("utf-8", "surrogatepass"))
+
+
+def _merge(tokens: list[DocTokens]) -> dict[str, list[int]]:
+    """token -> [doc, count, doc, count, ...] in document order (absolute numbers)."""
     rows: defaultdict[str, list[int]] = defaultdict(list)
-    lengths = []
-    for number, doc in enumerate(docs):
-        body = document_tokens(normalise(doc.text))
-        weighted = Counter(body)
-        fields = (((doc.title,), TITLE_WEIGHT), (doc.outline, OUTLINE_WEIGHT), (doc.meta, META_WEIGHT))
-        for texts, weight in fields:
-            for token, count in document_tokens(normalise("\n".join(texts))).items():
-                weighted[token] += count * weight
-        for token, count in weighted.items():   # the hot loop: one pass per (token, report)
+    for number, doc in enumerate(tokens):
+        for token, count in doc.weighted.items():   # the hot loop: one pass per (token, report)
             rows[token] += (number, count)
-        lengths.append(sum(body.values()))
-    return SearchIndex(tuple(docs), tuple(lengths), {t: _gap_encode(r) for t, r in rows.items()})
+    return rows
+
+
+def build_index(docs: list[SearchDoc]) -> SearchIndex:
+    tokens = [doc_tokens(d) for d in docs]
+    rows = _merge(tokens)
+    return SearchIndex(tuple(docs), tuple(t.length for t in tokens), {t: _gap_encode(r) for t, r in rows.items()})
 
 
 def _dumps(value) -> bytes:
@@ -185,25 +227,190 @@ def _dumps(value) -> bytes:
 
 def shard_count(encoded: dict[str, list[int]], target: int = SHARD_TARGET_BYTES) -> int:
     """Smallest power of two that keeps shards near `target` bytes (deterministic)."""
-    total = sum(len(token.encode("utf-8")) + 6 + 3 * len(rows) for token, rows in encoded.items())
+    return _shards_for(sum(len(token.encode("utf-8")) + 6 + 3 * len(rows) for token, rows in encoded.items()),
+                       target)
+
+
+def _shards_for(total: int, target: int) -> int:
     shards = 1
     while shards < MAX_SHARDS and total / shards > target:
         shards *= 2
     return shards
 
 
-def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES) -> list[tuple[str, bytes]]:
-    """The search index as (site path, bytes) pairs for the output stage; [] when search is off."""
+# ---------------------------------------------------------------- encoded postings, kept across builds
+#
+# A shard file is `_dumps({token: gap-encoded rows})`: compact JSON with sorted keys. Each
+# token's part (`"token":[...]`) depends only on that token's rows, so the postings are kept
+# encoded per token (`Fragment`), and a rebuild re-encodes only the tokens of the reports
+# whose words changed; the shards are then joined from the parts, byte for byte what
+# `_dumps` of the whole shard gives (tests compare both).
+
+Fragment = tuple[bytes, int]     # (gap-encoded rows as JSON, len(rows))
+
+
+_ROWS_JSON = json.JSONEncoder(separators=(",", ":")).encode   # made once: json.dumps builds one per call
+
+
+def _fragment(rows: list[int]) -> Fragment:
+    return _ROWS_JSON(_gap_encode(rows)).encode("ascii"), len(rows)
+
+
+@dataclass
+class IndexState:
+    """The last index built with this cache: which report contents it holds, in order."""
+
+    doc_keys: tuple[str, ...]
+    lengths: tuple[int, ...]
+    fragments: dict[str, Fragment]
+
+
+def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: list[DocTokens]) -> None:
+    """Replace the documents at positions `changed` (same numbering) in the encoded postings.
+    Common tokens are in every report, so a token's rows are spliced, not re-encoded: only
+    the pairs between the first and last changed document (and the gap after) are rewritten."""
+    gone = set(changed)
+    first, last = min(changed), max(changed)
+    fresh: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
+    for number, doc in zip(changed, new):
+        for token, count in doc.weighted.items():
+            fresh[token].append((number, count))
+    for token in set(fresh).union(*(d.weighted for d in old)):
+        part = state.fragments.get(token)
+        if part is None:
+            state.fragments[token] = _fragment([n for pair in sorted(fresh[token]) for n in pair])
+            continue
+        items = part[0][1:-1].split(b",")
+        gaps = json.loads(part[0])
+        docs = list(accumulate(gaps[0::2]))
+        lo, hi = bisect_left(docs, first), bisect_right(docs, last)
+        middle = [(d, gaps[2 * i + 1]) for i, d in enumerate(docs[lo:hi], lo) if d not in gone]
+        middle = sorted(middle + fresh.get(token, []))
+        if not middle and lo == 0 and hi == len(docs):
+            del state.fragments[token]
+            continue
+        previous = docs[lo - 1] if lo else 0
+        spliced = []
+        for d, count in middle:
+            spliced += (str(d - previous).encode(), str(count).encode())
+            previous = d
+        if hi < len(docs):
+            spliced.append(str(docs[hi] - previous).encode())
+            tail = items[2 * hi + 1:]
+        else:
+            tail = []
+        rows = items[:2 * lo] + spliced + tail
+        state.fragments[token] = b"[" + b",".join(rows) + b"]", len(rows)
+
+
+def _shard_files(fragments: dict[str, Fragment], shard_bytes: int) -> tuple[int, int, list[bytes]]:
+    total = sum(len(token.encode("utf-8")) + 6 + 3 * size for token, (_, size) in fragments.items())
+    shards = _shards_for(total, shard_bytes)
+    buckets: list[list[str]] = [[] for _ in range(shards)]
+    for token in fragments:
+        buckets[token_hash(token) % shards].append(token)
+    files = []
+    for bucket in buckets:
+        bucket.sort()
+        parts = [(encode_basestring(t) + ":").encode("utf-8") + fragments[t][0] for t in bucket]
+        files.append(b"{" + b",".join(parts) + b"}")
+    return shards, len(str(shards - 1)), files
+
+
+STATE_NAME = "search-index.pickle"
+# Above this share of changed reports, merging all cached token counts is as quick as patching.
+PATCH_LIMIT = 0.25
+
+
+class TokenStore:
+    """Each report's `DocTokens` by `doc_key`, kept in 16 cache files (`search/<first hex
+    digit of the key>.pickle`): a handful of files is much quicker to write on a cold build
+    than one per report, and an edit rewrites only the one or two files its keys fall in.
+    A file that is missing or damaged is a miss (`BuildCache.load`)."""
+
+    def __init__(self, cache):
+        self.cache = cache
+        self.buckets: dict[str, dict[str, tuple[str, bytes, int]]] = {}
+        self.dirty: set[str] = set()
+
+    def _bucket(self, key: str) -> dict[str, tuple[str, bytes, int]]:
+        name = key[0]
+        if name not in self.buckets:
+            loaded = self.cache.load(f"search/{name}.pickle")
+            self.buckets[name] = loaded if isinstance(loaded, dict) else {}
+        return self.buckets[name]
+
+    def get(self, key: str) -> DocTokens | None:
+        packed = self._bucket(key).get(key)
+        if not (isinstance(packed, tuple) and len(packed) == 3):
+            return None
+        tokens, counts, length = packed
+        return DocTokens(dict(zip(tokens.split("\0"), array("q", counts))) if tokens else {}, length)
+
+    def tokens(self, doc: SearchDoc, key: str) -> DocTokens:
+        hit = self.get(key)
+        if hit is None:
+            hit = doc_tokens(doc)
+            # packed as one string and one int array: pickled ~10x quicker than the dict
+            # (tokens never contain NUL: document_tokens drops every token that would)
+            self._bucket(key)[key] = ("\0".join(hit.weighted), array("q", hit.weighted.values()).tobytes(),
+                                      hit.length)
+            self.dirty.add(key[0])
+        return hit
+
+    def save(self, keep: set[str]) -> None:
+        """Write the changed files, holding only the keys of this build's reports."""
+        for name, bucket in sorted(self.buckets.items()):
+            kept = {k: v for k, v in bucket.items() if k in keep}
+            if name in self.dirty or len(kept) != len(bucket):
+                self.cache.store(f"search/{name}.pickle", kept)
+
+
+def _postings(docs: list[SearchDoc], cache) -> IndexState:
+    """The encoded postings of `docs`: patched from the last build's when few reports changed,
+    else merged from each report's (cached) token counts."""
+    if cache is None:
+        tokens = [doc_tokens(d) for d in docs]
+        return IndexState((), tuple(t.length for t in tokens),
+                          {t: _fragment(r) for t, r in _merge(tokens).items()})
+    keys = tuple(doc_key(d) for d in docs)
+    store = TokenStore(cache)
+    state = cache.load(STATE_NAME)
+    if (isinstance(state, IndexState) and len(state.doc_keys) == len(keys) == len(state.lengths)
+            and isinstance(state.fragments, dict)):
+        changed = [n for n, (a, b) in enumerate(zip(state.doc_keys, keys)) if a != b]
+        if not changed:
+            return state
+        if len(changed) <= PATCH_LIMIT * len(keys):
+            old = [store.get(state.doc_keys[n]) for n in changed]
+            if all(t is not None for t in old):
+                new = [store.tokens(docs[n], keys[n]) for n in changed]
+                _patch(state, changed, old, new)
+                lengths = list(state.lengths)
+                for n, t in zip(changed, new):
+                    lengths[n] = t.length
+                patched = IndexState(keys, tuple(lengths), state.fragments)
+                store.save(set(keys))
+                cache.store(STATE_NAME, patched)
+                return patched
+    tokens = [store.tokens(d, k) for d, k in zip(docs, keys)]
+    fresh = IndexState(keys, tuple(t.length for t in tokens), {t: _fragment(r) for t, r in _merge(tokens).items()})
+    store.save(set(keys))
+    cache.store(STATE_NAME, fresh)
+    return fresh
+
+
+def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -> list[tuple[str, bytes]]:
+    """The search index as (site path, bytes) pairs for the output stage; [] when search is off.
+    With a `cache.BuildCache`, only the reports whose searchable content changed are tokenised
+    again; the output is byte for byte that of a build without it."""
     if not site.config.search:
         return []
-    index = build_index([search_doc(r) for r in searchable_reports(site)])
-    shards = shard_count(index.postings, shard_bytes)
-    buckets: list[dict[str, list[int]]] = [{} for _ in range(shards)]
-    for token, rows in index.postings.items():
-        buckets[token_hash(token) % shards][token] = rows
-    width = len(str(shards - 1))
-    shard_files = [(f"{INDEX_DIR}/index/{n:0{width}d}.json", _dumps(bucket)) for n, bucket in enumerate(buckets)]
-    texts = [(f"{INDEX_DIR}/text/{d.id}.json", _dumps({"text": d.text})) for d in index.docs]
+    docs = [search_doc(r) for r in searchable_reports(site)]
+    state = _postings(docs, cache)
+    shards, width, shard_data = _shard_files(state.fragments, shard_bytes)
+    shard_files = [(f"{INDEX_DIR}/index/{n:0{width}d}.json", data) for n, data in enumerate(shard_data)]
+    texts = [(f"{INDEX_DIR}/text/{d.id}.json", _dumps({"text": d.text})) for d in docs]
     columns = [[c.key, c.title] for c in site.columns]
     column_number = {key: n for n, (key, _) in enumerate(columns)}
     # The version names this exact index, so browsers never mix cached old files with new meta.
@@ -212,6 +419,6 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES) -> list[tuple
         "format": FORMAT_VERSION, "version": version, "shards": shards, "width": width,
         "columns": columns,
         "docs": [[d.id, d.path, d.title, d.date, column_number[d.column], d.year, length]
-                 for d, length in zip(index.docs, index.lengths)],
+                 for d, length in zip(docs, state.lengths)],
     }
     return [(f"{INDEX_DIR}/meta.json", _dumps(meta)), *shard_files, *texts]

@@ -1,0 +1,184 @@
+"""The search index with the build cache: a warm rebuild tokenises only the reports whose
+searchable text changed and writes byte for byte what a cold build writes, and a missing
+or corrupted cache entry is a miss, never a wrong index."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from congressgen import search
+from congressgen.build import BuildOptions, build
+from congressgen.cache import decode_entry
+from congressgen.search import INDEX_DIR, _dumps, build_index, index_files, search_doc, searchable_reports, \
+    shard_count, token_hash
+
+from conftest import MINIMAL_CONFIG, report_text, write
+
+WORDS = ["预算审查监督", "代表建议办理", "民生实事票决", "乡村振兴", "饮水工程", "ICP备案２０２４年"]
+
+
+def body(n: int, extra: str = "") -> str:
+    return (f"一、第{n}项工作\n\n主席团组织代表视察{WORDS[n % 6]}，听取报告{n}项。{WORDS[(n + 2) % 6]}。\n\n"
+            f"二、下一步安排\n\n继续做好{WORDS[(n + 3) % 6]}工作。{extra}\n")
+
+
+def write_report(root: Path, n: int, extra: str = "", **fields) -> None:
+    column = "reports" if n % 3 else "news"
+    write(root / "content" / column / f"r{n}.md",
+          report_text(f"第{n}号{WORDS[n % 6]}报告", f"2024-0{1 + n}-1{n}", body(n, extra),
+                      id=f"r{n}", tags=f"[{WORDS[(n + 1) % 6]}]", **fields))
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    write(root / "congressgen.yaml", MINIMAL_CONFIG)
+    for n in range(1, 8):
+        write_report(root, n)
+    return root
+
+
+def index_tree(out: Path) -> dict[str, bytes]:
+    folder = out / INDEX_DIR
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def warm_build(site: Path, out: Path) -> None:
+    build(BuildOptions(site, out, jobs=1))
+
+
+def cold_index(site: Path, tmp: Path) -> dict[str, bytes]:
+    """The index of a build from a copy of the site without its cache folder."""
+    copy = tmp / "cold-site"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".congressgen-cache"))
+    build(BuildOptions(copy, tmp / "cold-out", jobs=1, cache=False))
+    return index_tree(tmp / "cold-out")
+
+
+@pytest.fixture
+def tokenised(monkeypatch) -> list[str]:
+    """Titles of the reports tokenised (not taken from the cache) in this test."""
+    seen: list[str] = []
+    real = search.doc_tokens
+
+    def counting(doc):
+        seen.append(doc.title)
+        return real(doc)
+
+    monkeypatch.setattr(search, "doc_tokens", counting)
+    return seen
+
+
+def cache_folder(site: Path) -> Path:
+    return site / ".congressgen-cache"
+
+
+def test_shards_joined_from_cached_parts_equal_json_of_the_whole_shard(site, tmp_path):
+    warm_build(site, tmp_path / "out")
+    from congressgen.build import load_site_config, compile_all
+    from congressgen.site import build_site
+
+    config, _ = load_site_config(BuildOptions(site))
+    compiled, _ = compile_all(config)
+    built = build_site(compiled, config, include_drafts=False)
+    index = build_index([search_doc(r) for r in searchable_reports(built)])
+    shards = shard_count(index.postings, 256)
+    buckets = [{} for _ in range(shards)]
+    for token, rows in index.postings.items():
+        buckets[token_hash(token) % shards][token] = rows
+    files = dict(index_files(built, 256))
+    assert shards > 4
+    assert [files[f"{INDEX_DIR}/index/{n:0{len(str(shards - 1))}d}.json"] for n in range(shards)] == \
+        [_dumps(b) for b in buckets]
+
+
+def test_one_report_edited_tokenises_only_it_and_equals_a_cold_build(site, tmp_path, tokenised):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    assert len(tokenised) == 7
+    tokenised.clear()
+    # new words, a word gone (饮水工程 only in this report's body), a changed title
+    write(site / "content/reports/r4.md", report_text(
+        "第四号报告（修订）", "2024-05-14", "一、新增内容\n\n全新的表述：数字化改革２０２５年。\n", id="r4", tags="[乡村振兴]"))
+    warm_build(site, out)
+    assert tokenised == ["第四号报告（修订）"]
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+def test_unchanged_rebuild_tokenises_nothing(site, tmp_path, tokenised):
+    warm_build(site, tmp_path / "out")
+    tokenised.clear()
+    warm_build(site, tmp_path / "out")
+    assert tokenised == []
+
+
+@pytest.mark.parametrize("edit", ["first_and_last", "added", "deleted", "moved_by_date"])
+def test_other_edits_equal_a_cold_build(site, tmp_path, edit):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    if edit == "first_and_last":
+        write_report(site, 1, "首篇新增一句。")
+        write_report(site, 7, "末篇新增一句，民生实事。")
+    elif edit == "added":
+        write_report(site, 8, "新报告。")
+    elif edit == "deleted":
+        (site / "content/reports/r5.md").unlink()
+    else:
+        text = (site / "content/reports/r2.md").read_text(encoding="utf-8")
+        (site / "content/reports/r2.md").write_text(text.replace("2024-03-12", "2024-09-30"), encoding="utf-8")
+    warm_build(site, out)
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["state_corrupt", "state_missing", "old_entry_corrupt", "all_entries_missing"])
+def test_damaged_search_cache_is_survived(site, tmp_path, tokenised, damage):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    folder = cache_folder(site)
+    state = folder / search.STATE_NAME
+    entries = sorted((folder / "search").glob("*.pickle"))
+    assert state.is_file() and stored_keys(site) and entries
+    if damage == "state_corrupt":
+        state.write_bytes(state.read_bytes()[:-10] + b"0123456789")
+    elif damage == "state_missing":
+        state.unlink()
+    elif damage == "old_entry_corrupt":
+        for entry in entries:
+            entry.write_bytes(b"CGCACHE" + b"\0" * 40)
+    else:
+        shutil.rmtree(folder / "search")
+    write_report(site, 4, "修改后新增一段。")
+    tokenised.clear()
+    warm_build(site, out)
+    if damage.startswith("state"):
+        assert tokenised == ["第4号饮水工程报告"]     # the other reports' counts still come from the cache
+    else:
+        assert len(tokenised) == 7
+    assert index_tree(out) == cold_index(site, tmp_path)
+    # and the next edit is incremental again
+    tokenised.clear()
+    write_report(site, 5, "再改一次。")
+    warm_build(site, out)
+    assert tokenised == ["第5号ICP备案２０２４年报告"]
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+def stored_keys(site: Path) -> set[str]:
+    keys: set[str] = set()
+    for bucket in (cache_folder(site) / "search").glob("*.pickle"):
+        keys |= set(decode_entry(bucket.read_bytes()))
+    return keys
+
+
+def test_the_edited_reports_old_counts_are_dropped_from_the_cache(site, tmp_path):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    before = stored_keys(site)
+    write_report(site, 3, "改。")
+    warm_build(site, out)
+    after = stored_keys(site)
+    assert len(before) == len(after) == 7 and len(before - after) == 1
