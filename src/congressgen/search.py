@@ -206,8 +206,9 @@ def doc_key(doc: SearchDoc) -> str:
                        doc.text.encode("utf-8", "surrogatepass"))
 
 
-def _merge(tokens: list[DocTokens]) -> dict[str, list[int]]:
-    """token -> [doc, count, doc, count, ...] in document order (absolute numbers)."""
+def _merge(tokens) -> dict[str, list[int]]:
+    """token -> [doc, count, doc, count, ...] in document order (absolute numbers). `tokens`
+    may be a generator: each report's counts can then be freed once merged (memory)."""
     rows: defaultdict[str, list[int]] = defaultdict(list)
     for number, doc in enumerate(tokens):
         for token, count in doc.weighted.items():   # the hot loop: one pass per (token, report)
@@ -366,13 +367,21 @@ class TokenStore:
                 self.cache.store(f"search/{name}.pickle", kept)
 
 
+def _noting_length(tokens, lengths: list[int]):
+    """Pass each report's tokens on, noting its body length: the reports' counts are merged
+    one at a time instead of all being held at once (thousands of reports)."""
+    for t in tokens:
+        lengths.append(t.length)
+        yield t
+
+
 def _postings(docs: list[SearchDoc], cache) -> IndexState:
     """The encoded postings of `docs`: patched from the last build's when few reports changed,
     else merged from each report's (cached) token counts."""
     if cache is None:
-        tokens = [doc_tokens(d) for d in docs]
-        return IndexState((), tuple(t.length for t in tokens),
-                          {t: _fragment(r) for t, r in _merge(tokens).items()})
+        lengths: list[int] = []
+        rows = _merge(_noting_length(map(doc_tokens, docs), lengths))
+        return IndexState((), tuple(lengths), {t: _fragment(r) for t, r in rows.items()})
     keys = tuple(doc_key(d) for d in docs)
     store = TokenStore(cache)
     state = cache.load(STATE_NAME)
@@ -393,8 +402,10 @@ def _postings(docs: list[SearchDoc], cache) -> IndexState:
                 store.save(set(keys))
                 cache.store(STATE_NAME, patched)
                 return patched
-    tokens = [store.tokens(d, k) for d, k in zip(docs, keys)]
-    fresh = IndexState(keys, tuple(t.length for t in tokens), {t: _fragment(r) for t, r in _merge(tokens).items()})
+    lengths = []
+    rows = _merge(_noting_length((store.tokens(d, k) for d, k in zip(docs, keys)), lengths))
+    fresh = IndexState(keys, tuple(lengths), {t: _fragment(r) for t, r in rows.items()})
+    del rows
     store.save(set(keys))
     cache.store(STATE_NAME, fresh)
     return fresh
