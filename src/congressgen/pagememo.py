@@ -196,7 +196,10 @@ class ReadLog:
             return       # not a model object: plain data already digested where it was read
         if isinstance(value, types.MethodType) and value.__self__ is obj:
             return       # a method: its call is logged instead
-        key = ("a" if kind == "a" else "i", ref, name)
+        self._record(("a" if kind == "a" else "i", ref, name), value)
+
+    def _record(self, key: tuple, value) -> None:
+        """Log one read (key) with the digest of what it gave, once per page."""
         if key in self.keys:
             return
         self.keys.add(key)
@@ -226,15 +229,7 @@ class ReadLog:
         except Volatile:
             self.volatile = True
             return
-        if key in self.keys:
-            return
-        self.keys.add(key)
-        current = self.digests.current
-        if key not in current:
-            try:
-                current[key] = digest(result)
-            except Volatile:
-                self.volatile = True
+        self._record(key, result)
 
 
 class TrackingContext(runtime.Context):
