@@ -246,7 +246,9 @@ HUGO_LAYOUTS = {
 }
 
 
-def write_hugo(reports: list[Report], root: Path) -> None:
+def write_hugo(reports: list[Report], root: Path, related: bool = True) -> None:
+    """`related=False`: the same site without the 推荐阅读 list on article pages (Hugo's
+    `.Related` on every page is what makes it slow at several thousand pages)."""
     (root / "content").mkdir(parents=True)
     (root / "hugo.toml").write_text(textwrap.dedent("""\
         baseURL = "https://rd.example.gov.cn/"
@@ -272,6 +274,8 @@ def write_hugo(reports: list[Report], root: Path) -> None:
             weight = 100
         """), encoding="utf-8")
     for name, text in HUGO_LAYOUTS.items():
+        if not related and name == "_default/single.html":
+            text = text[:text.index("<aside>")] + "</article>{{ end }}\n"
         path = root / "layouts" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -370,8 +374,9 @@ def write_eleventy(reports: list[Report], root: Path) -> None:
                                                                   encoding="utf-8")
 
 
-WRITERS = {"congressgen": write_congressgen, "hugo": write_hugo, "pelican": write_pelican,
-           "mkdocs": write_mkdocs, "eleventy": write_eleventy}
+WRITERS = {"congressgen": write_congressgen, "hugo": write_hugo,
+           "hugo-lite": lambda reports, root: write_hugo(reports, root, related=False),
+           "pelican": write_pelican, "mkdocs": write_mkdocs, "eleventy": write_eleventy}
 
 
 def generate(count: int, target: Path, tools=tuple(WRITERS), seed: int = 2024) -> dict[str, Path]:

@@ -36,9 +36,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import generate  # noqa: E402
 
-TOOLS = ("congressgen", "hugo", "pelican", "mkdocs", "eleventy")
-LABELS = {"congressgen": "congressgen", "hugo": "Hugo", "pelican": "Pelican", "mkdocs": "MkDocs",
-          "eleventy": "Eleventy"}
+TOOLS = ("congressgen", "hugo", "hugo-lite", "pelican", "mkdocs", "eleventy")
+LABELS = {"congressgen": "congressgen", "hugo": "Hugo", "hugo-lite": "Hugo (no related)", "pelican": "Pelican",
+          "mkdocs": "MkDocs", "eleventy": "Eleventy"}
 
 
 @dataclass
@@ -82,6 +82,8 @@ def make_tools(work: Path, wanted: list[str], jobs: int | None) -> dict[str, Too
         "congressgen": Tool("congressgen", cg, cg, ["build", ".congressgen-cache"], "content/reports/{slug}.md"),
         "hugo": Tool("hugo", [str(bins["hugo"]), "--quiet"], [str(bins["hugo"]), "--quiet"], ["public", "resources"],
                      "content/reports/{slug}.md"),
+        "hugo-lite": Tool("hugo-lite", [str(bins["hugo"]), "--quiet"], [str(bins["hugo"]), "--quiet"],
+                          ["public", "resources"], "content/reports/{slug}.md"),
         "pelican": Tool("pelican", [str(bins["pelican"]), "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
                         [str(bins["pelican"]), "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
                         ["output", "cache"], "content/reports/{slug}.md"),
@@ -103,6 +105,7 @@ def make_tools(work: Path, wanted: list[str], jobs: int | None) -> dict[str, Too
 
 def tool_version(name: str, bins: dict) -> str:
     commands = {"congressgen": congressgen_command() + ["--version"], "hugo": [str(bins["hugo"]), "version"],
+                "hugo-lite": [str(bins["hugo"]), "version"],
                 "pelican": [str(bins["pelican"]), "--version"], "mkdocs": [str(bins["mkdocs"]), "--version"],
                 "eleventy": [str(bins["eleventy"]), "--version"]}
     try:
@@ -229,25 +232,24 @@ def fmt_time(value: float | None) -> str:
 
 def table(results: Results, sizes: list[int], tools: dict[str, Tool]) -> str:
     names = list(tools)
-    head = "| N | measure | " + " | ".join(LABELS[t] for t in names) + (" | congressgen ÷ Hugo |" if "hugo" in names and "congressgen" in names else " |")
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    baselines = [t for t in ("hugo", "hugo-lite") if t in names and "congressgen" in names]
+    head = ("| N | measure | " + " | ".join(LABELS[t] for t in names) + " | "
+            + " | ".join(f"congressgen ÷ {LABELS[b]}" for b in baselines) + (" |" if baselines else ""))
+    lines = [head.rstrip(" |") + " |", "|" + "---|" * (len(names) + 2 + len(baselines))]
     metrics = (("cold", "cold build (wall)", "wall"), ("cold", "cold build (CPU)", "cpu"),
                ("nochange", "no-change rebuild", "wall"), ("changed", "one report changed", "wall"),
                ("cold", "peak memory (cold)", "peak"))
     for n in sizes:
         for metric, label, attr in metrics:
-            cells, values = [], {}
-            for t in names:
-                value = results.median(n, metric, t, attr)
-                values[t] = value
-                if attr == "peak":
-                    cells.append("—" if value is None else f"{value / 2**20:.0f} MB")
-                else:
-                    cells.append(fmt_time(value))
-            ratio = ""
-            if "hugo" in values and "congressgen" in values and values["hugo"] and values["congressgen"] is not None:
-                ratio = f" {values['congressgen'] / values['hugo']:.2f}× |"
-            lines.append(f"| {n:,} | {label} | " + " | ".join(cells) + (" |" + ratio if ratio else " |"))
+            values = {t: results.median(n, metric, t, attr) for t in names}
+            if attr == "peak":
+                cells = ["—" if values[t] is None else f"{values[t] / 2**20:.0f} MB" for t in names]
+            else:
+                cells = [fmt_time(values[t]) for t in names]
+            for b in baselines:
+                ok = values[b] and values["congressgen"] is not None
+                cells.append(f"{values['congressgen'] / values[b]:.2f}×" if ok else "—")
+            lines.append(f"| {n:,} | {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
