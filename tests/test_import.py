@@ -4,6 +4,7 @@ escaping that keeps every character, the opening-line guesses, ids."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -243,3 +244,9 @@ def test_import_needs_a_site(tmp_path):
     source = write(tmp_path / "a.txt", "标题\n")
     result = run_cli("import", str(source), "--source", str(tmp_path / "nowhere"))
     assert result.returncode == 1 and "congressgen.yaml" in result.stderr
+
+
+def test_imported_text_reports_pass_congressgen_check(text_site):
+    result = run_cli("check", "--source", str(text_site["root"]), "--format", "json")
+    errors = [f for f in json.loads(result.stdout) if f["severity"] == "error"]
+    assert result.returncode == 0 and errors == [], errors

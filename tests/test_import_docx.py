@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import re
 import shutil
 import struct
@@ -458,3 +459,13 @@ def test_word_lists_wps_heading_names_and_hand_set_title(site_dir, tmp_path):
     assert "## 一、2024年工作回顾" in text
     assert "1. 道路硬化十二公里\n2. 新建公园两处" in text and "- 群众满意" in text
     assert "自动编号" in result.stdout                       # the clerk is told numbering styles are not kept
+
+
+def test_imported_word_reports_pass_congressgen_check(imported):
+    """The imported reports (drafts included: check reads every content file) have no error-level finding."""
+    result = run_cli("check", "--source", str(imported["root"]), "--format", "json")
+    findings = json.loads(result.stdout)
+    errors = [f for f in findings if f["severity"] == "error"]
+    assert result.returncode == 0 and errors == [], errors
+    assert {f["path"] for f in findings} <= {"congressgen.yaml"} | {
+        md.relative_to(imported["root"]).as_posix() for md in imported["md"].values()}
