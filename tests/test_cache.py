@@ -341,3 +341,20 @@ def test_any_input_or_output_change_means_a_real_build(site, out, tmp_path, chan
     assert_equals_cold(site, out, tmp_path, **options) if change != "output-extra" else None
     if change == "output-extra":
         assert not (out / "stray.html").exists()
+
+
+def test_in_memory_reports_give_the_same_site_and_are_pruned(site, out, tmp_path):
+    """`serve` keeps compiled reports in memory between builds: same output as from disk,
+    an edited report's old entry leaves memory, and the previous output can be left for later."""
+    memory: dict = {}
+    first = build(BuildOptions(site, out, jobs=1, report_memory=memory, keep_retired=True))
+    assert len(memory) == len(first.site.reports) and first.retired is not None
+    path = site / "content" / "reports" / "r04.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("新一年的任务第4段。", "新一年的任务第4段，改过。"),
+                    encoding="utf-8")
+    keys_before = set(memory)
+    second = build(BuildOptions(site, out, jobs=1, report_memory=memory, keep_retired=True))
+    assert second.stats.compiled == 1
+    assert len(memory) == len(second.site.reports) and len(set(memory) - keys_before) == 1
+    assert second.retired.is_dir() and (second.retired / "index.html").is_file()   # the previous output
+    assert_equals_cold(site, out, tmp_path)

@@ -53,6 +53,10 @@ class BuildOptions:
     # When no input changed since the last build into this output and the output is as that
     # build left it, do nothing (BuildResult.site is then None). Used by `congressgen build`.
     reuse_unchanged: bool = False
+    # For a long-running caller (`serve`): compiled reports kept in memory between builds, and
+    # the previous output left beside the new one (BuildResult.retired) for it to delete later.
+    report_memory: dict | None = field(default=None, compare=False, repr=False)
+    keep_retired: bool = False
 
     @property
     def output_dir(self) -> Path:
@@ -87,6 +91,7 @@ class BuildResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     output: Path | None = None
     stats: BuildStats = field(default_factory=BuildStats)
+    retired: Path | None = None      # the previous output, left for the caller (keep_retired)
 
 
 def load_site_config(options: BuildOptions) -> tuple[SiteConfig, list[Diagnostic]]:
@@ -495,7 +500,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     config, warnings = load_site_config(options)
     output = options.output_dir
     check_output_folder(output, config.root)
-    cache = BuildCache(config.root / config.cache_dir) if options.cache else None
+    cache = BuildCache(config.root / config.cache_dir, options.report_memory) if options.cache else None
     inputs = None
     if options.reuse_unchanged and cache is not None:
         inputs, skipped = _skip_if_unchanged(config, options, cache, started)
@@ -545,7 +550,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
                 staged.copy(item)
         for item in static_files(theme, config.root / config.static_dir):
             staged.copy(item)
-        written = staged.commit()
+        written = staged.commit(remove_retired=not options.keep_retired)
     except BaseException:
         staged.discard()
         raise
@@ -558,4 +563,5 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
             cache.store(_record_name(output, options.drafts),
                         BuildRecord(inputs, extra, extra_hash, output_manifest(output), len(site.reports),
                                     written.total, list(warnings)))
-    return BuildResult(site, written, time.perf_counter() - started, warnings, output, stats)
+    return BuildResult(site, written, time.perf_counter() - started, warnings, output, stats,
+                       staged.retired if options.keep_retired else None)

@@ -99,8 +99,11 @@ def write_atomic(path: Path, data: bytes) -> None:
 class BuildCache:
     """The cache folder of one site. Reading never fails: a bad entry is a miss."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, memory: dict | None = None):
         self.folder = folder
+        # Compiled reports kept in memory across builds by a long-running process (`serve`);
+        # keys are content hashes, so an entry can never be stale.
+        self.memory = memory
         self.used: set[str] = set()          # report keys read or written in this build
         self.report_keys: dict[str, str] = {}   # source path -> its report key in this build
         self.dropped = 0                     # corrupt entries found (and removed)
@@ -139,14 +142,24 @@ class BuildCache:
 
     def get_report(self, key: str):
         self.used.add(key)
-        return self.load(self._report_path(key).relative_to(self.folder).as_posix())
+        if self.memory is not None and key in self.memory:
+            return self.memory[key]
+        compiled = self.load(self._report_path(key).relative_to(self.folder).as_posix())
+        if self.memory is not None and compiled is not None:
+            self.memory[key] = compiled
+        return compiled
 
     def put_report(self, key: str, compiled) -> bool:
         self.used.add(key)
+        if self.memory is not None:
+            self.memory[key] = compiled
         return self.store(self._report_path(key).relative_to(self.folder).as_posix(), compiled)
 
     def prune_reports(self) -> int:
         """Remove report entries this build did not use (edited or deleted sources)."""
+        if self.memory is not None:
+            for key in [k for k in self.memory if k not in self.used]:
+                del self.memory[key]
         removed = 0
         root = self.folder / "reports"
         if not root.is_dir():

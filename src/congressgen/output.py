@@ -121,14 +121,23 @@ class StagedOutput:
         shutil.copyfile(item.source, target)
         self.report.written += 1
 
-    def commit(self) -> WriteReport:
-        retired = self.output.parent / f".{self.output.name}.old"
+    @property
+    def retired(self) -> Path:
+        """Where the previous output goes when the new one is swapped in."""
+        return self.output.parent / f".{self.output.name}.old"
+
+    def commit(self, remove_retired: bool = True) -> WriteReport:
+        """Swap the staging folder in. `remove_retired=False` leaves the previous output at
+        `self.retired` for the caller to delete later (the preview server does it after the
+        browser has been told to reload: removing a site's folders takes a noticeable time)."""
+        retired = self.retired
         if retired.exists():
             shutil.rmtree(retired)
         if self.output.exists():
             os.replace(self.output, retired)
         os.replace(self.staging, self.output)
-        shutil.rmtree(retired, ignore_errors=True)
+        if remove_retired:
+            shutil.rmtree(retired, ignore_errors=True)
         return self.report
 
     def discard(self) -> None:

@@ -234,6 +234,15 @@ class Rebuilder:
     base_url: str
     stop: threading.Event
     was_ok: bool = True
+    # Compiled reports kept in memory between rebuilds (no re-reading 1,000 cache files per save).
+    memory: dict = field(default_factory=dict)
+    retired: Path | None = None      # the previous preview, removed once the browsers were told
+
+    def remove_retired(self) -> None:
+        """Delete the previous preview after the reload was sent: off the save-to-browser path."""
+        if self.retired is not None:
+            shutil.rmtree(self.retired, ignore_errors=True)
+            self.retired = None
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         if self.stop.is_set():  # Ctrl-C: do not make the clerk wait for a long build to finish
@@ -243,8 +252,10 @@ class Rebuilder:
         """One build into the preview folder; None when it was cancelled by Ctrl-C."""
         started = time.perf_counter()
         try:
-            result = build(BuildOptions(self.options.source, self.output, self.options.drafts, self.base_url),
+            result = build(BuildOptions(self.options.source, self.output, self.options.drafts, self.base_url,
+                                        report_memory=self.memory, keep_retired=True),
                            self._progress)
+            self.retired = result.retired
         except BuildCancelled:
             return None
         except (CongressError, BuildFailed) as exc:
@@ -504,6 +515,7 @@ class Preview:
                 return
             watcher.config = outcome.config or watcher.config
             self.publish(outcome, changed, first)
+            self.rebuilder.remove_retired()
             first = False
 
     def publish(self, outcome: BuildOutcome, changed: set[Path], first: bool) -> None:
