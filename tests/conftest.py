@@ -112,14 +112,21 @@ def browser():
         browser.close()
 
 
+def open_tab(browser):
+    """A fresh browser context (its own storage) and a tab in it that records every request
+    it makes, for the no-other-host rule. Returns (context, tab); close the context after."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    tab = context.new_page()
+    tab.requests_seen = []
+    tab.on("request", lambda req: tab.requests_seen.append(req.url))
+    return context, tab
+
+
 @pytest.fixture
 def page(browser):
-    """A fresh browser context (its own storage) per test; records requests for the no-other-host rule."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    pg = context.new_page()
-    pg.requests_seen = []
-    pg.on("request", lambda req: pg.requests_seen.append(req.url))
-    yield pg
+    """A fresh tab per test (see open_tab)."""
+    context, tab = open_tab(browser)
+    yield tab
     context.close()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from congressgen.search import query_tokens, token_hash
-from conftest import MINIMAL_CONFIG, REPO, report_text, run_cli, write
+from conftest import MINIMAL_CONFIG, REPO, open_tab, report_text, run_cli, write
 
 pytestmark = pytest.mark.browser
 
@@ -41,10 +41,7 @@ def site_url(demo_build, static_server) -> str:
 @pytest.fixture(scope="module")
 def visitor(browser):
     """One browser tab for the read-only query tests (a fresh context per query costs ~1 s)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    tab = context.new_page()
-    tab.requests_seen = []
-    tab.on("request", lambda req: tab.requests_seen.append(req.url))
+    context, tab = open_tab(browser)
     yield tab
     context.close()
 
