@@ -119,6 +119,13 @@ def scan(lines: Iterable[bytes], scanner: Scanner, result: FileResult, sink: Sin
     last_time = None
     batch: list = []
     lineno = 0
+
+    def malformed(number: int, raw: bytes, what: str) -> None:
+        """Count a line that cannot be read; show the first few with file and line."""
+        skipped["malformed"] += 1
+        if skipped["malformed"] <= SHOWN_PROBLEMS:
+            result.problems.append(Diagnostic(Location(name, number), f"{what}，已跳过：{_excerpt(raw)}", "warning"))
+
     try:
         for raw in lines:
             lineno += 1
@@ -132,9 +139,7 @@ def scan(lines: Iterable[bytes], scanner: Scanner, result: FileResult, sink: Sin
             else:
                 fields = parse(raw)
                 if fields is None:
-                    skipped["malformed"] += 1
-                    if skipped["malformed"] <= SHOWN_PROBLEMS:
-                        result.problems.append(Diagnostic(Location(name, lineno), f"无法解析的日志行，已跳过：{_excerpt(raw)}", "warning"))
+                    malformed(lineno, raw, "无法解析的日志行")
                     continue
                 time, method, target, status, size, agent, rng = fields
             if method != b"GET":
@@ -169,9 +174,7 @@ def scan(lines: Iterable[bytes], scanner: Scanner, result: FileResult, sink: Sin
             if day is None:
                 day = day_of(time)
                 if day is None:
-                    skipped["malformed"] += 1
-                    if skipped["malformed"] <= SHOWN_PROBLEMS:
-                        result.problems.append(Diagnostic(Location(name, lineno), f"日志行的时间无法识别，已跳过：{_excerpt(raw)}", "warning"))
+                    malformed(lineno, raw, "日志行的时间无法识别")
                     continue
                 days[key] = day
             line = raw.rstrip(b"\r\n")
