@@ -336,7 +336,8 @@ def test_sub_path_site_works_in_the_browser(subpath_www, static_server, page):
     assert page.url == base + "reports/index.html"
     page.click(f".report-list a[title='{FULL_ARTICLE_TITLE}']")
     assert page.url == base + FULL_ARTICLE
-    assert page.eval_on_selector("h1.article-title", "e => getComputedStyle(e).textAlign") == "center"
+    # a locator waits for the new page's heading (the URL changes before the page is parsed)
+    assert page.locator("h1.article-title").evaluate("e => getComputedStyle(e).textAlign") == "center"
     page.get_by_role("button", name="大", exact=True).click()
     page.click(".breadcrumb >> text=首页")
     assert page.url == base + "index.html"
