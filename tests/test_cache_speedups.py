@@ -77,7 +77,8 @@ def test_related_index_matches_pairwise_ranking(site_dir):
         date = f"20{rng.randint(21, 24)}-0{rng.randint(1, 9)}-1{rng.randint(0, 2)}"   # many equal dates
         write(site_dir / "content" / column / f"x{n:02d}.md",
               report_text(f"报告{n}", date, "正文。\n", tags="[" + ", ".join(chosen) + "]", id=f"x{n:02d}"))
-    from congressgen.build import BuildOptions, compile_all, load_site_config
+    from congressgen.build import BuildOptions, load_site_config
+    from congressgen.compile import compile_all
 
     config, _ = load_site_config(BuildOptions(site_dir))
     site = build_site(compile_all(config)[0], config)

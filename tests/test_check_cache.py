@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import report_text, write
-from congressgen.build import compile_all
+from congressgen.compile import compile_all
 from congressgen.cache import BuildCache
 from congressgen.check import engine
 from congressgen.check.privacy import id_check_digit

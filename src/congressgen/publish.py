@@ -389,7 +389,7 @@ def built_base_url(build: Path) -> str | None:
 
 def draft_pages(config: SiteConfig) -> list[tuple[str, str]]:
     """(source, site path) of each draft report, located by the same stages the build uses."""
-    from congressgen.build import compile_report
+    from congressgen.compile import compile_report
     from congressgen.content import find_sources, parse_source, read_source
     from congressgen.markdown import BodyRenderer
     from congressgen.site import build_site
@@ -412,7 +412,7 @@ def draft_pages(config: SiteConfig) -> list[tuple[str, str]]:
 def unreviewed_reports(config: SiteConfig) -> list[Diagnostic]:
     """三审三校: published reports lacking a required stage or changed after one."""
     from congressgen import review
-    from congressgen.build import compile_all
+    from congressgen.compile import compile_all
 
     policy = review.ReviewPolicy.from_config(config.review, Location(config.path))
     if not policy.required:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from congressgen.build import compile_report
+from congressgen.compile import compile_report
 from congressgen.cache import BuildCache, fingerprint
 from congressgen.check import formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
 from congressgen.check.model import (SEVERITIES, BuildDocument, CheckContext, CheckSettings, Document, Finding,

@@ -97,7 +97,7 @@ def show_command(top: int, since: dt.date | None, source: Path) -> None:
       congressgen stats show --top 10
       congressgen stats show --since 2025-01-01
     """
-    from congressgen.build import compile_all
+    from congressgen.compile import compile_all
     from congressgen.site import build_site
     from congressgen.stats.store import db_path, read_daily, read_ingests
 

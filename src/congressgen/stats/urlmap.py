@@ -1,6 +1,6 @@
 """Request URL → the report it shows or the attachment it downloads.
 
-Built from the same site model the build makes (`build.compile_all` + `site.build_site`),
+Built from the same site model the build makes (`compile.compile_all` + `site.build_site`),
 so report paths come from `urls.expand_permalink` and ids from `site.derive_id` — never
 from a second idea of what a permalink looks like. A URL maps whatever its query string
 or fragment, a trailing `index.html` or `/`, percent-encoding (or nginx's `\\xHH` escapes
@@ -110,7 +110,7 @@ def build_url_map(site: Site, static: list[FileCopy], config: SiteConfig) -> Url
 
 def load_url_map(config: SiteConfig) -> UrlMap:
     """Compile the site as a build would (drafts excluded: they have no public URL)."""
-    from congressgen.build import compile_all
+    from congressgen.compile import compile_all
     from congressgen.render import load_theme, static_files
     from congressgen.site import build_site
 
