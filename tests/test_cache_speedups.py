@@ -14,7 +14,9 @@ import segno
 from congressgen import qr
 from congressgen.markdown import EXTENSIONS, BodyRenderer, LiteralAsteriskExtension
 from congressgen.outline import prepare
-from congressgen.site import RelatedIndex, _related_pairwise, build_site
+from congressgen.model.related import RelatedIndex, related_pairwise as _related_pairwise
+
+from congressgen.model.assemble import build_site
 
 from conftest import report_text, write
 
@@ -96,7 +98,7 @@ def test_report_state_assumption_is_reviewed_for_every_report_property():
     compiled report and its column's fields are. That holds for these properties and methods
     (category_name reads column.title, the rest read the report's own data). A new one must be
     checked against that rule — and report_state extended if it reads further — then listed."""
-    from congressgen.site import Report
+    from congressgen.model.types import Report
 
     properties = {n for n, v in vars(Report).items() if isinstance(v, property)}
     methods = {n for n, v in vars(Report).items() if callable(v) and not n.startswith("__")}

@@ -16,7 +16,7 @@ from congressgen.check import engine
 from congressgen.check.privacy import id_check_digit
 from congressgen.config import load_config
 from congressgen.content import TZ
-from congressgen.site import build_site
+from congressgen.model.assemble import build_site
 
 NOW = dt.datetime(2025, 6, 1, 12, 0, tzinfo=TZ)
 # Every rule that fires below is raised to error, so that the build's check reports it.

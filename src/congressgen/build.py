@@ -21,14 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from congressgen.cache import BuildCache
-from congressgen.compile import Progress, SlugMemo, Workers, attach_qr_codes, compile_all
-from congressgen.config import SiteConfig, load_config
+from congressgen import loading
+from congressgen.compile import Progress, SlugMemo, Workers, attach_qr_codes
+from congressgen.config import SiteConfig
+from congressgen.loading import load_site
 from congressgen.content import TZ
 from congressgen.errors import BuildFailed, Diagnostic, Location
 from congressgen.output import StagedOutput, WriteReport, check_output_folder
 from congressgen import review
 from congressgen.search import index_files as search_index_files
-from congressgen.site import CompiledReport, Site, Traffic, build_site
+from congressgen.model.types import CompiledReport, Site
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,7 @@ class BuildResult:
 
 
 def load_site_config(options: BuildOptions) -> tuple[SiteConfig, list[Diagnostic]]:
-    config, warnings = load_config(options.source)
-    if options.base_url:
-        config = config.with_base_url(options.base_url)
-    return config, warnings
+    return loading.load_site_config(options.source, options.base_url)
 
 
 def review_gate(config: SiteConfig, compiled: list[CompiledReport], options: BuildOptions) -> list[Diagnostic]:
@@ -104,13 +103,6 @@ def review_gate(config: SiteConfig, compiled: list[CompiledReport], options: Bui
     log = review.log_override(config.root, "build", "--allow-unreviewed", problems)
     return [Diagnostic(d.location, d.message + f"（已按 --allow-unreviewed 继续，记录于 {log.name}）", "warning")
             for d in problems]
-
-
-def load_traffic(config: SiteConfig, now: dt.date) -> Traffic:
-    """Measured counts from `data/stats.sqlite3` up to `now`; empty (no counts shown) without it."""
-    from congressgen.stats.store import db_path, read_traffic
-
-    return read_traffic(db_path(config), now)
 
 
 def _memo_name(output: Path, drafts: bool) -> str:
@@ -266,14 +258,14 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     theme = load_theme(config.root, config.theme, config.path)
     workers = Workers(options.job_count)
     try:
-        compiled, content_warnings = compile_all(config, progress, cache=cache, workers=workers, stats=stats)
-        warnings += content_warnings
-        warnings += review_gate(config, compiled, options)
+        slugs = SlugMemo(cache)
+        loaded = load_site(config, drafts=options.drafts, now=options.today, cache=cache, workers=workers,
+                           stats=stats, progress=progress, slug=slugs,
+                           gate=lambda compiled: review_gate(config, compiled, options))
+        compiled, site = loaded.compiled, loaded.site
+        warnings += loaded.diagnostics
         for _, label in config.footer.missing():
             warnings.append(Diagnostic(Location(config.path), f"页脚缺少“{label}”（footer 配置）；政府网站检查会扣分", "warning"))
-        slugs = SlugMemo(cache)
-        site = build_site(compiled, config, include_drafts=options.drafts,
-                          traffic=load_traffic(config, options.today), slug=slugs)
         attach_qr_codes(site, cache, workers)
         if inputs is not None:   # the attachments outside content/, hashed before they are copied
             root = config.root.resolve()

@@ -22,7 +22,7 @@ from congressgen.cache import BuildCache, fingerprint
 from congressgen.config import SiteConfig
 from congressgen.content import find_sources, parse_source, read_source
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
-from congressgen.site import CompiledReport, Site
+from congressgen.model.types import CompiledReport, Site
 
 Progress = Callable[[str, int, int], None]
 QR_TITLE = "本文网址二维码：微信扫一扫在手机阅读、分享本文"

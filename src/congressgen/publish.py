@@ -392,7 +392,7 @@ def draft_pages(config: SiteConfig) -> list[tuple[str, str]]:
     from congressgen.compile import compile_report
     from congressgen.content import find_sources, parse_source, read_source
     from congressgen.markdown import BodyRenderer
-    from congressgen.site import build_site
+    from congressgen.loading import site_model
 
     renderer = BodyRenderer()
     drafts = []
@@ -405,7 +405,7 @@ def draft_pages(config: SiteConfig) -> list[tuple[str, str]]:
             drafts.append(compile_report(raw, shown, rel[0] if len(rel) > 1 else "", config, renderer))
     if not drafts:
         return []
-    site = build_site(drafts, config, include_drafts=True)
+    site = site_model(drafts, config, drafts=True, data=False)
     return [(r.source, r.path) for r in site.reports]
 
 

@@ -18,7 +18,7 @@ import congressgen
 from congressgen.errors import Location, ThemeError
 from congressgen.pagememo import ReadLog, TrackingEnvironment, shape
 from congressgen.qr import qr_svg
-from congressgen.site import FileCopy, Page, Site, archive_months, newest_date
+from congressgen.model.types import FileCopy, Page, Site, archive_months, newest_date
 from congressgen.urls import relative_url
 
 

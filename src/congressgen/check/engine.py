@@ -22,7 +22,9 @@ from congressgen.content import TZ, find_sources, read_source
 from congressgen.errors import BuildFailed, ConfigError, CongressError, Diagnostic, Location
 from congressgen.markdown import BodyRenderer
 from congressgen.render import load_theme, static_files
-from congressgen.site import CompiledReport, Site, build_site, locate_attachment
+from congressgen.model.types import CompiledReport, Site
+from congressgen import loading
+from congressgen.model.attachments import locate_attachment
 
 FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, siteconfig, review)
 META_RULES = (Rule("check-ignore-unknown", "warning", "check-ignore 标记中写了不存在的规则 id（标记不起作用）"),)
@@ -156,7 +158,7 @@ def site_model(config: SiteConfig, documents: list[Document]) -> tuple[Site | No
         items.append(item)
     for _ in range(3):
         try:
-            return build_site(items, config, include_drafts=True, related=False), findings
+            return loading.site_model(items, config, drafts=True, data=False, related=False), findings
         except BuildFailed as exc:
             rejected = {d.location.path for d in exc.diagnostics}
             findings += [Finding(d.location.path, max(d.location.line, 1), max(d.location.col, 1),
