@@ -29,7 +29,7 @@ from congressgen.content import TZ
 from congressgen.errors import BuildFailed, Diagnostic, Location
 from congressgen.output import StagedOutput, WriteReport, check_output_folder
 from congressgen import review
-from congressgen.search import index_files as search_index_files
+from congressgen.outputs import output_files
 from congressgen.model.types import CompiledReport, Site
 
 
@@ -290,7 +290,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     memo_name = _memo_name(output, options.drafts)
     try:
         memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress)
-        for path, data in search_index_files(site, cache=cache):   # [] when `search: false`
+        for path, data in output_files(site, cache=cache):   # outputs.OUTPUTS: the search index …
             staged.write(path, data)
         for report in site.reports:
             for item in report.files:

@@ -21,6 +21,7 @@ from congressgen.config import CONFIG_FILE, SiteConfig, suggest
 from congressgen.content import TZ, find_sources, read_source
 from congressgen.errors import BuildFailed, ConfigError, CongressError, Diagnostic, Location
 from congressgen.markdown import BodyRenderer
+from congressgen.outputs import output_paths
 from congressgen.render import load_theme, static_files
 from congressgen.model.types import CompiledReport, Site
 from congressgen import loading
@@ -183,6 +184,7 @@ def make_context(config: SiteConfig, settings: CheckSettings, documents: list[Do
         paths = {p.path for p in site.pages}
         paths.update(f.path for r in site.reports for f in r.files)
         paths.update(f.path for f in static_files(theme, Path(config.root) / config.static_dir))
+        paths.update(output_paths(site))
         ctx.output_paths = frozenset(paths)
         for doc in documents:
             doc.report = ctx.by_source.get(doc.path)

@@ -6,15 +6,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from congressgen.config import ColumnConfig, SiteConfig
 from congressgen.content import FrontMatter
 from congressgen.errors import Diagnostic
 from congressgen.outline import Outline
-
-if TYPE_CHECKING:
-    from congressgen.model.datasources import SiteData
 
 RELATED_COUNT = 5
 RANKING_SIDEBAR = 10
@@ -206,7 +202,7 @@ class Site:
     columns: list[Column]        # in configured order, only those with reports
     taxonomies: dict[str, Taxonomy]
     traffic: Traffic
-    data: "SiteData" = None   # the data sources, loaded (model.datasources); site.data.NAME
+    data: object = None          # model.datasources.SiteData: the loaded data sources, site.data.NAME
     pages: list[Page] = field(default_factory=list)
     static_files: list[FileCopy] = field(default_factory=list)
     drafts_included: bool = False
