@@ -51,6 +51,7 @@ class BuildOptions:
     # the previous output left beside the new one (BuildResult.retired) for it to delete later.
     report_memory: dict | None = field(default=None, compare=False, repr=False)
     keep_retired: bool = False
+    debug: bool = False              # a template's Python error propagates with its traceback
 
     @property
     def output_dir(self) -> Path:
@@ -285,7 +286,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     if cache is not None:
         bytecode = cache.folder / "jinja"
         bytecode.mkdir(parents=True, exist_ok=True)
-    renderer = Renderer(theme, bytecode)
+    renderer = Renderer(theme, bytecode, debug=options.debug)
     staged = StagedOutput(output)
     memo_name = _memo_name(output, options.drafts)
     try:
