@@ -1,8 +1,9 @@
-"""The build: config → content → markdown → site → render → output.
+"""The build: config → content → markdown → compile → model → render → output.
 
-`compile_report` is the per-report unit (a pure function of the source bytes and the
-config), so it is cached (`cache.BuildCache`) and run in worker processes; `build` wires
-the stages together and is what `congressgen build` and `congressgen serve` call.
+`build` wires the stages together (the model comes from `loading.load_site`, which runs the
+compile stage `compile.py`) and is what `congressgen build` and `congressgen serve` call; it
+renders the pages and writes them with the declared outputs (`outputs.OUTPUTS`).
+See docs/architecture.md.
 
 Speed without staleness: a report's Markdown is parsed only when its bytes (or what else
 `compile_report` reads) changed; the site model is always rebuilt whole, so navigation,
