@@ -94,7 +94,7 @@ def test_related_index_matches_pairwise_ranking(site_dir):
 
 
 def test_report_state_assumption_is_reviewed_for_every_report_property():
-    """pagememo.report_state() treats a report's reads as unchanged when its own fields, its
+    """renderdeps.report_state() treats a report's reads as unchanged when its own fields, its
     compiled report and its column's fields are. That holds for these properties and methods
     (category_name reads column.title, the rest read the report's own data). A new one must be
     checked against that rule — and report_state extended if it reads further — then listed."""

@@ -8,7 +8,7 @@ See docs/architecture.md.
 Speed without staleness: a report's Markdown is parsed only when its bytes (or what else
 `compile_report` reads) changed; the site model is always rebuilt whole, so navigation,
 lists and related reports are never stale; a page is rendered unless the page memo proves
-that nothing it read changed (`pagememo`); and a file whose bytes did not change keeps
+that nothing it read changed (`renderdeps`); and a file whose bytes did not change keeps
 its old inode and mtime.
 """
 
@@ -115,7 +115,7 @@ def _memo_name(output: Path, drafts: bool) -> str:
 def render_pages(site: Site, renderer, staged: StagedOutput, cache: BuildCache | None, memo_name: str,
                  stats: BuildStats, progress: Progress | None = None):
     """Render every page whose memo does not prove it unchanged; returns the new memo."""
-    from congressgen.pagememo import Digests, MemoWriter, ModelIndex, PageMemo, ReadLog, report_state
+    from congressgen.renderdeps import Digests, MemoWriter, ModelIndex, PageMemo, ReadLog, report_state
     from congressgen.render import MODEL_FUNCTIONS
 
     old = cache.load(memo_name) if cache is not None else None

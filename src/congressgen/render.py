@@ -16,7 +16,7 @@ import jinja2
 
 import congressgen
 from congressgen.errors import Location, ThemeError
-from congressgen.pagememo import ReadLog, TrackingEnvironment, shape
+from congressgen.renderdeps import ReadLog, TrackingEnvironment, shape
 from congressgen.qr import qr_svg
 from congressgen.model.types import FileCopy, Page, Site, archive_months, newest_date
 from congressgen.urls import relative_url

@@ -9,7 +9,7 @@
   and in templates; raises `ContentError` (with `file:line:col`) on bad input. A source that
   depends on the build's day (`today=True`) is called `load(root, config, today)`.
 
-The render memo (`pagememo`) logs each `site.data.NAME` read on its own, so when one
+The render memo (`renderdeps`) logs each `site.data.NAME` read on its own, so when one
 source's value changes only the pages that read it are rendered again.
 """
 

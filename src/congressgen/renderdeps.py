@@ -1,4 +1,4 @@
-"""Page render memo: skip rendering a page when nothing it read has changed.
+"""Render dependency tracker (the render memo): skip rendering a page when nothing it read has changed.
 
 While a page renders, every read a template makes from the site model is logged: each
 `x.attr` / `x[key]` on a model object (site, report, column, taxonomy, page), and each
