@@ -28,9 +28,8 @@ from congressgen.config import SiteConfig
 from congressgen.loading import load_site
 from congressgen.content import TZ
 from congressgen.errors import BuildFailed, Diagnostic, Location
-from congressgen.output import StagedOutput, WriteReport, check_output_folder
+from congressgen.output import StagedOutput, WriteReport, check_output_folder, write_site
 from congressgen import review
-from congressgen.outputs import output_files
 from congressgen.model.types import CompiledReport, Site
 
 
@@ -48,10 +47,8 @@ class BuildOptions:
     # When no input changed since the last build into this output and the output is as that
     # build left it, do nothing (BuildResult.site is then None). Used by `congressgen build`.
     reuse_unchanged: bool = False
-    # For a long-running caller (`serve`): compiled reports kept in memory between builds, and
-    # the previous output left beside the new one (BuildResult.retired) for it to delete later.
+    # For a long-running caller: compiled reports kept in memory between builds.
     report_memory: dict | None = field(default=None, compare=False, repr=False)
-    keep_retired: bool = False
     debug: bool = False              # a template's Python error propagates with its traceback
 
     @property
@@ -87,62 +84,10 @@ class BuildResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     output: Path | None = None
     stats: BuildStats = field(default_factory=BuildStats)
-    retired: Path | None = None      # the previous output, left for the caller (keep_retired)
 
 
 def load_site_config(options: BuildOptions) -> tuple[SiteConfig, list[Diagnostic]]:
     return loading.load_site_config(options.source, options.base_url)
-
-
-def review_gate(config: SiteConfig, compiled: list[CompiledReport], options: BuildOptions) -> list[Diagnostic]:
-    """三审三校: refuse unapproved reports when the site requires review, unless overridden;
-    an override is written to the site's audit log and shown as warnings."""
-    problems = review.gate(compiled, review.ReviewPolicy.from_config(config.review, Location(config.path)))
-    if not problems:
-        return []
-    if not options.allow_unreviewed:
-        raise BuildFailed(problems)
-    log = review.log_override(config.root, "build", "--allow-unreviewed", problems)
-    return [Diagnostic(d.location, d.message + f"（已按 --allow-unreviewed 继续，记录于 {log.name}）", "warning")
-            for d in problems]
-
-
-def _memo_name(output: Path, drafts: bool) -> str:
-    where = hashlib.sha256(f"{output.resolve()}\0{drafts}".encode()).hexdigest()[:16]
-    return f"pages-{where}.pickle"
-
-
-def render_pages(site: Site, renderer, staged: StagedOutput, cache: BuildCache | None, memo_name: str,
-                 stats: BuildStats, progress: Progress | None = None):
-    """Render every page whose memo does not prove it unchanged; returns the new memo."""
-    from congressgen.renderdeps import Digests, MemoWriter, ModelIndex, PageMemo, ReadLog, report_state
-    from congressgen.render import MODEL_FUNCTIONS
-
-    old = cache.load(memo_name) if cache is not None else None
-    old = old if isinstance(old, PageMemo) else None
-    digests = Digests(renderer.env, ModelIndex(site), MODEL_FUNCTIONS)
-    keys = cache.report_keys if cache is not None else {}
-    states = {r.id: report_state(r, keys.get(r.source)) for r in site.reports}
-    changed = old.changed_keys(digests, states) if old is not None else set()
-    writer = MemoWriter(old, changed, digests, states)
-    total = len(site.pages)
-    for index, page in enumerate(site.pages):
-        base = renderer.base_key(site, page)
-        entry = old.pages.get(page.path) if old is not None else None
-        if (entry is not None and entry.base == base and changed.isdisjoint(entry.reads)
-                and staged.reuse(page.path, entry.stat)):
-            writer.keep(page.path, entry)
-            stats.reused += 1
-        else:
-            log = ReadLog(digests)
-            stamp = staged.write(page.path, renderer.render(site, page, log))
-            stats.rendered += 1
-            stats.rendered_paths.append(page.path)
-            if not log.volatile:
-                writer.add(page.path, base, stamp, ((k, digests.current[k]) for k in log.keys))
-        if progress:
-            progress("生成", index + 1, total)
-    return writer.finish()
 
 
 @dataclass
@@ -222,7 +167,9 @@ def output_manifest(output: Path) -> dict[str, tuple[int, int]]:
 
 
 def _record_name(output: Path, drafts: bool) -> str:
-    return "last-" + _memo_name(output, drafts)[len("pages-"):]
+    from congressgen.render import memo_name
+
+    return "last-" + memo_name(output, drafts)[len("pages-"):]
 
 
 def _skip_if_unchanged(config: SiteConfig, options: BuildOptions, cache: BuildCache,
@@ -255,7 +202,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         inputs, skipped = _skip_if_unchanged(config, options, cache, started)
         if skipped is not None:
             return skipped
-    from congressgen.render import Renderer, load_theme, static_files   # Jinja: only when building
+    from congressgen.render import Renderer, load_theme, memo_name as render_memo_name   # Jinja: only when building
 
     theme = load_theme(config.root, config.theme, config.path)
     workers = Workers(options.job_count)
@@ -263,11 +210,10 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         slugs = SlugMemo(cache)
         loaded = load_site(config, drafts=options.drafts, now=options.today, cache=cache, workers=workers,
                            stats=stats, progress=progress, slug=slugs,
-                           gate=lambda compiled: review_gate(config, compiled, options))
+                           gate=lambda compiled: review.build_gate(config, compiled, options.allow_unreviewed))
         compiled, site = loaded.compiled, loaded.site
         warnings += loaded.diagnostics
-        for _, label in config.footer.missing():
-            warnings.append(Diagnostic(Location(config.path), f"页脚缺少“{label}”（footer 配置）；政府网站检查会扣分", "warning"))
+        warnings += loading.footer_warnings(config)
         attach_qr_codes(site, cache, workers)
         if inputs is not None:   # the attachments outside content/, hashed before they are copied
             root = config.root.resolve()
@@ -289,17 +235,10 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         bytecode.mkdir(parents=True, exist_ok=True)
     renderer = Renderer(theme, bytecode, debug=options.debug)
     staged = StagedOutput(output)
-    memo_name = _memo_name(output, options.drafts)
+    memo_name = render_memo_name(output, options.drafts)
     try:
-        memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress)
-        for path, data in output_files(site, cache=cache):   # outputs.OUTPUTS: the search index …
-            staged.write(path, data)
-        for report in site.reports:
-            for item in report.files:
-                staged.copy(item)
-        for item in static_files(theme, config.root / config.static_dir):
-            staged.copy(item)
-        written = staged.commit(remove_retired=not options.keep_retired)
+        memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress)
+        written = staged.commit()
     except BaseException:
         staged.discard()
         raise
@@ -312,5 +251,4 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
             cache.store(_record_name(output, options.drafts),
                         BuildRecord(inputs, extra, extra_hash, output_manifest(output), len(site.reports),
                                     written.total, list(warnings)))
-    return BuildResult(site, written, time.perf_counter() - started, warnings, output, stats,
-                       staged.retired if options.keep_retired else None)
+    return BuildResult(site, written, time.perf_counter() - started, warnings, output, stats)

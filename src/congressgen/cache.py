@@ -101,8 +101,10 @@ class BuildCache:
 
     def __init__(self, folder: Path, memory: dict | None = None):
         self.folder = folder
-        # Compiled reports kept in memory across builds by a long-running process (`serve`);
-        # keys are content hashes, so an entry can never be stale.
+        # Kept in memory across builds by a long-running process (`serve`): compiled reports
+        # by their key (a content hash, so an entry can never be stale), the other entries
+        # by ("entry", name) (written there instead of to disk) and each source's stamp by
+        # ("stamp", source) (compile.compile_all).
         self.memory = memory
         self.used: set[str] = set()          # report keys read or written in this build
         self.report_keys: dict[str, str] = {}   # source path -> its report key in this build
@@ -111,6 +113,8 @@ class BuildCache:
     # --- generic single-file entries -------------------------------------------------
 
     def load(self, name: str) -> object | None:
+        if self.memory is not None and ("entry", name) in self.memory:
+            return self.memory[("entry", name)]
         path = self.folder / name
         try:
             return decode_entry(path.read_bytes())
@@ -122,6 +126,11 @@ class BuildCache:
             return None
 
     def store(self, name: str, value: object) -> bool:
+        if self.memory is not None and not name.startswith("reports/"):
+            # a long-running process keeps its entries in memory only: the values are the
+            # same as on disk would be, and not pickling them is most of an edit's save
+            self.memory[("entry", name)] = value
+            return True
         try:
             write_atomic(self.folder / name, encode_entry(value))
             return True
@@ -158,7 +167,7 @@ class BuildCache:
     def prune_reports(self) -> int:
         """Remove report entries this build did not use (edited or deleted sources)."""
         if self.memory is not None:
-            for key in [k for k in self.memory if k not in self.used]:
+            for key in [k for k in self.memory if isinstance(k, str) and k not in self.used]:
                 del self.memory[key]
         removed = 0
         root = self.folder / "reports"

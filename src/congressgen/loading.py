@@ -17,7 +17,7 @@ from congressgen.cache import BuildCache
 from congressgen.compile import Progress, Workers, compile_all
 from congressgen.config import SiteConfig, load_config
 from congressgen.content import TZ
-from congressgen.errors import Diagnostic
+from congressgen.errors import Diagnostic, Location
 from congressgen.model.assemble import build_site
 from congressgen.model.datasources import SiteData, load_data
 from congressgen.model.types import CompiledReport, Site
@@ -40,6 +40,11 @@ def load_site_config(root: Path, base_url: str | None = None) -> tuple[SiteConfi
     if base_url:
         config = config.with_base_url(base_url)
     return config, warnings
+
+
+def footer_warnings(config: SiteConfig) -> list[Diagnostic]:
+    return [Diagnostic(Location(config.path), f"页脚缺少“{label}”（footer 配置）；政府网站检查会扣分", "warning")
+            for _, label in config.footer.missing()]
 
 
 def site_model(compiled: list[CompiledReport], config: SiteConfig, *, drafts: bool = False,

@@ -142,3 +142,103 @@ class StagedOutput:
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+class LiveOutput:
+    """Update an output folder in place, for the preview server: only files whose bytes
+    changed are written (to a pending folder first, then renamed into place on `commit()`,
+    each file atomically), files the site no longer has are removed, the rest is left as it
+    is. `previous` is the set of site paths the last commit left (None: walk the folder).
+    A failed build (`discard()`) leaves the folder exactly as it was."""
+
+    def __init__(self, output: Path, previous: set[str] | None = None):
+        self.output = output
+        self.pending = output.parent / f".{output.name}.pending"
+        self.report = WriteReport()
+        self.paths: set[str] = set()                 # every site path of this build
+        self._moves: list[tuple[Path, Path]] = []
+        output.mkdir(parents=True, exist_ok=True)
+        if self.pending.exists():
+            shutil.rmtree(self.pending)
+        self.pending.mkdir()
+        if previous is None:
+            previous = {(Path(d) / n).relative_to(output).as_posix()
+                        for d, _, files in os.walk(output) for n in files}
+        self.previous = previous
+
+    def _stage(self, site_path: str) -> Path:
+        temp = self.pending / str(len(self._moves))
+        self._moves.append((temp, self.output / site_path))
+        return temp
+
+    def write(self, site_path: str, data: bytes) -> tuple[int, int]:
+        self.paths.add(site_path)
+        old = self.output / site_path
+        if _same_bytes(old, data):
+            self.report.unchanged += 1
+            return file_stamp(old)
+        temp = self._stage(site_path)
+        temp.write_bytes(data)
+        self.report.written += 1
+        return file_stamp(temp)                      # a rename keeps size and mtime
+
+    def reuse(self, site_path: str, stamp: tuple[int, int]) -> bool:
+        try:
+            if file_stamp(self.output / site_path) != tuple(stamp):
+                return False
+        except OSError:
+            return False
+        self.paths.add(site_path)
+        self.report.unchanged += 1
+        return True
+
+    def copy(self, item: FileCopy) -> None:
+        self.paths.add(item.path)
+        old = self.output / item.path
+        try:
+            same = old.is_file() and filecmp.cmp(old, item.source, shallow=False)
+        except OSError:
+            same = False
+        if same:
+            self.report.unchanged += 1
+            return
+        shutil.copyfile(item.source, self._stage(item.path))
+        self.report.written += 1
+
+    def commit(self) -> WriteReport:
+        for temp, target in self._moves:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp, target)
+        for gone in sorted(self.previous - self.paths):
+            path = self.output / gone
+            path.unlink(missing_ok=True)
+            parent = path.parent
+            while parent != self.output:
+                try:
+                    parent.rmdir()                   # only when empty
+                except OSError:
+                    break
+                parent = parent.parent
+        shutil.rmtree(self.pending, ignore_errors=True)
+        return self.report
+
+    def discard(self) -> None:
+        shutil.rmtree(self.pending, ignore_errors=True)
+
+
+def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None):
+    """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
+    pages (through the render memo), the declared outputs (`outputs.OUTPUTS`), the
+    attachments and the static files. Returns the new render memo; the caller commits."""
+    from congressgen.outputs import output_files
+    from congressgen.render import render_pages, static_files
+
+    memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress)
+    for path, data in output_files(site, cache=cache):   # outputs.OUTPUTS: the search index …
+        staged.write(path, data)
+    for report in site.reports:
+        for item in report.files:
+            staged.copy(item)
+    for item in static_files(theme, site.config.root / site.config.static_dir):
+        staged.copy(item)
+    return memo

@@ -171,3 +171,53 @@ def static_files(theme: Theme, site_static: Path) -> list[FileCopy]:
             if path.is_file() and not path.name.startswith(".") and path.resolve().is_relative_to(site_static.resolve()):
                 chosen[path.relative_to(site_static).as_posix()] = path
     return [FileCopy(source, target) for target, source in sorted(chosen.items())]
+
+
+@dataclass
+class RenderStats:
+    rendered: int = 0                # pages rendered
+    reused: int = 0                  # pages whose reads were unchanged: old file kept
+    rendered_paths: list = None
+
+    def __post_init__(self):
+        if self.rendered_paths is None:
+            self.rendered_paths = []
+
+
+def memo_name(output: Path, drafts: bool) -> str:
+    """The cache entry of the render memo of one output folder."""
+    where = hashlib.sha256(f"{output.resolve()}\0{drafts}".encode()).hexdigest()[:16]
+    return f"pages-{where}.pickle"
+
+
+def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, stats, progress=None):
+    """Render every page whose memo does not prove it unchanged; returns the new memo.
+    `staged` is an output (`output.StagedOutput` or `output.LiveOutput`); `stats` has
+    `rendered`, `reused` and `rendered_paths` (`RenderStats`, `build.BuildStats`)."""
+    from congressgen.renderdeps import Digests, MemoWriter, ModelIndex, PageMemo, report_state
+
+    old = cache.load(memo_name) if cache is not None else None
+    old = old if isinstance(old, PageMemo) else None
+    digests = Digests(renderer.env, ModelIndex(site), MODEL_FUNCTIONS)
+    keys = cache.report_keys if cache is not None else {}
+    states = {r.id: report_state(r, keys.get(r.source)) for r in site.reports}
+    changed = old.changed_keys(digests, states) if old is not None else set()
+    writer = MemoWriter(old, changed, digests, states)
+    total = len(site.pages)
+    for index, page in enumerate(site.pages):
+        base = renderer.base_key(site, page)
+        entry = old.pages.get(page.path) if old is not None else None
+        if (entry is not None and entry.base == base and changed.isdisjoint(entry.reads)
+                and staged.reuse(page.path, entry.stat)):
+            writer.keep(page.path, entry)
+            stats.reused += 1
+        else:
+            log = ReadLog(digests)
+            stamp = staged.write(page.path, renderer.render(site, page, log))
+            stats.rendered += 1
+            stats.rendered_paths.append(page.path)
+            if not log.volatile:
+                writer.add(page.path, base, stamp, ((k, digests.current[k]) for k in log.keys))
+        if progress:
+            progress("生成", index + 1, total)
+    return writer.finish()

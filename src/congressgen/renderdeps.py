@@ -337,7 +337,8 @@ class MemoWriter:
         self.memo = PageMemo(report_states=states)
         self._index: dict[tuple, int] | None = None
         if old is not None:
-            self.memo.keys, self.memo.digests, self.memo.compacted = old.keys, list(old.digests), old.compacted
+            # copies: a memo kept in memory (`serve`) stays intact if this build fails
+            self.memo.keys, self.memo.digests, self.memo.compacted = list(old.keys), list(old.digests), old.compacted
             for i in changed:        # every page reading a changed key is rendered again now
                 self.memo.digests[i] = digests.evaluate(self.memo.keys[i])
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from congressgen.content import TZ, SourceText, decode, split_front_matter
-from congressgen.errors import CongressError, Diagnostic, Location
+from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 from congressgen.yamlsrc import load_mapping
 
 DEFAULT_STAGES = ("初审", "复审", "终审")
@@ -195,6 +195,19 @@ def gate(compiled: list, policy: ReviewPolicy) -> list[Diagnostic]:
         if not item.fm.draft:
             result += findings(state_of_compiled(item), policy)
     return result
+
+
+def build_gate(config, compiled: list, allow_unreviewed: bool, command: str = "build") -> list[Diagnostic]:
+    """三审三校 for a build: refuse unapproved reports when the site requires review, unless
+    overridden; an override is written to the site's audit log and returned as warnings."""
+    problems = gate(compiled, ReviewPolicy.from_config(config.review, Location(config.path)))
+    if not problems:
+        return []
+    if not allow_unreviewed:
+        raise BuildFailed(problems)
+    log = log_override(config.root, command, "--allow-unreviewed", problems)
+    return [Diagnostic(d.location, d.message + f"（已按 --allow-unreviewed 继续，记录于 {log.name}）", "warning")
+            for d in problems]
 
 
 AUDIT_LOG = Path("logs") / "build-log.jsonl"

@@ -394,6 +394,8 @@ def _postings(docs: list[SearchDoc], cache) -> IndexState:
             old = [store.get(state.doc_keys[n]) for n in changed]
             if all(t is not None for t in old):
                 new = [store.tokens(docs[n], keys[n]) for n in changed]
+                # patched in a copy: the loaded state may be one kept in memory (`serve`)
+                state = IndexState(state.doc_keys, state.lengths, dict(state.fragments))
                 _patch(state, changed, old, new)
                 lengths = list(state.lengths)
                 for n, t in zip(changed, new):

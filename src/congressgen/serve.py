@@ -3,9 +3,9 @@
 Pieces, one job each:
 - `ChangeWatcher` (a thread): watchfiles (Rust notify) over the site's source folders plus a cheap
   stat poll of `congressgen.yaml`; a burst of saves becomes ONE batch (quiet-period debounce).
-- `Rebuilder`: one `build.build()` per batch into a temporary output folder. `build` stages and swaps
-  the folder atomically, so the server never serves a half-written site; on failure the last good
-  site stays and the error becomes an overlay.
+- `Rebuilder`: one `LiveSite.build()` per batch into the preview folder: the site is kept in memory
+  and only what changed is re-read, re-rendered and rewritten, each file atomically; on failure the
+  last good site stays and the error becomes an overlay.
 - `LiveReloadAdapter`: the only code that touches livereload internals (its websocket handler, its
   vendored livereload.js, its </head> injector). We broadcast reloads ourselves, so livereload's
   3-second throttle and 800 ms polling never apply.
@@ -18,6 +18,7 @@ this server whatever `base_url` says; the published `build/` folder is never tou
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import errno
 import html
 import ipaddress
@@ -40,10 +41,14 @@ import tornado.netutil
 import tornado.web
 import watchfiles
 
-from congressgen.build import BuildOptions, build
+from congressgen import loading, review
+from congressgen.cache import BuildCache
+from congressgen.compile import SlugMemo, Workers, attach_qr_codes
 from congressgen.config import CONFIG_FILE, SiteConfig, load_config
+from congressgen.content import TZ
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
-from congressgen.render import load_theme, static_files
+from congressgen.output import LiveOutput, write_site
+from congressgen.render import RenderStats, Renderer, load_theme, memo_name, static_files
 
 QUIET_MS = 150           # a batch ends after this long without a new change (editors save in bursts)
 STEP_MS = 50             # how often watchfiles looks for new changes inside a burst
@@ -227,6 +232,82 @@ class BuildCancelled(Exception):
     """Raised from the build's progress callback when the preview is stopping (Ctrl-C)."""
 
 
+def template_stamps(theme) -> tuple:
+    """(path, mtime, size, inode, ctime) of every template file: equal stamps, same templates."""
+    stamps = []
+    for directory in theme.template_dirs:
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            st = path.stat()
+            stamps.append((str(path), st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
+    return tuple(stamps)
+
+
+@dataclass
+class LiveSite:
+    """The preview's site kept in memory between saves (Zola / Hugo style): compiled reports
+    with their files' stamps, the render memo, the search index state, QR codes and check
+    facts (all in `memory`, see `cache.BuildCache`), the template environment, and the list
+    of files in the preview folder. A save then re-reads only the files whose stamps
+    changed, rebuilds the model from the compiled reports, re-renders only the pages whose
+    logged reads changed, re-tokenises only the changed reports for the search index, and
+    writes only the files whose bytes changed (`output.LiveOutput`). The result is byte for
+    byte a cold build's (tests/test_serve_live.py)."""
+
+    source: Path
+    output: Path
+    base_url: str
+    drafts: bool = False
+    memory: dict = field(default_factory=dict)
+    paths: set[str] | None = None            # the files the last good build left in `output`
+    renderer: Renderer | None = None
+    stamps: tuple = ()                       # template_stamps() of the renderer's templates
+
+    def _renderer(self, theme, bytecode: Path) -> Renderer:
+        stamps = template_stamps(theme)
+        if self.renderer is None or self.renderer.theme != theme or stamps != self.stamps:
+            self.renderer, self.stamps = Renderer(theme, bytecode), stamps
+        return self.renderer
+
+    def build(self, progress=None, now=None):
+        """One build into `output`; returns (site, warnings). Raises like `build.build`."""
+        config, warnings = loading.load_site_config(self.source, self.base_url)
+        cache = BuildCache(config.root / config.cache_dir, self.memory)
+        theme = load_theme(config.root, config.theme, config.path)
+        workers = Workers(os.cpu_count() or 1)
+        try:
+            slugs = SlugMemo(cache)
+            loaded = loading.load_site(config, drafts=self.drafts, now=now or dt.datetime.now(TZ).date(),
+                                       cache=cache, workers=workers, progress=progress, slug=slugs,
+                                       gate=lambda compiled: review.build_gate(config, compiled, False))
+            site = loaded.site
+            warnings += loaded.diagnostics + loading.footer_warnings(config)
+            attach_qr_codes(site, cache, workers)
+        finally:
+            workers.close()
+        from congressgen.check import errors_for_build
+
+        problems = errors_for_build(config, loaded.compiled, site, cache=cache)
+        if problems:
+            raise BuildFailed(problems + warnings)
+        bytecode = cache.folder / "jinja"
+        bytecode.mkdir(parents=True, exist_ok=True)
+        renderer = self._renderer(theme, bytecode)
+        out = LiveOutput(self.output, self.paths)
+        name = memo_name(self.output, self.drafts)
+        try:
+            memo = write_site(site, theme, renderer, out, cache, name, RenderStats(), progress)
+            out.commit()
+        except BaseException:
+            out.discard()
+            self.paths = None            # walk the folder next time
+            raise
+        self.paths = out.paths
+        cache.store(name, memo)
+        slugs.save()
+        cache.prune_reports()
+        return site, warnings
+
+
 @dataclass
 class Rebuilder:
     options: ServeOptions
@@ -234,15 +315,11 @@ class Rebuilder:
     base_url: str
     stop: threading.Event
     was_ok: bool = True
-    # Compiled reports kept in memory between rebuilds (no re-reading 1,000 cache files per save).
-    memory: dict = field(default_factory=dict)
-    retired: Path | None = None      # the previous preview, removed once the browsers were told
+    live: LiveSite | None = None
 
-    def remove_retired(self) -> None:
-        """Delete the previous preview after the reload was sent: off the save-to-browser path."""
-        if self.retired is not None:
-            shutil.rmtree(self.retired, ignore_errors=True)
-            self.retired = None
+    def __post_init__(self):
+        if self.live is None:
+            self.live = LiveSite(self.options.source, self.output, self.base_url, self.options.drafts)
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         if self.stop.is_set():  # Ctrl-C: do not make the clerk wait for a long build to finish
@@ -252,10 +329,7 @@ class Rebuilder:
         """One build into the preview folder; None when it was cancelled by Ctrl-C."""
         started = time.perf_counter()
         try:
-            result = build(BuildOptions(self.options.source, self.output, self.options.drafts, self.base_url,
-                                        report_memory=self.memory, keep_retired=True),
-                           self._progress)
-            self.retired = result.retired
+            site, warnings = self.live.build(self._progress)
         except BuildCancelled:
             return None
         except (CongressError, BuildFailed) as exc:
@@ -269,10 +343,10 @@ class Rebuilder:
                                 details="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
         reload_paths: tuple[str, ...] = ("*",)
         if self.was_ok:  # after an error, a full reload removes the overlay
-            reload_paths = css_only_paths(changed, result.site.config) or ("*",)
+            reload_paths = css_only_paths(changed, site.config) or ("*",)
         self.was_ok = True
-        return BuildOutcome(True, result.seconds, (), tuple(result.warnings), reload_paths,
-                            len(result.site.reports), result.site.config)
+        return BuildOutcome(True, time.perf_counter() - started, (), tuple(warnings), reload_paths,
+                            len(site.reports), site.config)
 
 
 # --------------------------------------------------------------------------------------------
@@ -313,6 +387,12 @@ def overlay_script(errors: tuple[Diagnostic, ...]) -> bytes:
 PLACEHOLDER_PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>
 <body><main><h1>{title}</h1><p>{text}</p></main></body></html>
+"""
+
+
+BUILDING_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta http-equiv="refresh" content="1"><title>正在生成预览</title></head>
+<body><main><h1>正在生成预览</h1><p>首次生成完成后本页会自动刷新。</p></main></body></html>
 """
 
 
@@ -401,6 +481,14 @@ class SiteFileHandler(tornado.web.StaticFileHandler):
         self.state = state
 
     async def get(self, path: str, include_body: bool = True) -> None:
+        errors, built = self.state.snapshot() if self.state else ((), True)
+        if not built and not errors:   # the first build is running: never a 404 for a page to come
+            self.set_status(503)
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("Retry-After", "1")
+            self.finish(BUILDING_PAGE)
+            return
         try:
             await super().get(path, include_body)
         except tornado.web.HTTPError as exc:
@@ -515,7 +603,6 @@ class Preview:
                 return
             watcher.config = outcome.config or watcher.config
             self.publish(outcome, changed, first)
-            self.rebuilder.remove_retired()
             first = False
 
     def publish(self, outcome: BuildOutcome, changed: set[Path], first: bool) -> None:
