@@ -43,7 +43,7 @@ import watchfiles
 
 from congressgen import loading, review
 from congressgen.cache import BuildCache
-from congressgen.compile import SlugMemo, Workers, attach_qr_codes
+from congressgen.compile import CompileStats, SlugMemo, Workers, attach_qr_codes
 from congressgen.config import CONFIG_FILE, SiteConfig, load_config
 from congressgen.content import TZ
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
@@ -261,6 +261,8 @@ class LiveSite:
     paths: set[str] | None = None            # the files the last good build left in `output`
     renderer: Renderer | None = None
     stamps: tuple = ()                       # template_stamps() of the renderer's templates
+    compiled: CompileStats | None = None     # the last build's: reports parsed / from memory
+    rendered: RenderStats | None = None      # the last build's: pages rendered / kept
 
     def _renderer(self, theme, bytecode: Path) -> Renderer:
         stamps = template_stamps(theme)
@@ -274,10 +276,12 @@ class LiveSite:
         cache = BuildCache(config.root / config.cache_dir, self.memory)
         theme = load_theme(config.root, config.theme, config.path)
         workers = Workers(os.cpu_count() or 1)
+        self.compiled, self.rendered = CompileStats(), RenderStats()
         try:
             slugs = SlugMemo(cache)
             loaded = loading.load_site(config, drafts=self.drafts, now=now or dt.datetime.now(TZ).date(),
                                        cache=cache, workers=workers, progress=progress, slug=slugs,
+                                       stats=self.compiled,
                                        gate=lambda compiled: review.build_gate(config, compiled, False))
             site = loaded.site
             warnings += loaded.diagnostics + loading.footer_warnings(config)
@@ -295,7 +299,7 @@ class LiveSite:
         out = LiveOutput(self.output, self.paths)
         name = memo_name(self.output, self.drafts)
         try:
-            memo = write_site(site, theme, renderer, out, cache, name, RenderStats(), progress)
+            memo = write_site(site, theme, renderer, out, cache, name, self.rendered, progress)
             out.commit()
         except BaseException:
             out.discard()

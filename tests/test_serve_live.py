@@ -1,0 +1,146 @@
+"""The preview's in-memory site (`serve.LiveSite`): after every kind of save, the preview folder
+is byte for byte what a cold `congressgen build` (no cache, same base_url) writes — while only
+the changed reports are parsed again and only the pages that read what changed are rendered.
+And `serve` never answers 404 for a page during its first build."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from congressgen.build import BuildOptions, build
+from congressgen.serve import LiveSite
+
+from conftest import MINIMAL_CONFIG, REPO, report_text, write
+from test_cache import make_site, snapshot
+from test_seams import TEMPLATE, registered  # noqa: F401 - the fixture registers a data source, a page kind, an output
+from test_serve import ServeProcess
+
+URL = "http://127.0.0.1:8123/"
+
+
+@pytest.fixture
+def site(site_dir: Path) -> Path:
+    make_site(site_dir)
+    write(site_dir / "data" / "proposals.yaml", "items:\n  - {num: 1, title: 修缮村道, status: 已办结}\n")
+    write(site_dir / "themes" / "default" / "templates" / "proposals.html", TEMPLATE)
+    return site_dir
+
+
+def cold(site: Path, tmp: Path) -> dict[str, bytes]:
+    folder = tmp / "cold"
+    shutil.rmtree(folder, ignore_errors=True)
+    build(BuildOptions(site, folder, base_url=URL, jobs=1, cache=False))
+    return snapshot(folder)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def change(site: Path, what: str) -> None:
+    reports = site / "content" / "reports"
+    if what == "report":
+        edit(reports / "r04.md", "新一年的任务第4段。", "新一年的任务第4段，改过。")
+    elif what == "new-report":
+        write(reports / "r09.md", report_text("第9号报告", "2024-09-30", "一、工作回顾\n\n新增的一篇。\n",
+                                              id="r09", tags="[预算审查]"))
+    elif what == "deleted-report":
+        (reports / "r05.md").unlink()
+    elif what == "template":
+        edit(site / "themes/default/templates/proposals.html", "<ul>", "<ul class=\"list\">")
+    elif what == "shared-template":   # the base every page extends, copied into the site's theme
+        base = (REPO / "themes/default/templates/base.html").read_text(encoding="utf-8")
+        write(site / "themes/default/templates/base.html", base.replace("</head>", "<!-- 本站 -->\n</head>", 1))
+    elif what == "config":
+        edit(site / "congressgen.yaml", "title: 测试县人大常委会", "title: 测试县第二人大常委会")
+    elif what == "data":
+        edit(site / "data/proposals.yaml", "已办结", "办理中")
+    elif what == "attachment":
+        write(reports / "r02" / "项目表.csv", "序号,项目\n1,道路\n2,桥梁\n")
+    else:
+        raise AssertionError(what)
+
+
+CHANGES = ["report", "new-report", "deleted-report", "template", "shared-template", "config", "data", "attachment"]
+
+
+@pytest.mark.parametrize("what", CHANGES)
+def test_in_memory_preview_equals_a_cold_build_after_each_kind_of_save(site, tmp_path, registered, what):  # noqa: F811
+    live = LiveSite(site, tmp_path / "preview", URL)
+    live.build()
+    assert snapshot(live.output) == cold(site, tmp_path)
+    pages = live.rendered.rendered
+    change(site, what)
+    live.build()
+    assert snapshot(live.output) == cold(site, tmp_path)
+    if what == "report":           # one report parsed; the others come from memory, unread
+        assert (live.compiled.compiled, live.compiled.cached) == (1, 7)
+        assert 0 < live.rendered.rendered < pages
+    if what == "data":             # only the page that reads the data file
+        assert live.rendered.rendered_paths == ["proposals.html"]
+    live.build()                   # and a save that changed nothing rewrites nothing
+    assert live.rendered.rendered == 0 and live.compiled.compiled == 0
+
+
+def test_every_kind_of_save_in_a_row_then_a_failed_build_leaves_the_preview_as_it_was(site, tmp_path, registered):  # noqa: F811
+    live = LiveSite(site, tmp_path / "preview", URL)
+    live.build()
+    for what in CHANGES:
+        change(site, what)
+        live.build()
+    good = snapshot(live.output)
+    assert good == cold(site, tmp_path)
+    write(site / "content/reports/r01.md", "---\ntitle: [不成对\n---\n正文\n")
+    with pytest.raises(Exception):
+        live.build()
+    assert snapshot(live.output) == good
+    assert not (tmp_path / ".preview.pending").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_no_404_for_an_existing_page_during_the_first_build(tmp_path):
+    """Asked at once and then again and again while the first build runs, the home page and an
+    article answer 503 with a page that says the site is being built and reloads itself, then 200."""
+    site = tmp_path / "site"
+    write(site / "congressgen.yaml", MINIMAL_CONFIG)
+    for n in range(150):                # enough reports for a first build that takes a while
+        write(site / "content/reports" / f"r{n:03d}.md",
+              report_text(f"第{n}号报告", f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}",
+                          "一、工作回顾\n\n" + f"第{n}篇报告的正文。" * 40 + "\n", id=f"r{n:03d}"))
+    port = free_port()
+    server = ServeProcess("--source", str(site), "--port", str(port), tmpdir=tmp_path)
+    seen: dict[str, list[int]] = {"": [], "reports/202402/t20240202_r001.html": []}
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all(s and s[-1] == 200 for s in seen.values()):
+            for path, statuses in seen.items():
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=5) as response:
+                        statuses.append(response.status)
+                except urllib.error.HTTPError as exc:
+                    statuses.append(exc.code)
+                    if exc.code == 503:
+                        body = exc.read().decode("utf-8")
+                        assert "正在生成预览" in body and 'http-equiv="refresh"' in body
+                except (ConnectionError, urllib.error.URLError):
+                    statuses.append(0)    # not listening yet
+            time.sleep(0.05)
+    finally:
+        server.stop()
+    for path, statuses in seen.items():
+        assert 404 not in statuses, (path, statuses)
+        assert 503 in statuses and statuses[-1] == 200, (path, statuses)
