@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -246,21 +247,17 @@ def parse_source(source: SourceText, config: SiteConfig) -> tuple[FrontMatter, l
 
 
 def find_sources(content_dir: Path) -> list[Path]:
-    """Every Markdown file below content/, in a stable order; bundle folders hold no reports."""
+    """Every Markdown file below content/, in a stable order; bundle folders hold no reports
+    (a folder beside a same-named .md, content/x/a/ beside content/x/a.md, holds its assets),
+    nor do hidden files and folders."""
     if not content_dir.is_dir():
         return []
-
-    def is_report(path: Path) -> bool:
-        rel = path.relative_to(content_dir)
-        if any(part.startswith(".") for part in rel.parts):
-            return False
-        # A .md inside a report's bundle folder (content/x/a/ beside content/x/a.md) is an asset.
-        folder = content_dir
-        for part in rel.parts[:-1]:
-            folder = folder / part
-            if folder.with_suffix(".md").is_file():
-                return False
-        return True
-
-    return sorted((p for p in content_dir.rglob("*.md") if is_report(p)),
-                  key=lambda p: p.relative_to(content_dir).as_posix())
+    found = []
+    for directory, dirs, files in os.walk(content_dir):
+        here = Path(directory)
+        if here != content_dir and here.with_suffix(".md").is_file():
+            dirs[:] = []
+            continue
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [here / name for name in files if name.endswith(".md") and not name.startswith(".")]
+    return sorted(found, key=lambda p: p.relative_to(content_dir).as_posix())

@@ -31,6 +31,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from functools import lru_cache
 from itertools import accumulate
 from json.encoder import encode_basestring   # what json.dumps uses with ensure_ascii=False
 from dataclasses import dataclass
@@ -140,6 +141,7 @@ def query_tokens(query: str) -> list[str]:
     return list(dict.fromkeys(tokens))
 
 
+@lru_cache(maxsize=1 << 18)
 def token_hash(token: str) -> int:
     """32-bit FNV-1a over code points; search.js computes the same to find a token's shard."""
     h = 0x811C9DC5
@@ -304,17 +306,33 @@ def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: lis
         state.fragments[token] = b"[" + b",".join(rows) + b"]", len(rows)
 
 
-def _shard_files(fragments: dict[str, Fragment], shard_bytes: int) -> tuple[int, int, list[bytes]]:
+def _shard_files(fragments: dict[str, Fragment], shard_bytes: int,
+                 memo: dict | None = None) -> tuple[int, int, list[bytes]]:
+    """The shard files. `memo` (kept by a long-running process) holds each shard's tokens,
+    fragments and bytes from the last call: a shard whose tokens map to the very same
+    fragment objects (a patch replaces the fragment of every token it changes) is reused."""
     total = sum(len(token.encode("utf-8")) + 6 + 3 * size for token, (_, size) in fragments.items())
     shards = _shards_for(total, shard_bytes)
     buckets: list[list[str]] = [[] for _ in range(shards)]
     for token in fragments:
         buckets[token_hash(token) % shards].append(token)
     files = []
-    for bucket in buckets:
+    for number, bucket in enumerate(buckets):
         bucket.sort()
-        parts = [(encode_basestring(t) + ":").encode("utf-8") + fragments[t][0] for t in bucket]
-        files.append(b"{" + b",".join(parts) + b"}")
+        parts = [fragments[t] for t in bucket]
+        old = memo.get((shards, number)) if memo is not None else None
+        if (old is not None and old[0] == bucket
+                and all(a is b for a, b in zip(old[1], parts))):
+            files.append(old[2])
+            continue
+        data = b"{" + b",".join((encode_basestring(t) + ":").encode("utf-8") + part[0]
+                                for t, part in zip(bucket, parts)) + b"}"
+        if memo is not None:
+            memo[(shards, number)] = (bucket, parts, data)
+        files.append(data)
+    if memo is not None:
+        for key in [k for k in memo if k[0] != shards]:
+            del memo[key]
     return shards, len(str(shards - 1)), files
 
 
@@ -413,6 +431,16 @@ def _postings(docs: list[SearchDoc], cache) -> IndexState:
     return fresh
 
 
+def _text_files(docs: list[SearchDoc], memory: dict | None) -> list[bytes]:
+    """Each report's text file; with `memory`, the bytes made for an equal text last time."""
+    if memory is None:
+        return [_dumps({"text": d.text}) for d in docs]
+    known = memory.get(("search", "texts"), {})
+    fresh = {d.text: known.get(d.text) or _dumps({"text": d.text}) for d in docs}
+    memory[("search", "texts")] = fresh
+    return [fresh[d.text] for d in docs]
+
+
 def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -> list[tuple[str, bytes]]:
     """The search index as (site path, bytes) pairs for the output stage; [] when search is off.
     With a `cache.BuildCache`, only the reports whose searchable content changed are tokenised
@@ -421,9 +449,11 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -
         return []
     docs = [search_doc(r) for r in searchable_reports(site)]
     state = _postings(docs, cache)
-    shards, width, shard_data = _shard_files(state.fragments, shard_bytes)
+    memory = cache.memory if cache is not None else None     # a long-running process (`serve`)
+    shard_memo = memory.setdefault(("search", "shards"), {}) if memory is not None else None
+    shards, width, shard_data = _shard_files(state.fragments, shard_bytes, shard_memo)
     shard_files = [(f"{INDEX_DIR}/index/{n:0{width}d}.json", data) for n, data in enumerate(shard_data)]
-    texts = [(f"{INDEX_DIR}/text/{d.id}.json", _dumps({"text": d.text})) for d in docs]
+    texts = [(f"{INDEX_DIR}/text/{d.id}.json", data) for d, data in zip(docs, _text_files(docs, memory))]
     columns = [[c.key, c.title] for c in site.columns]
     column_number = {key: n for n, (key, _) in enumerate(columns)}
     # The version names this exact index, so browsers never mix cached old files with new meta.
