@@ -83,8 +83,9 @@ class StagedOutput:
             self._dirs.add(parent)
         return target
 
-    def write(self, site_path: str, data: bytes) -> tuple[int, int]:
-        """Stage a file; returns its (size, mtime_ns), as `reuse` later checks it."""
+    def write(self, site_path: str, data: bytes, kept: bool = False) -> tuple[int, int]:
+        """Stage a file; returns its (size, mtime_ns), as `reuse` later checks it. (`kept`:
+        see `LiveOutput.write`.)"""
         target = self._target(site_path)
         old = self.output / site_path
         if _same_bytes(old, data) and _reuse(old, target):
@@ -151,8 +152,12 @@ class LiveOutput:
     is. `previous` is the set of site paths the last commit left (None: walk the folder).
     A failed build (`discard()`) leaves the folder exactly as it was."""
 
-    def __init__(self, output: Path, previous: set[str] | None = None):
+    def __init__(self, output: Path, previous: set[str] | None = None, written: dict | None = None):
         self.output = output
+        # site path -> the bytes object the last commit left there; the very same object
+        # again (an output kept in memory, e.g. a search shard) needs no comparison
+        self.written: dict[str, bytes] = written if written is not None else {}
+        self._fresh: dict[str, bytes] = {}
         self.pending = output.parent / f".{output.name}.pending"
         self.report = WriteReport()
         self.paths: set[str] = set()                 # every site path of this build
@@ -171,10 +176,14 @@ class LiveOutput:
         self._moves.append((temp, self.output / site_path))
         return temp
 
-    def write(self, site_path: str, data: bytes) -> tuple[int, int]:
+    def write(self, site_path: str, data: bytes, kept: bool = False) -> tuple[int, int]:
+        """`kept`: `data` may be an object held in memory between builds (an output's file),
+        remembered so that the same object next time is known unchanged without reading."""
         self.paths.add(site_path)
+        if kept:
+            self._fresh[site_path] = data
         old = self.output / site_path
-        if _same_bytes(old, data):
+        if self.written.get(site_path) is data or _same_bytes(old, data):
             self.report.unchanged += 1
             return file_stamp(old)
         temp = self._stage(site_path)
@@ -220,6 +229,7 @@ class LiveOutput:
                     break
                 parent = parent.parent
         shutil.rmtree(self.pending, ignore_errors=True)
+        self.written = self._fresh
         return self.report
 
     def discard(self) -> None:
@@ -235,7 +245,7 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
 
     memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress)
     for path, data in output_files(site, cache=cache):   # outputs.OUTPUTS: the search index …
-        staged.write(path, data)
+        staged.write(path, data, kept=True)
     for report in site.reports:
         for item in report.files:
             staged.copy(item)

@@ -321,8 +321,7 @@ def _shard_files(fragments: dict[str, Fragment], shard_bytes: int,
         bucket.sort()
         parts = [fragments[t] for t in bucket]
         old = memo.get((shards, number)) if memo is not None else None
-        if (old is not None and old[0] == bucket
-                and all(a is b for a, b in zip(old[1], parts))):
+        if old is not None and old[0] == bucket and old[1] == parts:   # identical objects: C-level shortcut
             files.append(old[2])
             continue
         data = b"{" + b",".join((encode_basestring(t) + ":").encode("utf-8") + part[0]

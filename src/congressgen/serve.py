@@ -259,6 +259,7 @@ class LiveSite:
     drafts: bool = False
     memory: dict = field(default_factory=dict)
     paths: set[str] | None = None            # the files the last good build left in `output`
+    written: dict | None = None              # LiveOutput.written of the last good build
     renderer: Renderer | None = None
     stamps: tuple = ()                       # template_stamps() of the renderer's templates
     compiled: CompileStats | None = None     # the last build's: reports parsed / from memory
@@ -296,16 +297,16 @@ class LiveSite:
         bytecode = cache.folder / "jinja"
         bytecode.mkdir(parents=True, exist_ok=True)
         renderer = self._renderer(theme, bytecode)
-        out = LiveOutput(self.output, self.paths)
+        out = LiveOutput(self.output, self.paths, self.written)
         name = memo_name(self.output, self.drafts)
         try:
             memo = write_site(site, theme, renderer, out, cache, name, self.rendered, progress)
             out.commit()
         except BaseException:
             out.discard()
-            self.paths = None            # walk the folder next time
+            self.paths = self.written = None      # walk the folder and compare bytes next time
             raise
-        self.paths = out.paths
+        self.paths, self.written = out.paths, out.written
         cache.store(name, memo)
         slugs.save()
         cache.prune_reports()
