@@ -9,6 +9,9 @@ read from the browser's own Navigation Timing clock), so polling in this script 
     python benchmarks/serve_latency.py                 # 1,000 reports, 5 edits
     python benchmarks/serve_latency.py --reports 200 --runs 10
 
+Then it edits the shared base template (copied into the site's theme) and the config's title
+`--shared-runs` times each: every page is rebuilt, measured the same way.
+
 Needs /usr/bin/chromium (or CONGRESSGEN_CHROMIUM) and the Python playwright package.
 """
 
@@ -35,6 +38,8 @@ def make_site(root: Path, count: int) -> Path:
     sources = sorted((REPO / "content/reports").glob("*.md"))
     (root / "content/reports").mkdir(parents=True)
     shutil.copyfile(REPO / "congressgen.yaml", root / "congressgen.yaml")
+    (root / "themes/default/templates").mkdir(parents=True)
+    shutil.copyfile(REPO / "themes/default/templates/base.html", root / "themes/default/templates/base.html")
     for i in range(count):
         text = sources[i % len(sources)].read_text(encoding="utf-8")
         text = re.sub(r"^attachments:(\n  .*)*\n", "", text, flags=re.M)  # their files live beside the demo
@@ -43,6 +48,14 @@ def make_site(root: Path, count: int) -> Path:
         head = f"---\ntitle: 第{i}号测试报告\ndate: {year}-{month:02d}-{day:02d}\nid: r{i:04d}\n"
         (root / f"content/reports/r{i:04d}.md").write_text(head + text[4:], encoding="utf-8")
     return root
+
+
+# A change every page reads: the shared base template (copied into the site's theme) and the config.
+SHARED_EDITS = (
+    ("template", "themes/default/templates/base.html", lambda text, m: text.replace("</head>", f"<!-- {m} --></head>", 1)),
+    ("config", "congressgen.yaml", lambda text, m: re.sub(r"^title: (.*)$", lambda t: f"title: {t.group(1).split('cgbench')[0]}{m}",
+                                                        text, count=1, flags=re.M)),
+)
 
 
 def article_path(i: int) -> str:
@@ -78,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--shared-runs", type=int, default=3, help="template and config edits each")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -113,12 +127,31 @@ def main() -> None:
                     builds.append(float(re.search(r"用时 ([\d.]+) 秒", line).group(1)))
                     print(f"edit {run + 1}: save → page shown {latencies[-1]:.2f} s (rebuild {builds[-1]:.2f} s)")
                     time.sleep(0.5)
+                shared = {}
+                for kind, path, edit in SHARED_EDITS:
+                    times = []
+                    for run in range(args.shared_runs):
+                        marker = f"cgbench{kind}{run}x{time.time_ns()}"
+                        file = site / path
+                        text = file.read_text(encoding="utf-8")
+                        saved_at = time.time() * 1000
+                        file.write_text(edit(text, marker), encoding="utf-8")
+                        page.wait_for_function(f"document.documentElement.outerHTML.includes({marker!r})",
+                                               timeout=300_000)
+                        shown_at = page.evaluate("performance.timeOrigin + performance.getEntriesByType"
+                                                 "('navigation')[0].domContentLoadedEventEnd")
+                        times.append((shown_at - saved_at) / 1000)
+                        print(f"{kind} edit {run + 1}: save → page shown {times[-1]:.2f} s")
+                        time.sleep(0.5)
+                    shared[kind] = times
                 browser.close()
         finally:
             server.stop()
-    print(f"median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s, "
+    print(f"report edit: median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s, "
           f"median rebuild {statistics.median(builds):.2f} s over {args.runs} edits "
           f"({os.cpu_count()} CPUs, Python {sys.version.split()[0]})")
+    for kind, times in shared.items():
+        print(f"{kind} edit: median {statistics.median(times):.2f} s, max {max(times):.2f} s over {len(times)} edits")
 
 
 if __name__ == "__main__":
