@@ -11,6 +11,8 @@ What is kept, and why it is safe:
   counted from (`search.doc_key`), in 16 files; `search-index.pickle`: the last search
   index built, encoded per token, which a rebuild patches for the reports that changed.
 - `qr.pickle`: share QR codes (inline SVG) by the text they encode.
+- `stamps.pickle`: each report source's stamp (mtime, size, inode, ctime) and report key as
+  last read, so an unchanged file is neither read nor hashed again (`BuildCache.stamps`).
 - `pages-*.pickle`: the page render memo of one output folder (see `render.ReadLog`).
 
 Every file is written to a temporary name and renamed into place (atomic), and starts
@@ -103,12 +105,15 @@ class BuildCache:
         self.folder = folder
         # Kept in memory across builds by a long-running process (`serve`): compiled reports
         # by their key (a content hash, so an entry can never be stale), the other entries
-        # by ("entry", name) (written there instead of to disk) and each source's stamp by
-        # ("stamp", source) (compile.compile_all).
+        # by ("entry", name) (written there instead of to disk), the source stamps by
+        # ("stamps",) (`stamps()`).
         self.memory = memory
         self.used: set[str] = set()          # report keys read or written in this build
         self.report_keys: dict[str, str] = {}   # source path -> its report key in this build
         self.dropped = 0                     # corrupt entries found (and removed)
+        self._stamps: dict | None = None
+        self._stamps_loaded: dict = {}
+        self._stamps_tag = ""
 
     # --- generic single-file entries -------------------------------------------------
 
@@ -143,6 +148,35 @@ class BuildCache:
             path.unlink()
         except OSError:
             pass
+
+    # --- source stamps -----------------------------------------------------------------
+
+    STAMPS = "stamps.pickle"
+
+    def stamps(self) -> dict:
+        """source path -> ((mtime_ns, size, inode, ctime_ns), column, compile inputs, report
+        key) as last read (`compile.compile_all`): a file whose stamp is unchanged has the
+        bytes it had, so it is not read and hashed again. ctime cannot be set back by a
+        program, and any write changes it. Tied to the versions in every `fingerprint`."""
+        if self._stamps is None:
+            from congressgen.markdown import RENDERER_VERSION
+
+            self._stamps_tag = fingerprint("stamps", RENDERER_VERSION)
+            held = self.memory.get(("stamps",)) if self.memory is not None else self.load(self.STAMPS)
+            ok = isinstance(held, tuple) and len(held) == 2 and held[0] == self._stamps_tag
+            self._stamps = dict(held[1]) if ok else {}
+            self._stamps_loaded = dict(self._stamps)
+        return self._stamps
+
+    def save_stamps(self) -> None:
+        """Keep the stamps of this build's sources only."""
+        if self._stamps is None:
+            return
+        kept = {shown: entry for shown, entry in self._stamps.items() if shown in self.report_keys}
+        if self.memory is not None:
+            self.memory[("stamps",)] = (self._stamps_tag, kept)
+        elif kept != self._stamps_loaded:
+            self.store(self.STAMPS, (self._stamps_tag, kept))
 
     # --- compiled reports --------------------------------------------------------------
 

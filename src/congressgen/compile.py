@@ -11,6 +11,7 @@ picklable arguments.
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -151,7 +152,7 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     errors_at: dict[int, list[Diagnostic]] = {}
     missing: list[tuple[int, bytes, str, str, str]] = []
     content_prefix = len(str(config.content_path)) + 1
-    memory = cache.memory if cache is not None else None
+    stamps = cache.stamps() if cache is not None else None
     root_prefix = len(str(root)) + 1
     for index, path in enumerate(sources):
         # find_sources gives paths below content/: plain string slicing is enough (and fast)
@@ -160,10 +161,10 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
         rel = full[content_prefix:].split(os.sep)
         column = rel[0] if len(rel) > 1 else ""
         stamp = None
-        if memory is not None:   # a long-running process: an unchanged stamp is an unchanged file
+        if stamps is not None:   # an unchanged stamp is an unchanged file: no need to read and hash it
             stamp = _stamp(full)
-            known = memory.get(("stamp", shown))
-            if known is not None and known[:3] == (stamp, column, config_part) and known[3] in memory:
+            known = stamps.get(shown)
+            if known is not None and known[:3] == (stamp, column, config_part):
                 hit = cache.get_report(known[3])
                 if _fits(hit, shown, column):
                     cache.report_keys[shown] = known[3]
@@ -173,8 +174,8 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
         key = ""
         if cache is not None:
             key = cache.report_keys[shown] = report_key(raw, shown, column, config_part)
-            if stamp is not None and stamp == _stamp(full):   # not written while it was read
-                memory[("stamp", shown)] = (stamp, column, config_part, key)
+            if stamp is not None and _settled(stamp) and stamp == _stamp(full):
+                stamps[shown] = (stamp, column, config_part, key)
             hit = cache.get_report(key)
             if _fits(hit, shown, column):
                 results[index] = hit
@@ -217,6 +218,8 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
             if progress:
                 progress("读取", done, len(sources))
 
+    if cache is not None:
+        cache.save_stamps()
     errors = [d for i in sorted(errors_at) for d in errors_at[i]]
     compiled = [r for r in results if r is not None]
     warnings = [w for r in compiled for w in r.warnings]
@@ -229,6 +232,16 @@ def _stamp(path: str) -> tuple[int, int, int, int]:
     """What changes whenever a file's bytes do (ctime cannot be set back by a program)."""
     st = os.stat(path)
     return st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns
+
+
+# File times tick coarsely (a few ms): a second write within the same tick and of the same
+# size would leave the stamp as it was. A stamp is trusted only once its file has not
+# changed for this long before it was read ("racy git" has the same rule).
+SETTLED_NS = 2_000_000_000
+
+
+def _settled(stamp: tuple[int, int, int, int]) -> bool:
+    return time.time_ns() - stamp[3] > SETTLED_NS
 
 
 def _fits(hit, shown: str, column: str) -> bool:
