@@ -144,3 +144,18 @@ def test_no_404_for_an_existing_page_during_the_first_build(tmp_path):
     for path, statuses in seen.items():
         assert 404 not in statuses, (path, statuses)
         assert 503 in statuses and statuses[-1] == 200, (path, statuses)
+
+
+def test_successive_edits_of_reports_patch_the_kept_search_index_exactly(site, tmp_path, registered):  # noqa: F811
+    """The search index kept in memory is patched save after save (its decoded rows reused):
+    each result still equals a cold build."""
+    live = LiveSite(site, tmp_path / "preview", URL)
+    live.build()
+    reports = site / "content" / "reports"
+    for n, (name, old, new) in enumerate([("r04", "预算审查第4段。", "预算审查第4段，加上监督。"),
+                                          ("r07", "新一年的任务第7段。", "新一年的任务第7段和预算审查。"),
+                                          ("r04", "加上监督。", "加上监督和代表建议。"),
+                                          ("r01", "第1篇报告的开头一段。", "开头一段。")]):
+        edit(reports / f"{name}.md", old, new)
+        live.build()
+        assert snapshot(live.output) == cold(site, tmp_path), n

@@ -208,6 +208,17 @@ def doc_key(doc: SearchDoc) -> str:
                        doc.text.encode("utf-8", "surrogatepass"))
 
 
+def _doc_keys(docs: list[SearchDoc], memory: dict | None) -> tuple[str, ...]:
+    """`doc_key` of each doc; with `memory`, the key found last time for equal fields."""
+    if memory is None:
+        return tuple(doc_key(d) for d in docs)
+    known = memory.get(("search", "keys"), {})
+    fields = [(d.title, d.outline, d.meta, d.text) for d in docs]
+    fresh = {f: known.get(f) or doc_key(d) for f, d in zip(fields, docs)}
+    memory[("search", "keys")] = fresh
+    return tuple(fresh[f] for f in fields)
+
+
 def _merge(tokens) -> dict[str, list[int]]:
     """token -> [doc, count, doc, count, ...] in document order (absolute numbers). `tokens`
     may be a generator: each report's counts can then be freed once merged (memory)."""
@@ -268,10 +279,13 @@ class IndexState:
     fragments: dict[str, Fragment]
 
 
-def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: list[DocTokens]) -> None:
+def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: list[DocTokens],
+           decoded: dict | None = None) -> None:
     """Replace the documents at positions `changed` (same numbering) in the encoded postings.
     Common tokens are in every report, so a token's rows are spliced, not re-encoded: only
-    the pairs between the first and last changed document (and the gap after) are rewritten."""
+    the pairs between the first and last changed document (and the gap after) are rewritten.
+    `decoded` (kept by a long-running process) holds token -> (fragment, doc numbers, gaps)
+    of the fragments this function made, so the next patch need not parse them again."""
     gone = set(changed)
     first, last = min(changed), max(changed)
     fresh: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -284,26 +298,35 @@ def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: lis
             state.fragments[token] = _fragment([n for pair in sorted(fresh[token]) for n in pair])
             continue
         items = part[0][1:-1].split(b",")
-        gaps = json.loads(part[0])
-        docs = list(accumulate(gaps[0::2]))
+        known = decoded.get(token) if decoded is not None else None
+        if known is not None and known[0] is part:
+            _, docs, gaps = known
+        else:
+            gaps = json.loads(part[0])
+            docs = list(accumulate(gaps[0::2]))
         lo, hi = bisect_left(docs, first), bisect_right(docs, last)
         middle = [(d, gaps[2 * i + 1]) for i, d in enumerate(docs[lo:hi], lo) if d not in gone]
         middle = sorted(middle + fresh.get(token, []))
         if not middle and lo == 0 and hi == len(docs):
             del state.fragments[token]
+            if decoded is not None:
+                decoded.pop(token, None)
             continue
         previous = docs[lo - 1] if lo else 0
-        spliced = []
+        spliced: list[int] = []
         for d, count in middle:
-            spliced += (str(d - previous).encode(), str(count).encode())
+            spliced += (d - previous, count)
             previous = d
         if hi < len(docs):
-            spliced.append(str(docs[hi] - previous).encode())
+            spliced.append(docs[hi] - previous)
             tail = items[2 * hi + 1:]
         else:
             tail = []
-        rows = items[:2 * lo] + spliced + tail
-        state.fragments[token] = b"[" + b",".join(rows) + b"]", len(rows)
+        rows = items[:2 * lo] + [str(n).encode() for n in spliced] + tail
+        made = state.fragments[token] = b"[" + b",".join(rows) + b"]", len(rows)
+        if decoded is not None:
+            decoded[token] = (made, docs[:lo] + [d for d, _ in middle] + docs[hi:],
+                              gaps[:2 * lo] + spliced + gaps[2 * hi + 1:])
 
 
 def _shard_files(fragments: dict[str, Fragment], shard_bytes: int,
@@ -399,7 +422,7 @@ def _postings(docs: list[SearchDoc], cache) -> IndexState:
         lengths: list[int] = []
         rows = _merge(_noting_length(map(doc_tokens, docs), lengths))
         return IndexState((), tuple(lengths), {t: _fragment(r) for t, r in rows.items()})
-    keys = tuple(doc_key(d) for d in docs)
+    keys = _doc_keys(docs, cache.memory)
     store = TokenStore(cache)
     state = cache.load(STATE_NAME)
     if (isinstance(state, IndexState) and len(state.doc_keys) == len(keys) == len(state.lengths)
@@ -413,7 +436,9 @@ def _postings(docs: list[SearchDoc], cache) -> IndexState:
                 new = [store.tokens(docs[n], keys[n]) for n in changed]
                 # patched in a copy: the loaded state may be one kept in memory (`serve`)
                 state = IndexState(state.doc_keys, state.lengths, dict(state.fragments))
-                _patch(state, changed, old, new)
+                memory = cache.memory       # a long-running process (`serve`)
+                _patch(state, changed, old, new,
+                       memory.setdefault(("search", "rows"), {}) if memory is not None else None)
                 lengths = list(state.lengths)
                 for n, t in zip(changed, new):
                     lengths[n] = t.length
