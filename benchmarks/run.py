@@ -233,9 +233,12 @@ def fmt_time(value: float | None) -> str:
 def table(results: Results, sizes: list[int], tools: dict[str, Tool]) -> str:
     names = list(tools)
     baselines = [t for t in ("hugo", "hugo-lite") if t in names and "congressgen" in names]
+    python_peers = [t for t in ("pelican", "mkdocs") if t in names] if "congressgen" in names else []
+    extra = ["congressgen ÷ faster of " + "/".join(LABELS[t] for t in python_peers)] if python_peers else []
     head = ("| N | measure | " + " | ".join(LABELS[t] for t in names) + " | "
-            + " | ".join(f"congressgen ÷ {LABELS[b]}" for b in baselines) + (" |" if baselines else ""))
-    lines = [head.rstrip(" |") + " |", "|" + "---|" * (len(names) + 2 + len(baselines))]
+            + " | ".join([f"congressgen ÷ {LABELS[b]}" for b in baselines] + extra)
+            + (" |" if baselines or extra else ""))
+    lines = [head.rstrip(" |") + " |", "|" + "---|" * (len(names) + 2 + len(baselines) + len(extra))]
     metrics = (("cold", "cold build (wall)", "wall"), ("cold", "cold build (CPU)", "cpu"),
                ("nochange", "no-change rebuild", "wall"), ("changed", "one report changed", "wall"),
                ("cold", "peak memory (cold)", "peak"))
@@ -249,6 +252,10 @@ def table(results: Results, sizes: list[int], tools: dict[str, Tool]) -> str:
             for b in baselines:
                 ok = values[b] and values["congressgen"] is not None
                 cells.append(f"{values['congressgen'] / values[b]:.2f}×" if ok else "—")
+            if python_peers:
+                peers = [values[t] for t in python_peers if values[t]]
+                ok = peers and values["congressgen"] is not None
+                cells.append(f"{values['congressgen'] / min(peers):.2f}×" if ok else "—")
             lines.append(f"| {n:,} | {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
