@@ -483,7 +483,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         base_url=config.base_url, drafts=options.drafts,
         draft_reports=tuple(r.source for r in site.reports if r.fm.draft),
         check=record.CheckOutcome(options.check, 0, sum(w.severity == "warning" for w in warnings)),
-        allow_unreviewed=options.allow_unreviewed, unreviewed=tuple(str(d) for d in unreviewed),
+        allow_unreviewed=options.allow_unreviewed, unreviewed=tuple(unreviewed),
         time=record.now_stamp(), output=str(output.resolve())))
     return BuildResult(site, written, time.perf_counter() - started, warnings, output, stats,
                        staged.retired if options.keep_retired else None)

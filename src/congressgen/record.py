@@ -59,7 +59,7 @@ class BuildRecord:
     draft_reports: tuple[str, ...] = ()          # sources of the draft reports in the output
     check: CheckOutcome = CheckOutcome(False)
     allow_unreviewed: bool = False               # built with --allow-unreviewed
-    unreviewed: tuple[str, ...] = ()             # the review problems that override let through
+    unreviewed: tuple[Diagnostic, ...] = ()      # the review problems that override let through
     time: str = ""                               # when the build finished, ISO 8601 UTC
     output: str = ""                             # the output folder's absolute path
 
@@ -70,10 +70,9 @@ class BuildRecord:
             "extra": list(self.extra), "extra_hash": self.extra_hash, "base_url": self.base_url,
             "drafts": self.drafts, "draft_reports": list(self.draft_reports),
             "check": {"ran": self.check.ran, "errors": self.check.errors, "warnings": self.check.warnings},
-            "allow_unreviewed": self.allow_unreviewed, "unreviewed": list(self.unreviewed),
+            "allow_unreviewed": self.allow_unreviewed, "unreviewed": _diagnostics(self.unreviewed),
             "reports": self.reports, "files": self.files,
-            "warnings": [[d.location.path, d.location.line, d.location.col, d.message, d.severity]
-                         for d in self.warnings],
+            "warnings": _diagnostics(self.warnings),
             "outputs": {p: list(v) for p, v in sorted(self.outputs.items())},
         }
         return json.dumps(data, ensure_ascii=False, indent=0, sort_keys=False)
@@ -91,16 +90,23 @@ class BuildRecord:
                 extra_hash=str(data["extra_hash"]),
                 outputs={str(p): (int(v[0]), int(v[1])) for p, v in data["outputs"].items()},
                 reports=int(data["reports"]), files=int(data["files"]),
-                warnings=tuple(Diagnostic(Location(str(w[0]), int(w[1]), int(w[2])), str(w[3]), str(w[4]))
-                               for w in data["warnings"]),
+                warnings=_read_diagnostics(data["warnings"]),
                 base_url=str(data["base_url"]), drafts=bool(data["drafts"]),
                 draft_reports=tuple(map(str, data["draft_reports"])),
                 check=CheckOutcome(bool(check["ran"]), int(check["errors"]), int(check["warnings"])),
-                allow_unreviewed=bool(data["allow_unreviewed"]), unreviewed=tuple(map(str, data["unreviewed"])),
+                allow_unreviewed=bool(data["allow_unreviewed"]), unreviewed=_read_diagnostics(data["unreviewed"]),
                 time=str(data["time"]), output=str(data["output"]),
             )
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             return None
+
+
+def _diagnostics(items: tuple[Diagnostic, ...]) -> list[list]:
+    return [[d.location.path, d.location.line, d.location.col, d.message, d.severity] for d in items]
+
+
+def _read_diagnostics(rows: list) -> tuple[Diagnostic, ...]:
+    return tuple(Diagnostic(Location(str(r[0]), int(r[1]), int(r[2])), str(r[3]), str(r[4])) for r in rows)
 
 
 # ---------------------------------------------------------------------------------------
