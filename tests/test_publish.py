@@ -153,6 +153,61 @@ def test_rollback_brings_the_old_page_back_and_list_shows_it(sites, nginx, tmp_p
     assert live_release(target) == first
 
 
+def test_rollback_after_a_later_publish_goes_by_history(sites, nginx, tmp_path):
+    """#16 item 7: publish A, publish B (bad), roll back to A, publish C. --rollback now restores A
+    (live before C), not B (the release rolled back from); the hint says so; --keep 2 removes B and
+    keeps A; release numbers are never reused."""
+    target = tmp_path / "www"
+    target.mkdir()
+    published(target, sites["old"])
+    published(target, sites["new"])
+    a, b = release_names(target)
+    assert f"从版本 {b} 切换回 {a}" in run_cli("publish", str(target), "--rollback").stdout
+    third = published(target, sites["changed"], "--keep", "2")
+    c = release_names(target)[-1]
+    assert f"上一版本 {a} 可用 --rollback 恢复" in third.stdout
+    assert f"已删除旧版本（保留最近 2 个）：{b}" in third.stdout
+    assert release_names(target) == [a, c]
+
+    base = nginx.serve(target / "current")
+    back = run_cli("publish", str(target), "--rollback")
+    assert back.returncode == 0 and f"从版本 {c} 切换回 {a}" in back.stdout, back.stderr
+    assert live_release(target) == a and OLD_TITLE in fetch(base + "index.html")[1].decode()
+    again = run_cli("publish", str(target), "--rollback")
+    assert again.returncode == 1 and "没有比当前版本" in again.stderr and live_release(target) == a
+
+    # B's number (2) stays used: the next release is 4, and the rollback from it goes to A.
+    fourth = published(target, sites["new"])
+    d = release_names(target)[-1]
+    assert d.endswith("-4") and f"上一版本 {a} 可用 --rollback 恢复" in fourth.stdout
+    history = [stage.parse_history(line)[0] for line in
+               (target / "history.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(s.action, s.release, s.previous) for s in history] == [
+        ("publish", a, None), ("publish", b, a), ("rollback", a, b), ("publish", c, a), ("rollback", a, c),
+        ("publish", d, a)]
+
+
+def test_rollback_target_without_history_and_with_a_torn_line():
+    """A target published by an older congressgen has no history: the previous release by number
+    stands in. A history line torn by a killed publish is skipped."""
+    releases = tuple(stage.Release(f"20250101T00000{i}Z-{i}", None) for i in (1, 2, 3))
+    old_style = stage.TargetState(releases, releases[2].name)
+    assert old_style.previous().name == releases[1].name
+    lines = "\n".join(stage.Switch(*args).to_json() for args in (
+        ("publish", releases[0].name), ("publish", releases[1].name, releases[0].name),
+        ("rollback", releases[0].name, releases[1].name), ("publish", releases[2].name, releases[0].name)))
+    history = stage.parse_history(lines + '\n{"time":"2025-01-01T00:00:09+00:00","action":"pub')
+    assert len(history) == 4
+    state = stage.TargetState(releases, releases[2].name, history=history)
+    assert state.previous().name == releases[0].name
+    assert stage.releases_to_remove(state, "20250102T000000Z-4", 2) == [releases[1].name, releases[0].name]
+    # --keep 1 still keeps the release --rollback would restore.
+    assert stage.releases_to_remove(state, "20250102T000000Z-4", 1) == [releases[1].name, releases[0].name]
+    # `current` switched but the history line was never written (killed in between): still right.
+    unlogged = stage.TargetState(releases, releases[1].name, history=history[:1])
+    assert unlogged.previous().name == releases[0].name
+
+
 def test_keep_two_leaves_two_releases(sites, tmp_path):
     target = tmp_path / "www"
     target.mkdir()
