@@ -102,6 +102,9 @@ def test_a_busy_target_is_refused_cleanly_without_waiting(builds, tmp_path):
     assert WAITING in done.stderr and "--break-lock" in done.stderr and "未发布：线上网站未改动" in done.stderr
     assert str(os.getpid()) in done.stderr                     # who holds it
     assert held.is_dir()                                       # a live owner's lock is never removed
+    forced = run_cli(*publish_args(str(www), builds["a"], "--wait", "0", "--break-lock"))
+    assert forced.returncode == 1 and "不能清除发布锁" in forced.stderr and "仍在运行" in forced.stderr
+    assert held.is_dir()
     rollback = run_cli("publish", str(www), "--rollback", "--wait", "0")
     assert rollback.returncode == 1 and WAITING in rollback.stderr
     assert release_names(www) == before and live_release(www) == before[-1]

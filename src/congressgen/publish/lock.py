@@ -6,7 +6,8 @@ atomic on a local disk, on NFS and over SSH alike.
 A second publish waits for the lock (up to `--wait` seconds), then refuses cleanly. A lock left
 by a publish that was killed is never broken silently: when its owner ran on this machine and
 its process is gone it is reported at once as stale, otherwise after the wait as held; either
-way the message says how to clear it (`--break-lock`, an explicit act of the clerk).
+way the message says how to clear it (`--break-lock`, an explicit act of the clerk, refused while
+the owner still runs on this machine).
 """
 
 from __future__ import annotations
@@ -115,17 +116,21 @@ class Lock:
         return f"{self.backend.shown}/{LOCK_DIR}"
 
     def __enter__(self) -> "Lock":
-        if self.break_lock:
-            text = self.backend.break_lock()
-            if text is not None:
-                self.broken = LockOwner.from_json(text) or LockOwner("", "?", "?", 0, "?")
         deadline = time.monotonic() + self.wait
-        told = False
+        told = broke = False
         while True:
             held = self.backend.try_lock(self.owner.to_json())
             if held is None:
                 return self
             holder = LockOwner.from_json(held)
+            if self.break_lock and not broke:
+                if holder is not None and holder.host == socket.gethostname() and process_alive(holder.pid):
+                    raise PublishError(Location(self.where()),
+                                       f"不能清除发布锁：{holder.shown} 仍在运行。请等它结束后再发布")
+                text, broke = self.backend.break_lock(), True
+                if text is not None:
+                    self.broken = LockOwner.from_json(text) or LockOwner("", "?", "?", 0, "?", "?")
+                continue
             if is_stale(holder):
                 raise PublishError(Location(self.where()),
                                    f"发布锁是被中断的发布留下的：{holder.shown} 已不在运行。"
