@@ -109,10 +109,13 @@ class LocalBackend:
     def switch(self, name: str, history_line: str) -> None:
         try:
             switch_current(self.root, site_link(name))
-            with (self.root / HISTORY).open("a", encoding="utf-8", newline="\n") as log:
-                log.write(history_line + "\n")
         except OSError as exc:
             raise _os_error(self.shown, exc) from None
+        try:   # the switch is done: a history line that cannot be written is inferred later from `current`
+            with (self.root / HISTORY).open("a", encoding="utf-8", newline="\n") as log:
+                log.write(history_line + "\n")
+        except OSError:
+            pass
 
     # --- the lock (lock.py) ---------------------------------------------------------------
 

@@ -134,7 +134,7 @@ class SshBackend:
     def _switch_lines(name: str, history_line: str) -> str:
         # ln -sfn makes the new link beside the old one; mv -T renames it over `current` (rename(2)).
         return (f"ln -sfn {site_link(name)} .current.tmp-$$ && mv -T .current.tmp-$$ {CURRENT}\n"
-                f"printf '%s\\n' {shlex.quote(history_line)} >> {HISTORY}")
+                f"printf '%s\\n' {shlex.quote(history_line)} >> {HISTORY} || true")
 
     def switch(self, name: str, history_line: str) -> None:
         done = self._run("set -e\n" f"cd {shlex.quote(self.path)}\n" + self._switch_lines(name, history_line))
