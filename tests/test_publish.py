@@ -303,15 +303,17 @@ def test_refuses_a_build_without_a_record_or_changed_after_it(sites, tmp_path):
 def test_preflight_reads_the_record_and_compiles_nothing(sites, tmp_path, monkeypatch):
     """publish no longer compiles the site: with Markdown rendering, the compile unit and check all
     made to fail, preflight still decides from the build record, and still refuses a stale build."""
-    import congressgen.build
     import congressgen.check
+    import congressgen.compile
+    import congressgen.loading
     import congressgen.markdown
 
     def boom(*args, **kwargs):
         raise AssertionError("publish compiled the site")
 
-    for module, name in ((congressgen.markdown.BodyRenderer, "render"), (congressgen.build, "compile_report"),
-                         (congressgen.build, "compile_all"), (congressgen.check, "run_check")):
+    for module, name in ((congressgen.markdown.BodyRenderer, "render"), (congressgen.compile, "compile_report"),
+                         (congressgen.compile, "compile_all"), (congressgen.loading, "load_site"),
+                         (congressgen.loading, "site_model"), (congressgen.check, "run_check")):
         monkeypatch.setattr(module, name, boom)
     config, _ = load_config(sites["new"])
     target = stage.Target(str(tmp_path))
