@@ -4,6 +4,7 @@ with what publish needs to decide without compiling."""
 from __future__ import annotations
 
 import json
+import shutil
 
 from congressgen import record
 from congressgen.config import load_config
@@ -34,6 +35,10 @@ def test_every_build_writes_its_record_outside_the_output(tmp_path):
     assert again.base_url == config.base_url and again.draft_reports == () and again.check.ran
     assert again.check.warnings == sum(w.severity == "warning" for w in again.warnings)
     assert record.read_record(config, out).drafts                # the first one untouched
+
+    shutil.rmtree(out)                                           # a preview folder that is gone:
+    build(site, "--allow-unreviewed", output=tmp_path / "third")   # its record goes with the next build
+    assert not path.exists() and record.read_record(config, plain) is not None
 
 
 def test_a_changed_input_is_named_and_a_broken_record_reads_as_none(tmp_path):

@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,9 +220,26 @@ def write_record(config: SiteConfig, output: Path, record: BuildRecord) -> bool:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, record.to_json().encode("utf-8"))
-        return True
     except OSError:
         return False    # publish then refuses (no record) and says to build again
+    prune_records(path.parent)
+    return True
+
+
+_OUTPUT_LINE = re.compile(r'^"output": ("(?:[^"\\]|\\.)*"),?$', re.M)
+
+
+def prune_records(folder: Path) -> None:
+    """Remove the records of output folders that no longer exist (serve's previews, say)."""
+    for path in folder.glob("*.json"):
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(4096).decode("utf-8", errors="replace")
+            match = _OUTPUT_LINE.search(head)
+            if match and not Path(json.loads(match.group(1))).is_dir():
+                path.unlink()
+        except (OSError, ValueError):
+            continue
 
 
 def now_stamp(now: dt.datetime | None = None) -> str:
