@@ -16,6 +16,16 @@ _OLE_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")   # encrypted .docx and old .
 _ZIP_SIGNATURE = b"PK\x03\x04"
 _TITLE_STYLE = "congressgen-title"
 
+# Archive limits (docs/limits.md), checked from the zip central directory before anything is
+# decompressed. zipfile never yields more than a member's declared size (a member that lies
+# fails its CRC check), so these bound all later work. A real report: well under 10 MiB of
+# XML, tens of MiB of images, XML compressed about 5-20:1.
+MAX_TOTAL_SIZE = 256 * 1024 * 1024       # all members, uncompressed
+MAX_XML_SIZE = 16 * 1024 * 1024          # one XML part (document.xml, footnotes.xml …), uncompressed
+MAX_RATIO = 100                          # uncompressed : compressed, for members above RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+MAX_MEMBERS = 10_000
+
 # Word/WPS style names → HTML; Chinese names are what WPS and Chinese Word write.
 STYLE_MAP = "\n".join([
     f"p[style-name='{_TITLE_STYLE}'] => p.cg-title:fresh",
@@ -95,6 +105,27 @@ def _translate_message(text: str) -> str:
     return f"Word 转换提示：{text}"
 
 
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} MiB"
+
+
+def check_archive_limits(members: list[zipfile.ZipInfo], shown: str) -> None:
+    """Refuse a zip bomb from its central directory alone: nothing has been decompressed yet."""
+    refuse = "；正常的 Word 报告远小于此，这个文件可能是恶意构造的压缩炸弹或已损坏。未写入任何文件"
+    if len(members) > MAX_MEMBERS:
+        raise _docx_error(shown, f"文件内含 {len(members)} 个部件，超过上限 {MAX_MEMBERS}" + refuse)
+    total = sum(m.file_size for m in members)
+    if total > MAX_TOTAL_SIZE:
+        raise _docx_error(shown, f"解压后共 {_mib(total)}，超过上限 {_mib(MAX_TOTAL_SIZE)}" + refuse)
+    for member in members:
+        if member.filename.lower().endswith((".xml", ".rels")) and member.file_size > MAX_XML_SIZE:
+            raise _docx_error(shown, f"部件 {member.filename} 解压后 {_mib(member.file_size)}，"
+                                     f"超过上限 {_mib(MAX_XML_SIZE)}" + refuse)
+        if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            ratio = member.file_size // max(member.compress_size, 1)
+            raise _docx_error(shown, f"部件 {member.filename} 的压缩比 {ratio}:1 超过上限 {MAX_RATIO}:1" + refuse)
+
+
 def read_docx(raw: bytes, shown: str) -> ReadResult:
     if raw.startswith(_OLE_SIGNATURE):
         raise _docx_error(shown, "这是设置了打开密码（加密）的 Word 文件，或是改了扩展名的旧版 .doc 文件，无法导入；"
@@ -104,6 +135,7 @@ def read_docx(raw: bytes, shown: str) -> ReadResult:
                                  "请在 Word/WPS 中打开并“另存为” .docx 后再导入。未写入任何文件")
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            check_archive_limits(archive.infolist(), shown)
             bad = archive.testzip()
             if bad is not None or "word/document.xml" not in archive.namelist():
                 raise zipfile.BadZipFile(bad or "word/document.xml missing")
