@@ -114,9 +114,6 @@ def check_archive_limits(members: list[zipfile.ZipInfo], shown: str) -> None:
     refuse = "；正常的 Word 报告远小于此，这个文件可能是恶意构造的压缩炸弹或已损坏。未写入任何文件"
     if len(members) > MAX_MEMBERS:
         raise _docx_error(shown, f"文件内含 {len(members)} 个部件，超过上限 {MAX_MEMBERS}" + refuse)
-    total = sum(m.file_size for m in members)
-    if total > MAX_TOTAL_SIZE:
-        raise _docx_error(shown, f"解压后共 {_mib(total)}，超过上限 {_mib(MAX_TOTAL_SIZE)}" + refuse)
     for member in members:
         if member.filename.lower().endswith((".xml", ".rels")) and member.file_size > MAX_XML_SIZE:
             raise _docx_error(shown, f"部件 {member.filename} 解压后 {_mib(member.file_size)}，"
@@ -124,6 +121,9 @@ def check_archive_limits(members: list[zipfile.ZipInfo], shown: str) -> None:
         if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
             ratio = member.file_size // max(member.compress_size, 1)
             raise _docx_error(shown, f"部件 {member.filename} 的压缩比 {ratio}:1 超过上限 {MAX_RATIO}:1" + refuse)
+    total = sum(m.file_size for m in members)
+    if total > MAX_TOTAL_SIZE:
+        raise _docx_error(shown, f"解压后共 {_mib(total)}，超过上限 {_mib(MAX_TOTAL_SIZE)}" + refuse)
 
 
 def read_docx(raw: bytes, shown: str) -> ReadResult:
