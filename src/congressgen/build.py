@@ -26,6 +26,7 @@ from typing import Callable
 from congressgen.cache import BuildCache, fingerprint
 from congressgen.config import SiteConfig, load_config
 from congressgen.content import TZ, find_sources, parse_source, read_source
+from congressgen.collisions import refuse_collisions
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 from congressgen.output import StagedOutput, WriteReport, check_output_folder
 from congressgen import review
@@ -539,16 +540,19 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         bytecode = cache.folder / "jinja"
         bytecode.mkdir(parents=True, exist_ok=True)
     renderer = Renderer(theme, bytecode)
+    static = static_files(theme, config.root / config.static_dir)
+    search_files = search_index_files(site, cache=cache)   # [] when `search: false`
+    refuse_collisions(site, static, [("站内搜索索引", [path for path, _ in search_files])])
     staged = StagedOutput(output)
     memo_name = _memo_name(output, options.drafts)
     try:
         memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress)
-        for path, data in search_index_files(site, cache=cache):   # [] when `search: false`
+        for path, data in search_files:
             staged.write(path, data)
         for report in site.reports:
             for item in report.files:
                 staged.copy(item)
-        for item in static_files(theme, config.root / config.static_dir):
+        for item in static:
             staged.copy(item)
         written = staged.commit(remove_retired=not options.keep_retired)
     except BaseException:
