@@ -84,7 +84,7 @@ def file_claims(site, static: Iterable, root: Path) -> list[Claim]:
 
 def output_claims(name: str, paths: Iterable[str]) -> list[Claim]:
     """Files of a generated output (the search index …)."""
-    return [Claim(path, f"网站自动生成的{name}文件", Location(path), GENERATED) for path in paths]
+    return [Claim(path, f"网站生成的输出“{name}”的文件", Location(path), GENERATED) for path in paths]
 
 
 def _shown(path: Path, root: Path) -> str:
