@@ -32,8 +32,8 @@ from pathlib import Path
 from congressgen.config import SiteConfig, load_config
 from congressgen.content import ID_PATTERN, TZ
 from congressgen.errors import ContentError, CongressError, Diagnostic, Location
-from congressgen.importer.compose import (_carry_attachments, _check_composed, _previous_import, _relative_links,
-                                          _used_ids, choose_id, compose)
+from congressgen.importer.compose import (carry_attachments, check_composed, choose_id, compose, previous_import,
+                                          relative_links, used_ids)
 from congressgen.importer.docx import read_docx
 from congressgen.importer.escape import escape_line_start, escape_text, split_run_in
 from congressgen.importer.guess import guess_front_matter, parse_dateline
@@ -90,24 +90,24 @@ def plan_import(original: Path, options: ImportOptions, config: SiteConfig, used
     today = today or dt.datetime.now(TZ).date()
     guess, guess_todo = guess_front_matter(read, original, options, today)
     column_dir = config.content_path / options.column
-    ident = options.ident or _previous_import(column_dir, original, raw) \
+    ident = options.ident or previous_import(column_dir, original, raw) \
         or choose_id(options, original, guess.date, column_dir, used)
     markdown_path = column_dir / f"{ident}.md"
     bundle = column_dir / ident
-    carried, carried_files = _carry_attachments(read.front, original, ident, bundle)
+    carried, carried_files = carry_attachments(read.front, original, ident, bundle)
     attachments = carried + [{"file": f"{ident}/{original.name}", "title": f"{guess.title}（原文）"}]
     text = compose(read, guess, ident, attachments)
     shown_md = markdown_path.relative_to(config.root).as_posix() if markdown_path.is_relative_to(config.root) \
         else markdown_path.as_posix()
     try:
-        outline = _check_composed(text, shown_md, config)
+        outline = check_composed(text, shown_md, config)
     except CongressError as exc:
         raise ContentError(Location(shown), f"导入结果无法通过检查（{exc.message}），未写入任何文件；请报告此问题") from None
     files = [(bundle / original.name, raw)] + [(bundle / image.name, image.data) for image in read.images] \
         + carried_files
     if suffix in MARKDOWN:
         todo += [f"正文中的相对链接“{link}”指向原文件旁的文件，未随导入复制：请把该文件放入 {ident}/ 并修改链接"
-                 for link in _relative_links(text)]
+                 for link in relative_links(text)]
     if not outline.entries:
         todo.append("没有识别出“一、”“（一）”等提纲编号：如报告有章节，请检查标题是否以“一、”开头")
     todo = guess_todo + list(read.todo) + todo
@@ -126,7 +126,7 @@ def load_site(options: ImportOptions) -> tuple[SiteConfig, list[Diagnostic]]:
 def import_files(files: list[Path], options: ImportOptions, config: SiteConfig,
                  today: dt.date | None = None):
     """Yield (file, ImportResult | CongressError) for each file; a bad file never stops the others."""
-    used = _used_ids(config.content_path)
+    used = used_ids(config.content_path)
     for original in files:
         try:
             result = plan_import(original, options, config, used, today)

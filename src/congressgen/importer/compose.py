@@ -19,7 +19,7 @@ from congressgen.outline import Outline
 from congressgen.yamlsrc import load_mapping
 
 
-def _used_ids(content: Path) -> set[str]:
+def used_ids(content: Path) -> set[str]:
     used = set()
     for path in find_sources(content):
         used.add(path.stem)
@@ -33,7 +33,7 @@ def _used_ids(content: Path) -> set[str]:
     return used
 
 
-def _previous_import(column_dir: Path, original: Path, raw: bytes) -> str | None:
+def previous_import(column_dir: Path, original: Path, raw: bytes) -> str | None:
     """The id of an earlier import of the very same file (same name and bytes in a bundle)."""
     if not column_dir.is_dir():
         return None
@@ -95,7 +95,7 @@ def compose(read: ReadResult, guess: Guess, ident: str, attachments: list[dict])
     return text
 
 
-def _carry_attachments(front: dict, original: Path, ident: str, bundle: Path) -> tuple[list[dict], list]:
+def carry_attachments(front: dict, original: Path, ident: str, bundle: Path) -> tuple[list[dict], list]:
     """Attachments listed in an imported .md's front matter move into the new bundle with it."""
     items, files = [], []
     for item in front.get("attachments") or []:
@@ -110,13 +110,13 @@ def _carry_attachments(front: dict, original: Path, ident: str, bundle: Path) ->
     return items, files
 
 
-def _relative_links(markdown: str) -> list[str]:
+def relative_links(markdown: str) -> list[str]:
     body = markdown.split("\n---\n", 1)[-1]
     return [link for link in dict.fromkeys(re.findall(r"\]\(([^)\s]+)\)", body))
             if not re.match(r"^([a-z][a-z0-9+.-]*:|#|/)", link, re.I)]
 
 
-def _check_composed(text: str, shown: str, config: SiteConfig) -> Outline:
+def check_composed(text: str, shown: str, config: SiteConfig) -> Outline:
     """Parse what we are about to write with the build's own stages: a file we write must build."""
     source, _ = read_source(text.encode("utf-8"), shown)
     parse_source(source, config)

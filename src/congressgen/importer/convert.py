@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from congressgen.importer.escape import _cell, escape_line_start, escape_text, split_run_in
+from congressgen.importer.escape import escape_line_start, escape_text, split_run_in, table_cell
 from congressgen.importer.types import Block
 from congressgen.outline import join_lines, match_marker
 
@@ -248,7 +248,7 @@ def table_block(table: Node) -> Block:
     for row in _descendants(table, "tr", stop="table"):
         cells: list[str] = []
         for cell in (c for c in row.children if isinstance(c, Node) and c.tag in ("td", "th")):
-            cells.append(_cell(_cell_markdown(cell)) or " ")
+            cells.append(table_cell(_cell_markdown(cell)) or " ")
             plain.append(_clean(node_text(cell)))
             cells.extend([" "] * (int(cell.attrs.get("colspan", "1") or 1) - 1))
         rows.append(cells)

@@ -42,7 +42,7 @@ def escape_line_start(line: str) -> str:
     return "\\" + line
 
 
-def _cell(text: str) -> str:
+def table_cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
