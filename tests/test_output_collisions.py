@@ -133,3 +133,15 @@ def test_several_clashes_are_all_reported(tmp_path, out):
     assert result.returncode == 1
     assert "content/reports/x.md:1" in result.stderr and "content/reports/y.md:1" in result.stderr
     assert not out.exists()
+
+
+def test_check_lists_the_same_clash_with_a_stable_rule_id(tmp_path):
+    import json
+
+    root = site(tmp_path / "site", "/{column}/{id}.html")
+    write(root / "content/reports/index.md", report_text(title="名叫index的报告", id="index"))
+    result = run_cli("check", "--source", str(root), "--format", "json")
+    found = [f for f in json.loads(result.stdout) if f["rule"] == "output-collision"]
+    assert result.returncode == 1
+    assert [(f["path"], f["line"], f["severity"]) for f in found] == [("content/reports/index.md", 1, "error")]
+    assert "reports/index.html" in found[0]["message"] and "栏目“工作报告”的列表页" in found[0]["message"]
