@@ -70,7 +70,7 @@ _SPACES = re.compile(r"[\s\u3000]+")
 
 REVIEW, PLAN, APPENDIX, OTHER = "review", "plan", "appendix", "other"
 PARTS = (REVIEW, PLAN, APPENDIX, OTHER)
-PART_NAMES = {REVIEW: "工作回顾", PLAN: "今后工作", APPENDIX: "附件", OTHER: "其他"}
+PART_NAMES = {REVIEW: "工作回顾", PLAN: "主要任务", APPENDIX: "附件", OTHER: "其他"}
 _ANCHOR_PREFIX = {REVIEW: "sec", PLAN: "task", APPENDIX: "fj"}
 
 _APPENDIX_TITLE = re.compile(r"^(附件|附[：:]|附录|附錄|附表)|名词解释|名詞解釋|^注释|^註釋|^注[：:]")
@@ -193,16 +193,19 @@ def join_lines(lines: list[str]) -> str:
 
 def _cut_run_in(sentence: str) -> int | None:
     """Where a too-long run-in heading sentence really ends: before its body's opening words
-    ("……工作回顾过去的五年，……", "……职能在镇党委的领导和支持下，……"), else after two clauses."""
+    ("……工作回顾过去的五年，……", "……职能在镇党委的领导和支持下，……"); failing those, after
+    two clauses when the sentence is far longer than any heading. None: it is a heading."""
     m = _BODY_OPENER.search(sentence, 4)
     if m and m.start() <= _PART_TITLE:
         return m.start()
-    clauses = [c.end() for c in _CLAUSE.finditer(sentence)]
-    if len(clauses) >= 2 and clauses[1] - 1 <= _PART_TITLE:
-        return clauses[1] - 1
-    if clauses and clauses[0] - 1 <= _PART_TITLE:
-        return clauses[0] - 1
-    return None
+    if len(sentence) <= 2 * _LONG_HEADING:
+        return None
+    clauses = [c.start() for c in _CLAUSE.finditer(sentence)]
+    if len(clauses) >= 2 and clauses[1] <= _PART_TITLE:
+        return clauses[1]
+    if clauses and clauses[0] <= _PART_TITLE:
+        return clauses[0]
+    return min(len(sentence), _PART_TITLE)
 
 
 def split_heading(lines: list[str], rest_of_first: str) -> tuple[str, str, str]:
@@ -217,7 +220,7 @@ def split_heading(lines: list[str], rest_of_first: str) -> tuple[str, str, str]:
     if len(sentence) > _LONG_HEADING or len(_CLAUSE.findall(sentence)) >= 3:
         cut = _cut_run_in(sentence)
         if cut is not None:
-            stop = whole[cut] if whole[cut] in "，,；;" else ""
+            stop = whole[cut] if cut < len(whole) and whole[cut] in "，,；;" else ""
             return whole[:cut].strip(), stop, whole[cut + len(stop):].strip()
     if end is None:
         return whole, "", ""
