@@ -246,6 +246,12 @@ def is_part_like(title: str) -> bool:
     return 0 < len(title) <= _PART_TITLE and not _PUNCTUATED.search(title)
 
 
+def is_appendix_title(title: str) -> bool:
+    """"附件：十件民生实事", "附：名词解释": an appendix title may carry a colon."""
+    title = _compact(title)
+    return 0 < len(title) <= _PART_TITLE and bool(_APPENDIX_TITLE.search(title)) and not re.search(r"[，,；;。！？!?]", title)
+
+
 @dataclass
 class _Seen:
     """What the review part said of itself: its latest year and 五年规划 period."""
@@ -567,7 +573,7 @@ def prepare(body: str) -> tuple[str, Outline]:
             continue
         text = join_lines(block.lines).strip()
         stand_alone = len(block.lines) == 1 or len(text) <= _PART_TITLE
-        titled = not block.numbering and stand_alone and is_part_like(text)
+        titled = not block.numbering and stand_alone and (is_part_like(text) or is_appendix_title(text))
         if pending is not None:
             if titled:
                 part = pending

@@ -80,3 +80,25 @@ def protect_asterisks(text: str) -> str:
 
 def ambiguous(text: str) -> list[Pair]:
     return [p for p in pairs(text) if p.ambiguous]
+
+
+def ambiguous_spots(body: str) -> list[tuple[int, int]]:
+    """(line, column), both 1-based in `body`, of the opening `**` of every ambiguous pair;
+    pairs are read per paragraph (lines up to a blank line), as the Markdown stage reads them."""
+    spots = []
+    lines = body.split("\n")
+    start = 0
+    while start < len(lines):
+        if not lines[start].strip():
+            start += 1
+            continue
+        end = start
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        paragraph = "\n".join(lines[start:end])
+        if "**" in paragraph:
+            for pair in ambiguous(paragraph):
+                before = paragraph[:pair.start]
+                spots.append((start + before.count("\n") + 1, pair.start - (before.rfind("\n") + 1) + 1))
+        start = end
+    return spots
