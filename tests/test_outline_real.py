@@ -292,11 +292,28 @@ def test_outline_command_reports_a_missing_file_as_a_usage_error(tmp_path):
     assert result.returncode == 2 and "none.md" in result.stderr
 
 
+def _as_docx(path: Path, paragraphs: list[str]) -> Path:
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    document.save(path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["txt", "docx"])
 @pytest.mark.parametrize("name", ["gov-town-ningbo-2013", "rd-zhuxituan-xx-5yr", "gov-sichuan-2024",
                                   "gov-county-tancheng-plan", "jcy-chongqing-2024"])
-def test_imported_plain_text_report_gets_the_same_outline(site_dir, tmp_path, name):
+def test_imported_report_gets_the_same_outline(site_dir, tmp_path, name, kind):
+    """The importer's output goes through the same rules: a real report imported from a
+    clerk's .txt (one paragraph a line) or Word file has the outline of the report itself."""
     body = (CORPUS / f"{name}.md").read_text(encoding="utf-8")
-    original = write(tmp_path / f"{name}.txt", body.replace("\n\n", "\n"))     # as a clerk's .txt has it
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    if kind == "txt":
+        original = write(tmp_path / f"{name}.txt", "\n".join(paragraphs) + "\n")
+    else:
+        original = _as_docx(tmp_path / f"{name}.docx", paragraphs)
     result = run_cli("import", str(original), "--source", str(site_dir), "--date", "2024-02-01")
     assert result.returncode == 0, result.stderr
     imported = site_dir / "content" / "reports" / f"{name}.md"
