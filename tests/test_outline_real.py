@@ -137,6 +137,24 @@ def test_unnumbered_part_titles_are_headings_with_anchors_and_toc(title, part):
     assert "<p>各位代表：</p>" in rendered.html
 
 
+def test_a_title_naming_review_and_plan_is_the_document_title_not_a_part():
+    body = "昌硕街道2022年工作总结和2023年工作计划\n\n一、2022年工作回顾\n\n正文。\n\n二、2023年工作计划\n\n正文。\n"
+    outline = prepare(body)[1]
+    assert [(e.kind, e.text, e.part, e.depth) for e in outline.entries] == [
+        ("numbered", "一、2022年工作回顾", "review", 1), ("numbered", "二、2023年工作计划", "plan", 1)]
+
+
+def test_headings_run_together_by_a_page_are_found():
+    """Pages that run paragraphs together with spaces: a heading ended by a space, and
+    numbering after a sentence end and a space, start paragraphs."""
+    body = "一、2023年工作回顾 2023年是开局之年。全年实现地区生产总值60.3亿元。 (一)坚持谋发展、促增长,全力提振经济活力。 紧盯关键指标。\n"
+    rendered = _render(body)
+    assert [(e.text, e.line) for e in rendered.outline.entries] == [
+        ("一、2023年工作回顾", 1), ("(一)坚持谋发展、促增长,全力提振经济活力", 1)]
+    assert _every_character_kept(body, rendered)
+    assert prepare("一、2024 年工作回顾\n过去一年，我国发展历程很不平凡。\n")[1].entries[0].title == "2024 年工作回顾"
+
+
 def test_short_lines_that_name_no_part_stay_paragraphs():
     body = "政府工作报告\n\n各位代表！\n\n镇长 XX\n\n地区生产总值迈上6万亿元台阶\n"
     assert prepare(body)[1].entries == ()

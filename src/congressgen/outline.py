@@ -65,6 +65,10 @@ _PART_TITLE = 32             # a stand-alone part title is at most this long
 _OWN_LINE_TITLE = 20         # … and on the first line of a paragraph, this long
 _LEADIN_HEADING = 32         # an 一是 heading sentence is at most this long
 _CLAUSE = re.compile(r"[，,；;]")
+# A short unpunctuated title, then spaces after a CJK character, then more text.
+_SPACED_TITLE = re.compile(rf"^([^，,；;。：:！？!?\s]{{2,{30}}}[{CJK}])[ \u3000]+(?=\S)")
+# In a page that ran paragraphs together, a sentence end, spaces and numbering start a paragraph.
+_FLATTENED_BREAK = re.compile(r"(?<=[。！？；])[ \u3000]+(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])")
 _PUNCTUATED = re.compile(r"[，,；;。：:！？!?]")
 _SPACES = re.compile(r"[\s\u3000]+")
 
@@ -79,7 +83,9 @@ _REVIEW_WEAK = re.compile(r"主要工作|工作情况|工作情況")
 _PLAN_WORDS = re.compile(
     r"今后|今後|工作安排|主要任务|主要任務|重点工作|重點工作|总体要求|總體要求|目标任务|目標任務|工作任务|工作任務|"
     r"下一步|工作建议|工作建議|工作的建议|工作的建議|工作打算|工作思路|奋斗目标|奮鬥目標|政策取向|重大任务|重大任務|"
-    r"工作重点|工作重點|展望|新的一年|主要目标|主要目標|^(?:19|20)\d\d\s*年(?:的)?工作$")
+    r"工作重点|工作重點|展望|新的一年|主要目标|主要目標|工作计划|工作計劃|^(?:19|20)\d\d\s*年(?:的)?工作$")
+# A title naming a review *and* a plan joined by 和/及/暨 is the whole document's title.
+_DOCUMENT_TITLE = re.compile(r"(总结|總結|回顾|回顧)(和|及|与|與|暨)")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 _PERIOD = re.compile(r"“?(十[一二三四五六七八九]?)五”?(?:时期|時期|规划|規劃)")
 # Body openers that say the text under an unannounced heading is the plan ("今后五年，是……").
@@ -215,6 +221,9 @@ def split_heading(lines: list[str], rest_of_first: str) -> tuple[str, str, str]:
     whole = join_lines([rest_of_first] + lines[1:]).strip()
     if len(lines) > 1 and len(first_line) <= _SHORT_HEADING and not re.search(r"[，。；：！？,;:]", first_line):
         return first_line, "", join_lines(lines[1:]).strip()
+    spaced = _SPACED_TITLE.match(first_line)
+    if spaced:                      # "2023年工作回顾 2023年是……": a page that ran the heading into its text
+        return spaced.group(1), "", join_lines([first_line[spaced.end():]] + lines[1:]).strip()
     end = _SENTENCE_END.search(whole)
     sentence = whole[: end.start()] if end else whole
     if len(sentence) > _LONG_HEADING or len(_CLAUSE.findall(sentence)) >= 3:
@@ -267,9 +276,12 @@ def classify(title: str, seen: _Seen) -> str | None:
     if "报告" in title or "報告" in title:
         return None                 # the report's own title line ("2024年政府工作报告")
     years, period = _years(title), _period(title)
-    if _REVIEW_WORDS.search(title):
+    review, plan = _REVIEW_WORDS.search(title), _PLAN_WORDS.search(title)
+    if review and plan and _DOCUMENT_TITLE.search(title):
+        return None                 # "2022年工作总结和2023年工作计划": the whole report's title
+    if review:
         return REVIEW
-    if _PLAN_WORDS.search(title):
+    if plan:
         return PLAN
     later = (years and seen.year and max(years) > seen.year) or (period and seen.period and period > seen.period)
     if later:
@@ -335,40 +347,43 @@ def _blocks(body: str) -> list[_Block]:
     fence: str | None = None
     para: _Block | None = None
     previous = ""                   # the last non-blank line before this one
-    for number, line in enumerate(lines, start=1):
+    for number, whole in enumerate(lines, start=1):
         following = lines[number] if number < len(lines) else ""
         if fence is not None:
-            blocks.append(_Block("raw", [line], number))
-            if line.strip().startswith(fence):
+            blocks.append(_Block("raw", [whole], number))
+            if whole.strip().startswith(fence):
                 fence = None
             continue
-        m = _FENCE.match(line)
+        m = _FENCE.match(whole)
         if m:
             para = None
             fence = m.group(1)[0] * 3
-            blocks.append(_Block("raw", [line], number))
-        elif _PART_MARKER.match(line):
-            para = None
-            blocks.append(_Block("marker", [line], number))
-        elif _ATX.match(line) and para is None:
-            blocks.append(_Block("atx", [line], number))
-        else:
-            numbering = None
-            if not line.startswith("    ") and not _in_list(line, previous, following):
-                numbering = match_marker(line.lstrip("\u3000 "))
-            if numbering:
-                para = _Block("para", [line.lstrip("\u3000 ")], number, numbering)
-                blocks.append(para)
-            elif para is not None and not _STRUCTURAL.match(line):
-                para.lines.append(line)
-            elif line.strip() and not _STRUCTURAL.match(line):
-                para = _Block("para", [line], number)
-                blocks.append(para)
-            else:
+            blocks.append(_Block("raw", [whole], number))
+            continue
+        pieces = _FLATTENED_BREAK.split(whole) if ("。 " in whole or "。\u3000" in whole) else [whole]
+        for line in pieces:
+            if _PART_MARKER.match(line):
                 para = None
-                blocks.append(_Block("raw", [line], number))
-        if line.strip():
-            previous = line
+                blocks.append(_Block("marker", [line], number))
+            elif _ATX.match(line) and para is None:
+                blocks.append(_Block("atx", [line], number))
+            else:
+                numbering = None
+                if not line.startswith("    ") and not _in_list(line, previous, following):
+                    numbering = match_marker(line.lstrip("\u3000 "))
+                if numbering:
+                    para = _Block("para", [line.lstrip("\u3000 ")], number, numbering)
+                    blocks.append(para)
+                elif para is not None and not _STRUCTURAL.match(line):
+                    para.lines.append(line)
+                elif line.strip() and not _STRUCTURAL.match(line):
+                    para = _Block("para", [line], number)
+                    blocks.append(para)
+                else:
+                    para = None
+                    blocks.append(_Block("raw", [line], number))
+            if line.strip():
+                previous = line
     return blocks
 
 
