@@ -160,15 +160,15 @@ class Outline:
 
     @property
     def toc_groups(self) -> tuple[tuple[str, tuple[OutlineEntry, ...]], ...]:
-        """The table of contents by part: (part name, entries). A part that has a title of
-        its own shows it as an entry, so its group carries no name."""
-        groups: list[tuple[str, list[OutlineEntry]]] = []
+        """The table of contents by part: (part name, entries); the names are shown only when
+        the report has more than one part."""
+        groups: list[list[OutlineEntry]] = []
         for e in self.toc:
-            if not groups or groups[-1][1][0].part != e.part:
-                groups.append(("", []))
-            groups[-1][1].append(e)
+            if not groups or groups[-1][0].part != e.part:
+                groups.append([])
+            groups[-1].append(e)
         named = len(groups) > 1
-        return tuple((PART_NAMES[g[0].part] if named and g[0].kind != "part" else "", tuple(g)) for _, g in groups)
+        return tuple((PART_NAMES[g[0].part] if named else "", tuple(g)) for g in groups)
 
 
 def match_marker(line: str) -> tuple[int, str, str, int] | None:
