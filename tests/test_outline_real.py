@@ -224,8 +224,9 @@ def test_redactions_reach_the_page_character_for_character(text):
 
 
 def test_real_bold_still_works():
-    html = _render("**一、加强监督。**全年听取报告八个。\n\n全镇**重点**工作有序推进。\n").html
+    html = _render("**一、加强监督。**全年听取报告八个。\n\n全镇**重点**工作有序推进，**全年完成投资30**，增长8%。\n").html
     assert "<strong>一、加强监督。</strong>" in html and "<strong>重点</strong>" in html
+    assert "<strong>全年完成投资30</strong>" in html
 
 
 def test_ambiguous_pair_is_literal_and_located():

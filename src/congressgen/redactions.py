@@ -2,9 +2,9 @@
 
 Published reports hide names and numbers with paired asterisks: `我代表**镇人民政府，……**镇政府`,
 `20**年`, `积极应对“**”**、`. Markdown would read such a pair as bold and drop both `**`. A
-`**` is taken for a redaction when what touches it says so: a digit before it, a quotation
-mark on both sides, or after it a character that follows a hidden name or number (镇, 县, 年,
-届, 万 …). A pair is bold only when neither of its `**` looks like a redaction and it holds
+`**` is taken for a redaction when what touches it says so: a digit before it and a digit or
+Chinese character after it, a quotation mark on both sides, or after it a character that
+follows a hidden name or number (镇, 县, 年, 届, 万 …). A pair is bold only when neither of its `**` looks like a redaction and it holds
 some text; every other `**` is escaped, so it reaches the page character for character.
 `＊＊`, `××` and `XX` are not Markdown and pass through as they are.
 
@@ -25,6 +25,7 @@ _AFTER = set("镇鎮乡鄉村县縣市区區省州旗盟街道社区組组年月
 _OPEN_QUOTE = set("“‘「『（(《")
 _CLOSE_QUOTE = set("”’」』）)》")
 _PUNCT_ONLY = re.compile(r"^[\s\W_]*$")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,10 @@ class Pair:
 def _signal(text: str, at: int) -> bool:
     before = text[at - 1] if at > 0 else ""
     after = text[at + 2] if at + 2 < len(text) else ""
-    return before.isdigit() or after in _AFTER or (before in _OPEN_QUOTE and after in _CLOSE_QUOTE)
+    if after in _AFTER or (before in _OPEN_QUOTE and after in _CLOSE_QUOTE):
+        return True
+    # "20**年", "第3**号": a number broken by the asterisks; "**完成30**，" is bold ending in a number
+    return before.isdigit() and (after.isdigit() or bool(_CJK.match(after)))
 
 
 def _code_spans(text: str) -> list[tuple[int, int]]:
