@@ -50,7 +50,7 @@ def test_corpus_is_varied_and_names_its_sources():
     sidecars = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(CORPUS.glob("*.expected.yaml"))]
     kinds = {s["source"]["kind"] for s in sidecars}
     levels = {s["source"]["level"] for s in sidecars}
-    assert {"政府工作报告", "人大常委会工作报告", "人大主席团工作报告", "检察院工作报告", "名词解释"} <= kinds
+    assert {"政府工作报告", "人大常委会工作报告", "人大主席团工作报告", "检察院工作报告", "法院工作报告", "名词解释"} <= kinds
     assert {"国务院", "省", "县", "镇"} <= levels
     assert all(s["source"]["url"].startswith("http") and s["source"]["title"] for s in sidecars)
     parts = {h["part"] for s in sidecars for h in s["headings"]}
