@@ -105,7 +105,7 @@ def publish_command(target: str, source: Path, output: Path | None, dry_run: boo
         sys.exit(1)
     except (CongressError, BuildFailed) as exc:
         if isinstance(exc, stage.PublishError):
-            click.echo(f"{exc.location}: 错误: {exc.message}", err=True)
+            click.echo(exc.report(), err=True)
             click.echo("未发布：线上网站未改动。", err=True)
             sys.exit(1)
         fail(exc)
