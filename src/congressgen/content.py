@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from congressgen.config import SiteConfig, suggest
 from congressgen.errors import ContentError, Diagnostic, Location
-from congressgen.yamlsrc import YamlMapping, load_mapping
+from congressgen.yamlpos import YamlMapping, load_mapping
 
 TZ = ZoneInfo("Asia/Shanghai")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")

@@ -39,7 +39,7 @@ from congressgen.content import ID_PATTERN, TZ, decode, find_sources, parse_sour
 from congressgen.errors import ContentError, CongressError, Diagnostic, Location
 from congressgen.markdown import BodyRenderer
 from congressgen.outline import Outline, join_lines, match_marker, numeral_value
-from congressgen.yamlsrc import load_mapping
+from congressgen.yamlpos import load_mapping
 
 DOCX = (".docx",)
 TEXT = (".txt", ".text")

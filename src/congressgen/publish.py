@@ -36,7 +36,6 @@ from typing import Callable, Protocol
 from congressgen import __version__
 from congressgen.config import CONFIG_FILE, SiteConfig, normalise_base_url, suggest
 from congressgen.errors import BuildFailed, CongressError, ConfigError, Diagnostic, Location
-from congressgen.yamlsrc import nested_key_position
 
 CURRENT = "current"
 RELEASES = "releases"
@@ -85,12 +84,7 @@ def split_remote(location: str) -> tuple[str, str] | None:
 
 
 def _config_location(config: SiteConfig, *keys: str) -> Location:
-    try:
-        text = (config.root / CONFIG_FILE).read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError):
-        return Location(config.path)
-    line, col = nested_key_position(text, ("publish", *keys)) or (0, 0)
-    return Location(config.path, line, col)
+    return config.location("publish", *keys)
 
 
 def _ssh_options(value, where: Location) -> tuple[str, ...]:
