@@ -33,7 +33,7 @@ from pathlib import Path
 
 import congressgen
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _MAGIC = b"CGCACHE" + bytes([CACHE_FORMAT])
 _DIGEST = 32
 

@@ -35,7 +35,8 @@ from pathlib import Path
 import yaml
 
 from congressgen.config import SiteConfig, load_config
-from congressgen.content import ID_PATTERN, TZ, decode, find_sources, parse_source, read_source, split_front_matter
+from congressgen.content import (ID_PATTERN, TZ, decode, find_sources, parse_source, read_report, read_source,
+                                 split_front_matter)
 from congressgen.errors import ContentError, CongressError, Diagnostic, Location
 from congressgen.markdown import BodyRenderer
 from congressgen.outline import Outline, join_lines, match_marker, numeral_value
@@ -851,7 +852,7 @@ def _used_ids(content: Path) -> set[str]:
     for path in find_sources(content):
         used.add(path.stem)
         try:
-            front = split_front_matter(decode(path.read_bytes(), path.name)[0], path.name)
+            front = split_front_matter(decode(read_report(path, path.name, content.parent), path.name)[0], path.name)
             data = load_mapping(front.front_text, path.name, line_offset=1, what="前置信息").data
             if data.get("id"):
                 used.add(str(data["id"]))

@@ -384,7 +384,7 @@ def built_base_url(build: Path) -> str | None:
 def draft_pages(config: SiteConfig) -> list[tuple[str, str]]:
     """(source, site path) of each draft report, located by the same stages the build uses."""
     from congressgen.build import compile_report
-    from congressgen.content import find_sources, parse_source, read_source
+    from congressgen.content import find_sources, parse_source, read_report, read_source
     from congressgen.markdown import BodyRenderer
     from congressgen.site import build_site
 
@@ -393,7 +393,7 @@ def draft_pages(config: SiteConfig) -> list[tuple[str, str]]:
     for path in find_sources(config.content_path):
         shown = path.relative_to(config.root).as_posix()
         rel = path.relative_to(config.content_path).parts
-        raw = path.read_bytes()
+        raw = read_report(path, shown, config.root)
         fm, _ = parse_source(read_source(raw, shown)[0], config)
         if fm.draft:
             drafts.append(compile_report(raw, shown, rel[0] if len(rel) > 1 else "", config, renderer))

@@ -17,7 +17,7 @@ from congressgen.check.model import (SEVERITIES, BuildDocument, CheckContext, Ch
 from congressgen.check.privacy import normalise_phone
 from congressgen.check.text import ALL_RULES, ignore_markers, marker_rule_ids
 from congressgen.config import CONFIG_FILE, SiteConfig, suggest
-from congressgen.content import TZ, find_sources, read_source
+from congressgen.content import TZ, find_sources, read_report, read_source
 from congressgen.errors import BuildFailed, ConfigError, CongressError, Diagnostic, Location
 from congressgen.markdown import BodyRenderer
 from congressgen.render import load_theme, static_files
@@ -102,8 +102,8 @@ def load_documents(config: SiteConfig) -> list[Document]:
         rel = path.relative_to(config.content_path).parts
         doc = Document(shown, None)
         documents.append(doc)
-        raw = path.read_bytes()
         try:
+            raw = read_report(path, shown, config.root)
             source, warnings = read_source(raw, shown)
         except CongressError as exc:
             doc.findings.append(frontmatter.from_error(exc, doc))
