@@ -422,7 +422,8 @@ def _hash_tree(h, folder: Path, shown: str) -> None:
             path = base / name
             h.update(f"{shown}/{path.relative_to(folder).as_posix()}\0".encode("utf-8", "surrogateescape"))
             try:
-                h.update(path.read_bytes())
+                # a pipe or device named like a file would block the read: only regular files
+                h.update(path.read_bytes() if path.is_file() else b"\2not a file")
             except OSError:
                 h.update(b"\1unreadable")
             h.update(b"\0")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import re
 import string
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from congressgen.errors import CongressError, ConfigError, Diagnostic, Location
+from congressgen.errors import ConfigError, Diagnostic, Location
 from congressgen.yamlpos import YamlMapping, key_path_text, load_mapping
 
 CONFIG_FILE = "congressgen.yaml"
@@ -354,6 +355,19 @@ def check_permalink(pattern: str, where: Location) -> str:
     return pattern
 
 
+def check_cache_dir(value: str, where: Location, sources: dict[str, str]) -> None:
+    """The cache folder is pruned by congressgen: it must be a folder of its own inside the
+    site, never the site itself, a folder of its sources, or a place outside it."""
+    path = PurePosixPath(value.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or str(path) in ("", ".") or re.match(r"^[A-Za-z]:", value):
+        raise ConfigError(where, f"cache_dir 应为网站目录中的一个单独文件夹（如 .congressgen-cache），而不是 “{value}”")
+    for key, folder in list(sources.items()) + [("themes", "themes")]:
+        own = PurePosixPath(folder)
+        if path == own or own in path.parents or path in own.parents:
+            raise ConfigError(where, f"cache_dir “{value}” 与 {key if key == 'themes' else key + ' ' + folder}/ 重叠："
+                                     "缓存清理会删除其中的文件；请用单独的文件夹，如 .congressgen-cache")
+
+
 def suggest(key: str, known) -> str:
     close = difflib.get_close_matches(str(key), [str(k) for k in known], n=1, cutoff=0.75)
     return f"，是不是 “{close[0]}”？" if close else ""
@@ -380,10 +394,7 @@ def load_config(root: Path) -> tuple[SiteConfig, list[Diagnostic]]:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise ConfigError(Location(shown, line, col), "配置文件不是 UTF-8 编码；请用记事本“另存为 UTF-8”后再试") from None
-    try:
-        doc = load_mapping(text.replace("\r\n", "\n"), shown, 0, what="配置文件")
-    except CongressError as exc:
-        raise ConfigError(exc.location, exc.message) from None
+    doc = load_mapping(text.replace("\r\n", "\n"), shown, 0, what="配置文件", error=ConfigError)
     return parse_config(doc, root, shown)
 
 
@@ -411,6 +422,10 @@ def parse_config(doc: YamlMapping, root: Path, shown: str) -> tuple[SiteConfig, 
         qrs.append(SiteQr(key, value.get("title") or key, value.get("url", ""), value.get("image", "")))
     kwargs["qr"] = tuple(qrs)
 
+    for key in ("cache_dir",):
+        if key in kwargs:
+            check_cache_dir(kwargs[key], at((key,)), {k: kwargs.get(k, getattr(SiteConfig, k))
+                                                      for k in ("content_dir", "static_dir", "data_dir")})
     config = SiteConfig(root=root, path=shown, source=doc, **kwargs)
     if not config.author:
         config = replace(config, author=config.footer.organizer or config.title)

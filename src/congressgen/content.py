@@ -344,7 +344,7 @@ def read_report(path: Path, shown: str, root: Path) -> bytes:
 
 
 def parse_source(source: SourceText, config: SiteConfig) -> tuple[FrontMatter, list[Diagnostic]]:
-    doc = load_mapping(source.front_text, source.path, line_offset=1, what="前置信息")
+    doc = load_mapping(source.front_text, source.path, line_offset=1, what="前置信息", error=ContentError)
     return parse_front_matter(doc, source.path, config)
 
 

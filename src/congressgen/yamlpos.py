@@ -133,11 +133,32 @@ class _Walk:
             raise self.error(node, f"{self.what} 展开后超过 {MAX_NODES:,} 个值（别名 * 层层引用？），拒绝读取（见 docs/limits.md）")
 
 
-def load_mapping(text: str, path: str, line_offset: int = 0, what: str = "YAML") -> YamlMapping:
-    """Parse a YAML mapping; errors carry `path:line:col` of the original file.
+def load_mapping(text: str, path: str, line_offset: int = 0, what: str = "YAML",
+                 error: type[CongressError] = CongressError) -> YamlMapping:
+    """Parse a YAML mapping; errors (of class `error`) carry `path:line:col` of the original file.
 
     `line_offset` is the number of file lines before `text` (the front matter's `---`).
     """
+    try:
+        return _load_mapping(text, path, line_offset, what)
+    except CongressError as exc:
+        if isinstance(exc, error):
+            raise
+        raise error(exc.location, exc.message) from None
+
+
+def _failing_value(loader, node):
+    """The first top-level value node that cannot be constructed (for the error's line)."""
+    for _key, value in node.value:
+        loader.constructed_objects, loader.recursive_objects, loader.state_generators = {}, {}, []
+        try:
+            loader.construct_object(value, deep=True)
+        except _CONSTRUCT_ERRORS:
+            return value
+    return None
+
+
+def _load_mapping(text: str, path: str, line_offset: int, what: str) -> YamlMapping:
     loader = _Loader(text)
     try:
         try:
@@ -145,6 +166,8 @@ def load_mapping(text: str, path: str, line_offset: int = 0, what: str = "YAML")
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "无法解析"
+            if "nesting depth" in problem:     # libyaml's own limit (1,000 levels)
+                problem = f"嵌套过深（上限 {MAX_DEPTH} 层，见 docs/limits.md）"
             raise CongressError(
                 _mark_location(path, mark, line_offset), f"{what} 格式错误：{problem}"
             ) from None
@@ -166,6 +189,9 @@ def load_mapping(text: str, path: str, line_offset: int = 0, what: str = "YAML")
             data = loader.construct_document(node)
         except _CONSTRUCT_ERRORS as exc:
             mark = getattr(exc, "problem_mark", None)
+            if mark is None:
+                failing = _failing_value(loader, node)
+                mark = failing.start_mark if failing is not None else None
             problem = getattr(exc, "problem", None) or exc
             raise CongressError(_mark_location(path, mark, line_offset), f"{what} 值无法解析：{problem}") from None
     finally:
