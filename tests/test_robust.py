@@ -436,3 +436,11 @@ def test_cache_dir_content_build_keeps_attachments(site_dir):
     result = run_cli("build", "--source", str(site_dir))
     assert result.returncode == 1 and "cache_dir" in result.stderr
     assert csv.read_text(encoding="utf-8") == "a,b\n"
+
+
+def test_a_template_that_is_not_utf8_names_the_file(site_dir):
+    write(site_dir / "content/reports/a.md", report_text())
+    template = write(site_dir / "themes/default/templates/article.html",
+                     "{% extends \"builtin/article.html\" %}\n{# 注释 #}\n".encode("gbk"))
+    errors = build_errors(site_dir)
+    assert f"{template}:2:" in errors and "UTF-8" in errors
