@@ -434,3 +434,14 @@ def test_a_template_that_is_not_utf8_names_the_file(site_dir):
                      "{% extends \"builtin/article.html\" %}\n{# 注释 #}\n".encode("gbk"))
     errors = build_errors(site_dir)
     assert f"{template}:2:" in errors and "UTF-8" in errors
+
+
+def test_project_errors_survive_a_worker_process_boundary():
+    """Errors raised in build workers are pickled back to the parent: they keep their place."""
+    import pickle
+
+    from congressgen.errors import Location, ThemeError
+
+    error = pickle.loads(pickle.dumps(ThemeError(Location("themes/x/a.html", 2, 3), "模板文件不是 UTF-8 编码")))
+    assert isinstance(error, ThemeError) and str(error.location) == "themes/x/a.html:2:3"
+    assert error.message == "模板文件不是 UTF-8 编码"
