@@ -20,7 +20,7 @@ from typing import Callable
 from congressgen import review
 from congressgen.cache import BuildCache, fingerprint
 from congressgen.config import SiteConfig
-from congressgen.content import find_sources, parse_source, read_source
+from congressgen.content import check_outline_limit, find_sources, parse_source, read_report, read_source
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 from congressgen.model.types import CompiledReport, Site
 
@@ -47,6 +47,7 @@ def compile_report(raw: bytes, source: str, column: str, config: SiteConfig,
     text, warnings = read_source(raw, source)
     fm, fm_warnings = parse_source(text, config)
     body = renderer.render(text.body)
+    check_outline_limit(body.outline, source)
     parts = source.split("/")
     return CompiledReport(
         source=source, column=column, stem=parts[-1][:-3], fm=fm, body_html=body.html,
@@ -158,7 +159,11 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
         shown = full[root_prefix:].replace(os.sep, "/")
         rel = full[content_prefix:].split(os.sep)
         column = rel[0] if len(rel) > 1 else ""
-        raw = path.read_bytes()
+        try:
+            raw = read_report(path, shown, root)
+        except CongressError as exc:
+            errors_at[index] = exc.diagnostics
+            continue
         key = ""
         if cache is not None:
             key = cache.report_keys[shown] = report_key(raw, shown, column, config_part)

@@ -8,7 +8,6 @@ import difflib
 import re
 
 from congressgen.check.model import Document, Finding, Rule
-from congressgen.check.siteconfig import config_line
 from congressgen.check.text import HAN
 from congressgen.outline import join_lines
 from congressgen.redactions import ambiguous_spots
@@ -130,7 +129,7 @@ def check_site(ctx):
                 published.add(doc.report.column.key)
     for column in ctx.config.columns:
         if column.key not in published:
-            line, col = config_line(ctx.config_text, "columns", column.key)
+            line, col = ctx.config.position("columns", column.key)
             yield Finding("congressgen.yaml", line, col, "structure-empty-column",
                           f"栏目“{column.title}”（content/{column.key}/）没有已发布的文章；"
                           "空白栏目在政府网站检查中扣分：请发布内容，或从 columns 中删除")

@@ -11,12 +11,13 @@ from pathlib import Path
 import yaml
 
 from congressgen.config import SiteConfig
-from congressgen.content import ID_PATTERN, decode, find_sources, parse_source, read_source, split_front_matter
+from congressgen.content import (ID_PATTERN, decode, find_sources, parse_source, read_report, read_source,
+                                 split_front_matter)
 from congressgen.errors import ContentError, CongressError, Location
 from congressgen.importer.types import BUNDLE_PLACEHOLDER, Guess, ImportOptions, ReadResult
 from congressgen.markdown import BodyRenderer
 from congressgen.outline import Outline
-from congressgen.yamlsrc import load_mapping
+from congressgen.yamlpos import load_mapping
 
 
 def used_ids(content: Path) -> set[str]:
@@ -24,7 +25,7 @@ def used_ids(content: Path) -> set[str]:
     for path in find_sources(content):
         used.add(path.stem)
         try:
-            front = split_front_matter(decode(path.read_bytes(), path.name)[0], path.name)
+            front = split_front_matter(decode(read_report(path, path.name, content.parent), path.name)[0], path.name)
             data = load_mapping(front.front_text, path.name, line_offset=1, what="前置信息").data
             if data.get("id"):
                 used.add(str(data["id"]))

@@ -10,7 +10,7 @@ from congressgen.activecontent import strip_active
 from congressgen.content import decode, split_front_matter
 from congressgen.errors import Diagnostic, Location
 from congressgen.importer.types import Block, ReadResult
-from congressgen.yamlsrc import load_mapping
+from congressgen.yamlpos import load_mapping
 
 
 def read_markdown(raw: bytes, shown: str) -> tuple[ReadResult, str]:
