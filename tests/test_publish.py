@@ -485,20 +485,22 @@ def test_release_names_and_pruning():
 
 @pytest.mark.parametrize("target_yaml, line, col, message", [
     # line: counted from the `publish:` line appended to the config
-    ("    path: /srv/www\n    kep: 3\n", 3, 5, "未知的配置项 “kep”，是不是 “keep”？"),
-    ("    path: /srv/www\n    keep: 0\n", 3, 5, "keep 应为不小于 1 的整数"),
-    ("    keep: 3\n", 1, 3, "发布目标 “production” 缺少 path"),
+    ("    path: /srv/www\n    kep: 3\n", 3, 5, "“publish.production.kep”，是不是 “keep”？"),
+    ("    path: /srv/www\n    keep: 0\n", 3, 5, "keep” 应为不小于 1 的整数"),
+    ("    keep: 3\n", 1, 3, "“publish.production” 缺少 path"),
     ("    path: deploy@host:www\n", 2, 5, "服务器上的目录须写绝对路径"),
     ("    path: /srv/www\n    base_url: rd.example.gov.cn\n", 3, 5, "base_url 必须是完整网址"),
-    ("    path: /srv/www\n    ssh_options: 22\n", 3, 5, "ssh_options 应为文字"),
+    ("    path: /srv/www\n    ssh_options: 22\n", 3, 5, "ssh_options” 应为文字 或 列表"),
 ])
 def test_target_config_errors_name_the_line(site_dir, target_yaml, line, col, message):
+    """The shape of a target is checked when the config is loaded (so `build` reports it
+    too); what only publish can judge (a remote path) when the target is resolved."""
     config_path = site_dir / "congressgen.yaml"
     text = config_path.read_text(encoding="utf-8")
     publish_line = len(text.splitlines()) + 1
     config_path.write_text(text + "publish:\n  production:\n" + target_yaml, encoding="utf-8")
-    config, _ = load_config(site_dir)
     with pytest.raises(ConfigError) as error:
+        config, _ = load_config(site_dir)
         stage.resolve_target("production", config)
     assert (error.value.location.line, error.value.location.col) == (publish_line + line, col)
     assert error.value.location.path.endswith("congressgen.yaml")

@@ -29,13 +29,15 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
 
 import congressgen
+from congressgen.errors import CongressError, Location
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _MAGIC = b"CGCACHE" + bytes([CACHE_FORMAT])
 _DIGEST = 32
 
@@ -87,6 +89,17 @@ def decode_entry(data: bytes) -> object:
     return value
 
 
+def _is_entry(path: Path) -> bool:
+    """True for a regular file that starts with a cache entry's tag (any format version)."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return False
+        with open(path, "rb") as handle:
+            return handle.read(len(_MAGIC) - 1) == _MAGIC[:-1]
+    except OSError:
+        return False
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -98,10 +111,21 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+_KEY = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_cache_folder(folder: Path) -> None:
+    """A cache folder that exists as a file (or a link to one) is someone's file: refuse."""
+    if folder.exists() and not folder.is_dir():
+        raise CongressError(Location(str(folder)), f"构建缓存目录 {folder.name} 已存在，但它是文件而不是文件夹；"
+                                                   "请改名或移走后重试（congressgen 不会删除它），或在配置中改 cache_dir")
+
+
 class BuildCache:
     """The cache folder of one site. Reading never fails: a bad entry is a miss."""
 
     def __init__(self, folder: Path, memory: dict | None = None):
+        check_cache_folder(folder)
         self.folder = folder
         # Kept in memory across builds by a long-running process (`serve`): compiled reports
         # by their key (a content hash, so an entry can never be stale), the other entries
@@ -143,6 +167,8 @@ class BuildCache:
             return False   # a cache that cannot be written only makes the next build slower
 
     def _drop(self, path: Path) -> None:
+        if not _is_entry(path):
+            return          # not a cache file: never removed
         self.dropped += 1
         try:
             path.unlink()
@@ -208,10 +234,11 @@ class BuildCache:
         if not root.is_dir():
             return 0
         for shard in root.iterdir():
-            if not shard.is_dir():
+            if not shard.is_dir() or shard.is_symlink() or len(shard.name) != 2:
                 continue
             for entry in shard.iterdir():
-                if entry.name not in self.used:
+                # Only what this cache wrote: a file named by a key, starting with the tag.
+                if entry.name not in self.used and _KEY.match(entry.name) and _is_entry(entry):
                     try:
                         entry.unlink()
                         removed += 1

@@ -11,6 +11,7 @@ picklable arguments.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Callable
 from congressgen import review
 from congressgen.cache import BuildCache, fingerprint
 from congressgen.config import SiteConfig
-from congressgen.content import find_sources, parse_source, read_source
+from congressgen.content import check_outline_limit, find_sources, parse_source, read_report, read_source
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 from congressgen.model.types import CompiledReport, Site
 
@@ -48,6 +49,7 @@ def compile_report(raw: bytes, source: str, column: str, config: SiteConfig,
     text, warnings = read_source(raw, source)
     fm, fm_warnings = parse_source(text, config)
     body = renderer.render(text.body)
+    check_outline_limit(body.outline, source)
     parts = source.split("/")
     return CompiledReport(
         source=source, column=column, stem=parts[-1][:-3], fm=fm, body_html=body.html,
@@ -164,13 +166,17 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
         if stamps is not None:   # an unchanged stamp is an unchanged file: no need to read and hash it
             stamp = _stamp(full)
             known = stamps.get(shown)
-            if known is not None and known[:3] == (stamp, column, config_part):
+            if stamp is not None and known is not None and known[:3] == (stamp, column, config_part):
                 hit = cache.get_report(known[3])
                 if _fits(hit, shown, column):
                     cache.report_keys[shown] = known[3]
                     results[index] = hit
                     continue
-        raw = path.read_bytes()
+        try:
+            raw = read_report(path, shown, root)
+        except CongressError as exc:
+            errors_at[index] = exc.diagnostics
+            continue
         key = ""
         if cache is not None:
             key = cache.report_keys[shown] = report_key(raw, shown, column, config_part)
@@ -228,9 +234,15 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     return compiled, warnings
 
 
-def _stamp(path: str) -> tuple[int, int, int, int]:
-    """What changes whenever a file's bytes do (ctime cannot be set back by a program)."""
-    st = os.stat(path)
+def _stamp(path: str) -> tuple[int, int, int, int] | None:
+    """What changes whenever a file's bytes do (ctime cannot be set back by a program); None
+    for anything but a plain file (a link is always read and checked by `read_report`)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
     return st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns
 
 

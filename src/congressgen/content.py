@@ -5,15 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
 
 from congressgen.config import SiteConfig, suggest
 from congressgen.errors import ContentError, Diagnostic, Location
-from congressgen.yamlsrc import YamlMapping, load_mapping
+from congressgen.yamlpos import YamlMapping, load_mapping
 
 TZ = ZoneInfo("Asia/Shanghai")
+
+# Input limits (docs/limits.md): past them a report is refused with its path and line,
+# so that no single file can make a build take minutes or crash it.
+MAX_REPORT_BYTES = 2 * 1024 * 1024      # one report file
+MAX_NESTING = 32                        # lists / quotes inside each other on one line
+MAX_BRACKETS_PER_PARAGRAPH = 500        # `[` in one paragraph (Python-Markdown is quadratic in them)
+MAX_BRACKETS = 10_000                   # `[` in one report body
+MAX_HEADINGS = 2_000                    # outline headings (一、 （一） 1. （1） and #) per report
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 
 # Front-matter keys and their meaning (DESIGN.md, "Front matter"); unknown keys are kept.
@@ -31,6 +40,7 @@ KNOWN_KEYS = (
 class Attachment:
     file: str    # as written, relative to the Markdown file's folder
     title: str
+    line: int = 0   # file line where the entry is written (0: unknown)
 
 
 @dataclass(frozen=True)
@@ -71,17 +81,37 @@ class SourceText:
     encoding: str = "utf-8"
 
 
+def byte_location(raw: bytes, offset: int, shown: str) -> Location:
+    """The line and column (in characters of the valid UTF-8 before it) of a byte offset."""
+    start = raw.rfind(b"\n", 0, offset) + 1
+    col = len(raw[start:offset].decode("utf-8", errors="replace")) + 1
+    return Location(shown, raw.count(b"\n", 0, offset) + 1, col)
+
+
+def _mostly_utf8(raw: bytes) -> bool:
+    """True when the file's non-ASCII text is mainly valid UTF-8 (a UTF-8 file with a few
+    pasted GBK bytes): then decoding it all as GB18030 would make every other line mojibake."""
+    text = raw.decode("utf-8", errors="surrogateescape")
+    bad = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    good = sum(1 for ch in text if ch > "\x7f" and not "\udc80" <= ch <= "\udcff")
+    return good >= bad
+
+
 def decode(raw: bytes, shown: str) -> tuple[str, str, list[Diagnostic]]:
-    """UTF-8 (with or without BOM); GB18030/GBK is decoded with a warning, never mojibake."""
+    """UTF-8 (with or without BOM). GB18030/GBK only when the whole file is valid GB18030 and
+    not UTF-8 with a few bad bytes; otherwise refused at the first bad byte, never mojibake."""
     try:
         return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n"), "utf-8", []
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    bad_at = byte_location(raw, utf8_error.start, shown)
+    if _mostly_utf8(raw):
+        raise ContentError(bad_at, "文件是 UTF-8 编码，但此处有不是 UTF-8 的字节（从别处粘贴的 GBK 文字？）；"
+                                   "请重新输入这几个字，或用记事本“另存为 UTF-8”") from None
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError:
-        line = raw[: utf8_error.start].count(b"\n") + 1
-        raise ContentError(Location(shown, line, 1),
+        raise ContentError(bad_at,
                            "文件既不是 UTF-8 也不是 GBK/GB18030 编码，无法读取；请用记事本“另存为 UTF-8”") from None
     warning = Diagnostic(Location(shown, 1, 1),
                          "文件是 GBK/GB18030 编码，已按 GB18030 读取；建议另存为 UTF-8 编码", "warning")
@@ -159,20 +189,22 @@ def _bool(value, where: Location, key: str) -> bool:
     return value
 
 
-def _attachments(value, where: Location) -> tuple[Attachment, ...]:
+def _attachments(value, where: Location, item_at) -> tuple[Attachment, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
         raise ContentError(where, "“attachments” 应为列表，每项写成 {file: 文件路径, title: 标题}")
     result = []
-    for item in value:
+    for index, item in enumerate(value):
+        here = item_at("attachments", index)
         if isinstance(item, str):
             item = {"file": item}
         if not isinstance(item, dict) or not isinstance(item.get("file"), str) or not item["file"].strip():
-            raise ContentError(where, "“attachments” 每项需要 file（相对于本文件的路径）")
+            raise ContentError(here, "“attachments” 每项需要 file（相对于本文件的路径）")
         file = item["file"].strip()
-        title = _string(item.get("title"), where, "attachments.title") or PurePosixPath(file).name
-        result.append(Attachment(file, title))
+        title = _string(item.get("title"), item_at("attachments", index, "title"), "attachments.title") \
+            or PurePosixPath(file).name
+        result.append(Attachment(file, title, here.line))
     return tuple(result)
 
 
@@ -193,6 +225,8 @@ def parse_front_matter(doc: YamlMapping, shown: str, config: SiteConfig) -> tupl
     if "date" not in data or data["date"] in (None, ""):
         raise ContentError(at("date"), "缺少“date”（发布日期），如 date: 2024-04-26")
     date, has_time = parse_date(data["date"], at("date"))
+    if "year" not in data and not 1949 <= date.year <= 2200:
+        raise ContentError(at("date"), f"“date” 的年份 {date.year} 不在 1949–2200 之间；请检查日期")
     year = data.get("year", date.year)
     if isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2200:
         raise ContentError(at("year"), f"“year” 应为四位年份，如 2024，实际写的是 {year!r}")
@@ -221,7 +255,8 @@ def parse_front_matter(doc: YamlMapping, shown: str, config: SiteConfig) -> tupl
         id=ident,
         sections=None if sections is None else _string_list(sections, at("sections"), "sections"),
         tasks=None if tasks is None else _string_list(tasks, at("tasks"), "tasks"),
-        attachments=_attachments(data.get("attachments"), at("attachments")),
+        attachments=_attachments(data.get("attachments"), at("attachments"),
+                                 lambda *keys: doc.location(shown, *keys)),
         doc_number=_string(data.get("doc_number"), at("doc_number"), "doc_number"),
         index_number=_string(data.get("index_number"), at("index_number"), "index_number"),
         topic=_string(data.get("topic"), at("topic"), "topic"),
@@ -237,12 +272,79 @@ def parse_front_matter(doc: YamlMapping, shown: str, config: SiteConfig) -> tupl
 
 
 def read_source(raw: bytes, shown: str) -> tuple[SourceText, list[Diagnostic]]:
+    if len(raw) > MAX_REPORT_BYTES:
+        raise ContentError(Location(shown), f"文件有 {len(raw) / 1048576:.1f} MB，超过一篇报告 "
+                                            f"{MAX_REPORT_BYTES // 1048576} MB 的上限（见 docs/limits.md）；请拆分，或把数据放入附件")
     text, encoding, warnings = decode(raw, shown)
-    return split_front_matter(text, shown, encoding), warnings
+    source = split_front_matter(text, shown, encoding)
+    check_body_limits(source)
+    return source, warnings
+
+
+_NESTING = re.compile(r"[ \t]*(?:(?:>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))[ \t]*)+")
+_NEST_MARK = re.compile(r">|[-+*]|\d{1,9}[.)]")
+
+
+def check_body_limits(source: SourceText) -> None:
+    """Refuse a body past the limits of docs/limits.md, naming the line where it is passed."""
+    body = source.body
+    if "[" in body:
+        total = body.count("[")
+        if total > MAX_BRACKETS:
+            raise ContentError(Location(source.path, source.body_line),
+                               f"正文中有 {total} 个 “[”，超过 {MAX_BRACKETS} 个的上限（见 docs/limits.md）")
+    if "[" in body:
+        line = source.body_line
+        for paragraph in body.split("\n\n"):
+            if paragraph.count("[") > MAX_BRACKETS_PER_PARAGRAPH:
+                raise ContentError(Location(source.path, line, 1),
+                                   f"这一段中有 {paragraph.count('[')} 个 “[”，超过每段 {MAX_BRACKETS_PER_PARAGRAPH} "
+                                   "个的上限（见 docs/limits.md）；请分段，或把 [ 写成 \\[")
+            line += paragraph.count("\n") + 2
+    for number, text in enumerate(body.split("\n"), source.body_line):
+        match = _NESTING.match(text)
+        if match is None or match.end() <= MAX_NESTING:
+            continue
+        prefix = match.group(0)
+        indent = len(prefix.expandtabs(4)) - len(prefix.expandtabs(4).lstrip(" "))
+        depth = len(_NEST_MARK.findall(prefix)) + indent // 4
+        if depth > MAX_NESTING:
+            raise ContentError(Location(source.path, number, 1),
+                               f"列表或引用嵌套了 {depth} 层，超过 {MAX_NESTING} 层的上限（见 docs/limits.md）")
+
+
+def check_outline_limit(outline, source: str) -> None:
+    """Refuse a report with more outline headings than docs/limits.md allows."""
+    entries = outline.entries
+    if len(entries) > MAX_HEADINGS:
+        raise ContentError(Location(source), f"正文有 {len(entries)} 个标题，超过每篇 {MAX_HEADINGS} 个的上限"
+                                             "（见 docs/limits.md）；请拆分为多篇报告")
+
+
+def read_report(path: Path, shown: str, root: Path) -> bytes:
+    """The bytes of a report file, refusing what is not one: a folder or a pipe named `.md`
+    (reading a pipe would wait forever), a link to a file outside the site, an oversized file."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise ContentError(Location(shown), f"无法读取文件：{exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        what = "文件夹" if stat.S_ISDIR(info.st_mode) else "特殊文件（管道、设备等）"
+        raise ContentError(Location(shown), f"{shown} 是{what}，不是报告文件；已跳过，请改名或移走")
+    target = path.resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise ContentError(Location(shown), f"{shown} 是指向网站目录之外的链接（{target}），已拒绝；请把文件复制进 content/")
+    if info.st_size > MAX_REPORT_BYTES:
+        raise ContentError(Location(shown), f"文件有 {info.st_size / 1048576:.1f} MB，超过一篇报告 "
+                                            f"{MAX_REPORT_BYTES // 1048576} MB 的上限（见 docs/limits.md）")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ContentError(Location(shown), f"无法读取文件：{exc.strerror}") from None
 
 
 def parse_source(source: SourceText, config: SiteConfig) -> tuple[FrontMatter, list[Diagnostic]]:
-    doc = load_mapping(source.front_text, source.path, line_offset=1, what="前置信息")
+    doc = load_mapping(source.front_text, source.path, line_offset=1, what="前置信息", error=ContentError)
     return parse_front_matter(doc, source.path, config)
 
 

@@ -55,6 +55,10 @@ class CongressError(Exception):
     def diagnostics(self) -> list[Diagnostic]:
         return [Diagnostic(self.location, self.message)]
 
+    def __reduce__(self):
+        # picklable with its location, so an error raised in a worker process arrives whole
+        return (self.__class__, (self.location, self.message))
+
     def report(self) -> str:
         """The line the CLI prints for this error."""
         return str(self.diagnostics[0])

@@ -26,8 +26,34 @@ class WriteReport:
         return self.written + self.unchanged
 
 
+# Written into every build output: only a folder that has it (or is empty) is ever replaced,
+# so `build --output ../mydocs` cannot delete a clerk's own files.
+MARKER = ".congressgen-output"
+MARKER_TEXT = b"This folder was written by congressgen build and is replaced by the next build.\n"
+
+
+def is_build_output(folder: Path) -> bool:
+    """True for a folder a build may replace: missing, empty, or holding the marker file."""
+    if not folder.exists():
+        return True
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    if (folder / MARKER).is_file():
+        return True
+    return next(folder.iterdir(), None) is None
+
+
+def _own_folder(path: Path, what: str) -> None:
+    """The staging and retired folders beside the output are congressgen's; a file or a
+    link by that name is someone's, and is never removed."""
+    if (path.exists() or path.is_symlink()) and (path.is_symlink() or not path.is_dir()):
+        raise CongressError(Location(str(path)), f"{what} {path.name} 已存在，但它是文件或链接而不是 congressgen 的文件夹；"
+                                                 "请改名或移走后重试（congressgen 不会删除它）")
+
+
 def check_output_folder(output: Path, source: Path) -> None:
-    """Refuse an output folder whose replacement would destroy the site's sources."""
+    """Refuse an output folder whose replacement would destroy the site's sources, or any
+    folder that is not a previous congressgen output."""
     out, src = output.resolve(), source.resolve()
     if out == src or src.is_relative_to(out):
         raise CongressError(Location(str(output)), "输出目录不能是网站目录本身或其上级目录")
@@ -36,6 +62,11 @@ def check_output_folder(output: Path, source: Path) -> None:
             raise CongressError(Location(str(output)), f"输出目录不能位于 {protected}/ 之中")
     if (out / "congressgen.yaml").exists():
         raise CongressError(Location(str(output)), "输出目录中有 congressgen.yaml，它像是一个网站目录而不是构建结果；拒绝覆盖")
+    if not is_build_output(output):
+        raise CongressError(Location(str(output)),
+                            f"输出目录 {output} 已有文件，但不是 congressgen 的构建结果（没有 {MARKER} 标记文件）；"
+                            "构建会清空输出目录，为免删除其中的文件已拒绝。请换一个空目录或新目录；"
+                            f"如确是旧版 congressgen 的构建结果，请先删除它")
 
 
 def file_stamp(path: Path) -> tuple[int, int]:
@@ -70,10 +101,17 @@ class StagedOutput:
         self.staging = output.parent / f".{output.name}.staging"
         self.report = WriteReport()
         output.parent.mkdir(parents=True, exist_ok=True)
+        _own_folder(self.staging, "临时构建目录")
+        _own_folder(self.retired, "上一次构建的目录")
+        if not output.is_dir() or output.is_symlink():
+            _own_folder(output, "输出目录")
         if self.staging.exists():
             shutil.rmtree(self.staging)
         self.staging.mkdir()
         self._dirs: set[Path] = set()
+        old = output / MARKER       # kept as it is (same inode and mtime) when unchanged
+        if not (_same_bytes(old, MARKER_TEXT) and _reuse(old, self.staging / MARKER)):
+            (self.staging / MARKER).write_bytes(MARKER_TEXT)
 
     def _target(self, site_path: str) -> Path:
         target = self.staging / site_path
@@ -240,15 +278,20 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
     """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
     pages (through the render memo), the declared outputs (`outputs.OUTPUTS`), the
     attachments and the static files. Returns the new render memo; the caller commits."""
-    from congressgen.outputs import output_files
+    from congressgen import outputs
+    from congressgen.collisions import refuse_collisions
     from congressgen.render import render_pages, static_files
 
+    static = static_files(theme, site.config.root / site.config.static_dir)
+    generated = [(output.name, list(output.files(site, cache=cache))) for output in outputs.OUTPUTS]
+    # two sources for one site path: refused before anything is written
+    refuse_collisions(site, static, [(name, [path for path, _ in files]) for name, files in generated])
     memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress)
-    for path, data in output_files(site, cache=cache):   # outputs.OUTPUTS: the search index …
+    for path, data in (item for _, files in generated for item in files):   # outputs.OUTPUTS, in order
         staged.write(path, data, kept=True)
     for report in site.reports:
         for item in report.files:
             staged.copy(item)
-    for item in static_files(theme, site.config.root / site.config.static_dir):
+    for item in static:
         staged.copy(item)
     return memo

@@ -121,6 +121,8 @@ def builtin_theme_dir() -> Path:
 
 
 def _hash_file(path: Path) -> str:
+    if not path.is_file():
+        return "not a file"      # a pipe named like a report would block the read forever
     h = hashlib.sha256()
     try:
         with path.open("rb") as fh:

@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 import congressgen
+from congressgen.content import byte_location
 from congressgen.errors import Location, ThemeError
 from congressgen.renderdeps import ReadLog, TrackingEnvironment, shape
 from congressgen.qr import qr_svg
@@ -60,10 +61,25 @@ def load_theme(root: Path, name: str, config_path: str) -> Theme:
     return Theme(name, tuple(dirs))
 
 
+class _Utf8Loader(jinja2.FileSystemLoader):
+    """A template that is not UTF-8 is an error naming the file and the first bad byte."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            for folder in self.searchpath:
+                path = Path(folder) / template
+                if path.is_file():
+                    where = byte_location(path.read_bytes(), exc.start, str(path))
+                    raise ThemeError(where, "模板文件不是 UTF-8 编码；请另存为 UTF-8") from None
+            raise
+
+
 def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.Environment:
     builtin = builtin_theme_dir() / "templates"
     loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader([str(d) for d in theme.template_dirs], encoding="utf-8"),
+        _Utf8Loader([str(d) for d in theme.template_dirs], encoding="utf-8"),
         jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(builtin), encoding="utf-8")}),
     ])
     env = TrackingEnvironment(loader=loader, autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
@@ -153,6 +169,8 @@ class Renderer:
             raise ThemeError(Location(f"themes/{self.theme.name}/templates"), f"缺少模板 {exc.name}") from None
         except jinja2.TemplateError as exc:
             raise ThemeError(_template_location(exc), f"模板错误：{exc}") from None
+        except ThemeError:
+            raise
         except Exception as exc:  # a template calling into the model with a bad value
             if self.debug:
                 raise

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from congressgen.content import TZ, SourceText, decode, split_front_matter
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
-from congressgen.yamlsrc import load_mapping
+from congressgen.yamlpos import load_mapping
 
 DEFAULT_STAGES = ("初审", "复审", "终审")
 

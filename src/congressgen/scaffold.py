@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from importlib import resources
 from pathlib import Path
 
 from congressgen.config import CONFIG_FILE
-from congressgen.content import TZ, find_sources, parse_source, read_source
+from congressgen.content import TZ, find_sources, parse_source, read_report, read_source
 from congressgen.errors import CongressError, Location
 from congressgen.config import SiteConfig
 
@@ -37,21 +38,45 @@ def init_site(directory: Path, title: str) -> list[Path]:
     return created
 
 
-def next_free_id(content_dir: Path) -> str:
-    """Ids `congressgen new` hands out are numbers: one more than the largest in use."""
-    used = 0
+_ID_LINE = re.compile(r"^id:\s*[\"']?([^\"'#\s]+)", re.MULTILINE)
+
+
+def used_ids(content_dir: Path) -> set[str]:
+    """Every id a report has or may have: its front matter's `id` (read loosely when the
+    front matter is half-edited and does not parse), and its file name with and without the
+    `2025-` year prefix `new` gives it."""
+    used: set[str] = set()
     config = SiteConfig(root=content_dir.parent)
     for path in find_sources(content_dir):
-        ident = path.stem
+        used.update({path.stem, re.sub(r"^\d{4}-", "", path.stem)})
         try:
-            fm, _ = parse_source(read_source(path.read_bytes(), path.name)[0], config)
-            ident = fm.id or ident
+            raw = read_report(path, path.name, content_dir.parent)
         except CongressError:
-            pass
-        match = re.search(r"(\d+)$", ident)
-        if match and ident.isdigit():
-            used = max(used, int(match.group(1)))
-    return f"{used + 1:04d}"
+            continue
+        try:
+            fm, _ = parse_source(read_source(raw, path.name)[0], config)
+            if fm.id:
+                used.add(fm.id)
+        except CongressError:
+            used.update(_ID_LINE.findall(raw.decode("utf-8", errors="replace")))
+    return used
+
+
+def next_free_id(content_dir: Path) -> str:
+    """Ids `congressgen new` hands out are numbers: one more than the largest number in use
+    as an id or a file name, and never one a report already has."""
+    used = used_ids(content_dir)
+    numbers = [int(ident) for ident in used if ident.isdigit() and len(ident) < 10]
+    candidate = max(numbers, default=0) + 1
+    while f"{candidate:04d}" in used:
+        candidate += 1
+    return f"{candidate:04d}"
+
+
+def yaml_quoted(text: str) -> str:
+    """`text` as a YAML double-quoted scalar (JSON's string syntax is valid YAML): a title
+    with `\\`, `"` or a control character still gives front matter that parses."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def new_report(source: Path, title: str, column: str, today: dt.date | None = None) -> Path:
@@ -63,8 +88,14 @@ def new_report(source: Path, title: str, column: str, today: dt.date | None = No
     content = source / "content"
     ident = next_free_id(content)
     path = content / column / f"{today:%Y}-{ident}.md"
+    if path.exists() or path.is_symlink():
+        raise CongressError(Location(str(path)), "该文件已存在，未做任何改动")
     path.parent.mkdir(parents=True, exist_ok=True)
-    escaped = title.replace('"', '\\"')
-    path.write_text(_template("new-report.md").format(title=escaped, date=today.isoformat(), id=ident,
-                                                    year=today.year), encoding="utf-8", newline="\n")
+    text = _template("new-report.md").format(
+        title=yaml_quoted(title), date=today.isoformat(), id=ident, year=today.year)
+    try:
+        with open(path, "x", encoding="utf-8", newline="\n") as handle:   # never replaces a file
+            handle.write(text)
+    except FileExistsError:
+        raise CongressError(Location(str(path)), "该文件已存在，未做任何改动") from None
     return path

@@ -11,14 +11,13 @@ from pathlib import Path
 
 from congressgen.compile import compile_report
 from congressgen.cache import BuildCache, fingerprint
-from congressgen.check import formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
+from congressgen.check import active, collisions, formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
 from congressgen.check.model import (SEVERITIES, BuildDocument, CheckContext, CheckSettings, Document, Finding,
                                      LocalFacts, Rule)
 from congressgen.check.privacy import normalise_phone
-from congressgen.check.siteconfig import config_line
 from congressgen.check.text import ALL_RULES, ignore_markers, marker_rule_ids
 from congressgen.config import CONFIG_FILE, SiteConfig, suggest
-from congressgen.content import TZ, find_sources, read_source
+from congressgen.content import TZ, find_sources, read_report, read_source
 from congressgen.errors import BuildFailed, ConfigError, CongressError, Diagnostic, Location
 from congressgen.markdown import BodyRenderer
 from congressgen.outputs import output_paths
@@ -27,12 +26,13 @@ from congressgen.model.types import CompiledReport, Site
 from congressgen import loading
 from congressgen.model.attachments import locate_attachment
 
-FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, siteconfig, review)
+FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, active, siteconfig, review,
+            collisions)
 META_RULES = (Rule("check-ignore-unknown", "warning", "check-ignore 标记中写了不存在的规则 id（标记不起作用）"),)
 RULES: dict[str, Rule] = {r.id: r for r in META_RULES + tuple(r for f in FAMILIES for r in f.RULES)}
 SETTINGS_KEYS = ("rules", "hotlines", "external_links")
 # Bump when a rule's findings change for the same input (part of every cached facts key).
-CHECK_VERSION = 1
+CHECK_VERSION = 2
 _TEMPLATE_ID = re.compile(r"""\sid=["']([A-Za-z][\w-]*)["']""")
 
 
@@ -49,28 +49,12 @@ class CheckOutcome:
 # Settings
 
 
-def config_text(config: SiteConfig) -> str:
-    path = Path(config.root) / CONFIG_FILE
-    try:
-        return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
-def load_settings(config: SiteConfig, text: str, external_links: bool = False) -> CheckSettings:
+def load_settings(config: SiteConfig, external_links: bool = False) -> CheckSettings:
     """Validate the `check:` section; a mistake in it is a config error, reported where written."""
     raw = config.check or {}
 
-    def where(sub: str | None = None, subsub: str | None = None) -> Location:
-        if subsub is not None:
-            line, col = config_line(text, "check", sub)
-            lines = text.split("\n")
-            for index in range(line, len(lines)):
-                found = lines[index].find(subsub)
-                if found >= 0:
-                    return Location(CONFIG_FILE, index + 1, found + 1)
-            return Location(CONFIG_FILE, line, col)
-        return Location(CONFIG_FILE, *config_line(text, "check", sub))
+    def where(*keys: str) -> Location:
+        return Location(CONFIG_FILE, *config.position("check", *keys))
 
     for key in raw:
         if key not in SETTINGS_KEYS:
@@ -122,8 +106,8 @@ def load_documents(config: SiteConfig) -> list[Document]:
         rel = path.relative_to(config.content_path).parts
         doc = Document(shown, None)
         documents.append(doc)
-        raw = path.read_bytes()
         try:
+            raw = read_report(path, shown, config.root)
             source, warnings = read_source(raw, shown)
         except CongressError as exc:
             doc.findings.append(frontmatter.from_error(exc, doc))
@@ -169,8 +153,8 @@ def site_model(config: SiteConfig, documents: list[Document]) -> tuple[Site | No
 
 
 def make_context(config: SiteConfig, settings: CheckSettings, documents: list[Document], site: Site | None,
-                 sources, now: dt.datetime | None, text: str) -> CheckContext:
-    ctx = CheckContext(config, settings, documents, site=site, now=now, config_text=text,
+                 sources, now: dt.datetime | None) -> CheckContext:
+    ctx = CheckContext(config, settings, documents, site=site, now=now,
                        sources=frozenset(sources))
     theme = load_theme(config.root, config.theme, config.path)
     ids = set()
@@ -334,12 +318,11 @@ def finalize(ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
 
 def run_check(config: SiteConfig, *, external_links: bool = False, now: dt.datetime | None = None) -> CheckOutcome:
     """`congressgen check`: every rule over every content file (drafts included) and the config."""
-    text = config_text(config)
-    settings = load_settings(config, text, external_links)
+    settings = load_settings(config, external_links)
     documents = load_documents(config)
     site, findings = site_model(config, documents)
     sources = {d.path for d in documents}
-    ctx = make_context(config, settings, documents, site, sources, now or dt.datetime.now(TZ), text)
+    ctx = make_context(config, settings, documents, site, sources, now or dt.datetime.now(TZ))
     return CheckOutcome(finalize(ctx, findings + run_rules(ctx)), len(documents))
 
 
@@ -351,15 +334,14 @@ def errors_for_build(config: SiteConfig, compiled: list[CompiledReport], site: S
                      now: dt.datetime | None = None, cache: BuildCache | None = None) -> list[Diagnostic]:
     """The error-level findings on what a build is about to publish (the reports in `site`
     and the config), as diagnostics: `build` refuses to write the site when there are any."""
-    text = config_text(config)
-    settings = load_settings(config, text)
+    settings = load_settings(config)
     errors_only = CheckSettings({k: v if v == "error" else "off" for k, v in settings.severities.items()},
                                 {k: v for k, v in settings.overrides.items() if v == "error"},
                                 settings.hotlines, settings.external_links)
     documents = [BuildDocument(report.source, _reader(config, report.source), fm=report.fm,
                                compiled=report.compiled, report=report) for report in site.reports]
     ctx = make_context(config, errors_only, documents, site, {c.source for c in compiled},
-                       now or dt.datetime.now(TZ), text)
+                       now or dt.datetime.now(TZ))
     facts_cache = FactsCache(cache, "check-build.pickle", ctx) if cache is not None else None
     findings = finalize(ctx, run_rules(ctx, in_build=True, facts_cache=facts_cache))
     return [f.diagnostic() for f in findings if f.severity == "error"]

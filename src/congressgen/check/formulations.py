@@ -17,7 +17,7 @@ from pathlib import Path
 
 from congressgen.check.model import Document, Rule
 from congressgen.errors import ConfigError, CongressError, Location
-from congressgen.yamlsrc import load_mapping
+from congressgen.yamlpos import load_mapping
 
 RULES = (
     Rule("formulation", "error", "规范表述的已知错误写法（如“人民当家做主”），给出规范写法"),

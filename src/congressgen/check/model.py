@@ -13,7 +13,7 @@ from congressgen.config import SiteConfig
 from congressgen.content import FrontMatter, SourceText
 from congressgen.errors import Diagnostic, Location, format_problem
 from congressgen.model.types import CompiledReport, Report, Site
-from congressgen.yamlsrc import YamlMapping, load_mapping
+from congressgen.yamlpos import YamlMapping, load_mapping
 
 # Ascending order; "off" drops a rule, "info" is listed but never fails a run.
 SEVERITIES = ("off", "info", "warning", "error")
@@ -75,7 +75,8 @@ class Segment:
 
     @cached_property
     def code_masked(self) -> str:
-        from congressgen.check.text import mask_code, mask_yaml_comments
+        from congressgen.check.text import mask_yaml_comments
+        from congressgen.mdmask import mask_code
 
         return mask_yaml_comments(self.text) if self.kind == "front" else mask_code(self.text)
 
@@ -242,7 +243,6 @@ class CheckContext:
     theme_ids: frozenset = frozenset()                # element ids the article template adds
     now: dt.datetime | None = None
     formulations: object = None                       # formulations.Dictionary, loaded once
-    config_text: str = ""                             # congressgen.yaml as written, for positions
     _anchors: dict = field(default_factory=dict)
 
     def anchors(self, compiled: CompiledReport) -> frozenset:

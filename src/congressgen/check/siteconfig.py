@@ -19,36 +19,16 @@ REQUIRED = ((("site_code",), "网站标识码"), (("organizer",), "主办单位"
 _SITE_CODE = re.compile(r"^(?:\d{10}|bm\d{8})$")
 
 
-def config_line(text: str, key: str, subkey: str | None = None) -> tuple[int, int]:
-    """Line:col of `key:` (or of `subkey:` inside it) in the text of congressgen.yaml; the
-    parent key, or 1:1, when not written."""
-    lines = text.split("\n")
-    top = re.compile(rf"^{re.escape(key)}\s*:")
-    for index, line in enumerate(lines):
-        if top.match(line):
-            if subkey is None:
-                return index + 1, 1
-            inner = re.compile(rf"^(\s+|.*[{{,]\s*){re.escape(subkey)}\s*:")
-            for j in range(index, len(lines)):
-                if j > index and lines[j][:1] not in (" ", "\t", "#", ""):
-                    break
-                m = inner.match(lines[j]) if j > index or "{" in lines[j] else None
-                if m:
-                    return j + 1, m.end(1) + 1
-            return index + 1, 1
-    return 1, 1
-
-
 def check_site(ctx):
     footer = ctx.config.footer
     for keys, label in REQUIRED:
         if not any(getattr(footer, k, "") for k in keys):
-            line, col = config_line(ctx.config_text, "footer", keys[0])
+            line, col = ctx.config.position("footer", keys[0])
             names = " 或 ".join(f"footer.{k}" for k in keys)
             yield Finding(CONFIG_FILE, line, col, "site-footer-missing",
                           f"页脚缺少“{label}”（在 congressgen.yaml 中填写 {names}）；政府网站检查要求每页底部列明")
     if footer.site_code and not _SITE_CODE.match(footer.site_code):
-        line, col = config_line(ctx.config_text, "footer", "site_code")
+        line, col = ctx.config.position("footer", "site_code")
         yield Finding(CONFIG_FILE, line, col, "site-code-format",
                       f"网站标识码 “{footer.site_code}” 应为 10 位：数字（如 1304000009），或 bm 加 8 位数字；"
                       "请照网站标识码通知书填写，并加引号")

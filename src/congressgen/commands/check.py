@@ -33,9 +33,9 @@ def _selected(path: str, prefixes: list[str]) -> bool:
 
 
 def _list_rules(config) -> None:
-    from congressgen.check.engine import RULES, config_text, load_settings
+    from congressgen.check.engine import RULES, load_settings
 
-    settings = load_settings(config, config_text(config)) if config is not None else None
+    settings = load_settings(config) if config is not None else None
     for rule in RULES.values():
         severity = settings.severity(rule.id) if settings else rule.severity
         click.echo(f"{rule.id:28} {severity:8} {rule.title}")

@@ -9,7 +9,7 @@ import click
 from congressgen import review
 from congressgen.cli import fail
 from congressgen.config import load_config
-from congressgen.content import find_sources, read_source
+from congressgen.content import find_sources, read_report, read_source
 from congressgen.errors import CongressError, Location
 
 
@@ -56,7 +56,7 @@ def _show_status(paths: tuple[Path, ...], config, policy: review.ReviewPolicy) -
     files = [p for p in paths if p.is_file()] if paths else find_sources(config.content_path)
     for path in files:
         shown = path.relative_to(config.root).as_posix() if path.resolve().is_relative_to(config.root) else path.as_posix()
-        text, _ = read_source(path.read_bytes(), shown)
+        text, _ = read_source(read_report(path, shown, config.root), shown)
         state = review.state_of(text)
         stale = {s.stage for s in state.stale()}
         parts = []

@@ -72,11 +72,10 @@ def attach(report: Report, root: Path, errors: list[Diagnostic]) -> None:
             continue
         output_path_for(file)
 
-    where = Location(compiled.source, 1, 1)
     for attachment in compiled.fm.attachments:
         found, problem = locate_attachment(root, compiled.source, attachment.file)
         if found is None:
-            errors.append(Diagnostic(where, problem))
+            errors.append(Diagnostic(Location(compiled.source, attachment.line or 1, 1), problem))
             continue
         target = output_path_for(found)
         report.attachments.append(AttachmentFile(attachment.title, target, found.stat().st_size,

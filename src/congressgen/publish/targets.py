@@ -6,9 +6,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from congressgen.config import CONFIG_FILE, SiteConfig, normalise_base_url, suggest
+from congressgen.config import SiteConfig, normalise_base_url, suggest
 from congressgen.errors import CongressError, ConfigError, Location
-from congressgen.yamlsrc import nested_key_position
 
 DEFAULT_KEEP = 5
 TARGET_KEYS = {"path": "目标位置", "base_url": "网址", "keep": "保留版本数", "ssh_options": "ssh 参数"}
@@ -43,12 +42,7 @@ def split_remote(location: str) -> tuple[str, str] | None:
 
 
 def _config_location(config: SiteConfig, *keys: str) -> Location:
-    try:
-        text = (config.root / CONFIG_FILE).read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError):
-        return Location(config.path)
-    line, col = nested_key_position(text, ("publish", *keys)) or (0, 0)
-    return Location(config.path, line, col)
+    return config.location("publish", *keys)
 
 
 def _ssh_options(value, where: Location) -> tuple[str, ...]:
