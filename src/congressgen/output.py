@@ -208,6 +208,7 @@ class LiveOutput:
             previous = {(Path(d) / n).relative_to(output).as_posix()
                         for d, _, files in os.walk(output) for n in files}
         self.previous = previous
+        self.write(MARKER, MARKER_TEXT)
 
     def _stage(self, site_path: str) -> Path:
         temp = self.pending / str(len(self._moves))
