@@ -115,7 +115,8 @@ def test_footer_labels_and_links_on_every_page(demo_build):
             assert label in footer, f"{path}: {label}"
     footer = footer_of(demo_build / "index.html")
     assert '<a href="https://beian.miit.gov.cn/" rel="noopener">示ICP备00000000号-1</a>' in footer
-    assert 'href="https://www.beian.gov.cn/portal/registerSystemInfo?recordcode=00000000000000"' in footer
+    # the current 全国互联网安全管理服务平台 query address, with the filing number's digits
+    assert 'href="https://beian.mps.gov.cn/#/query/webSearch?code=00000000000000"' in footer
     # 我为政府网站找错 is a link carrying the site code: nothing is loaded from that platform.
     assert 'href="https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=0000000000"' in footer
     assert "<script" not in footer

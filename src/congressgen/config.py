@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from congressgen.errors import ConfigError, Diagnostic, Location
+from congressgen.sitetype import ZHUANLAN_TYPES, Gongkai, Limit, SiteType, parse_type_sections
 from congressgen.yamlsrc import YamlMapping, load_mapping
 
 CONFIG_FILE = "congressgen.yaml"
@@ -20,6 +21,13 @@ class ColumnConfig:
     title: str
     description: str = ""
     type: str = ""  # ColumnType meta, e.g. 工作报告 / 动态 / 通知公告
+    limit: "Limit | str | None" = None   # update limit as written (sitetype.parse_limit); None = by type
+    parent: str = ""                     # key of the column this one is a sub-column of
+
+    @property
+    def in_nav(self) -> bool:
+        """Shown in the top navigation (sub-columns and 政府信息公开专栏 columns are reached from their page)."""
+        return not self.parent and self.type not in ZHUANLAN_TYPES
 
 
 @dataclass(frozen=True)
@@ -34,11 +42,22 @@ class FooterConfig:
     icp_url: str = "https://beian.miit.gov.cn/"
     police_record: str = ""    # 公安机关备案号
     police_record_url: str = ""
+    police_badge: str = ""     # the 公安机关备案 badge image as issued, a file of static/
     conac_snippet: str = ""    # 党政机关网站标识, as issued (trusted HTML from the site owner)
 
     # The labels inspectors look for, in the order a footer shows them.
     REQUIRED = (("organizer", "主办单位"), ("site_code", "网站标识码"), ("phone", "联系电话"),
                 ("icp", "ICP备案号"), ("police_record", "公安机关备案号"))
+
+    @property
+    def police_url(self) -> str:
+        """The 全国互联网安全管理服务平台 query page of the filing number (only a link; never fetched)."""
+        digits = "".join(ch for ch in self.police_record if ch.isdigit())
+        return self.police_record_url or f"https://beian.mps.gov.cn/#/query/webSearch?code={digits}"
+
+    @property
+    def police_badge_path(self) -> str:
+        return self.police_badge[len("static/"):] if self.police_badge.startswith("static/") else self.police_badge
 
     def missing(self) -> list[tuple[str, str]]:
         return [(k, label) for k, label in self.REQUIRED if not getattr(self, k)]
@@ -71,6 +90,8 @@ class SiteConfig:
     summary_length: int = 120
     columns: tuple[ColumnConfig, ...] = ()
     footer: FooterConfig = FooterConfig()
+    site: SiteType = SiteType()          # site.type / site.embedded (sitetype.py)
+    gongkai: Gongkai = Gongkai()         # 政府信息公开专栏 (sitetype.py)
     report_error_url: str = ""
     qr: tuple[SiteQr, ...] = ()
     search: bool = True
@@ -121,6 +142,7 @@ _TOP_LEVEL: dict[str, tuple[tuple[type, ...], str]] = {
     "static_dir": ((str,), "文字"), "data_dir": ((str,), "文字"), "cache_dir": ((str,), "文字"),
     "check": ((dict,), "映射"), "review": ((dict,), "映射"), "publish": ((dict,), "映射"),
     "stats": ((dict,), "映射"), "extra": ((dict,), "映射"),
+    "site": ((dict,), "映射"), "gongkai": ((dict,), "映射"),
 }
 _FOOTER_KEYS = {f for f in FooterConfig.__dataclass_fields__}
 
@@ -204,6 +226,8 @@ def parse_config(doc: YamlMapping, root: Path, shown: str) -> tuple[SiteConfig, 
         raise ConfigError(where("permalink"), "permalink 必须包含 {id}，否则不同报告会写到同一网址")
 
     columns = []
+    types = parse_type_sections(data, shown, root, {str(k): v for k, v in (data.get("columns") or {}).items()})
+    kwargs["site"], kwargs["gongkai"] = types.site, types.gongkai
     for key, value in (data.get("columns") or {}).items():
         if isinstance(value, str):
             value = {"title": value}
@@ -211,7 +235,8 @@ def parse_config(doc: YamlMapping, root: Path, shown: str) -> tuple[SiteConfig, 
             raise ConfigError(where("columns"), f"栏目 “{key}” 应写成 {{title: 栏目名称}}")
         columns.append(ColumnConfig(str(key), value.get("title") or str(key),
                                     _text(value.get("description"), where("columns"), "description"),
-                                    _text(value.get("type"), where("columns"), "type")))
+                                    _text(value.get("type"), where("columns"), "type"),
+                                    types.limits.get(str(key)), _text(value.get("parent"), where("columns"), "parent")))
     kwargs["columns"] = tuple(columns)
 
     footer = data.get("footer") or {}

@@ -326,12 +326,13 @@ def site_check_errors(source: Path) -> list[Diagnostic] | None:
     """Error-level findings of `congressgen check` on the site. Review findings are left to the
     publish's own 三审三校 gate, which has its own override (--allow-unreviewed)."""
     from congressgen.check import run_check
+    from congressgen.check.freshness import publish_refusals
     from congressgen.config import load_config
 
     config, _ = load_config(source)
     outcome = run_check(config)
     return [f.diagnostic() for f in outcome.findings
-            if f.severity == "error" and not f.rule.startswith("review-")]
+            if f.severity == "error" and not f.rule.startswith("review-")] + publish_refusals(outcome.findings)
 
 
 def _skipped(name: str) -> bool:
