@@ -612,7 +612,9 @@ def _pages(site: Site) -> list[Page]:
         Page("atom.xml", "atom.xml", config.title, "xml"),
         Page("robots.txt", "robots.txt", "robots", "text"),
     ]
-    return pages
+    from congressgen.gongkai import column_group_pages, gongkai_pages   # site-type page kinds
+
+    return pages + gongkai_pages(site) + column_group_pages(site)
 
 
 def archive_months(reports: list[Report]) -> list[tuple[str, list[Report]]]:

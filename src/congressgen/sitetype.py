@@ -194,6 +194,10 @@ def parse_type_sections(data: dict, config_path: str, root: Path, columns: dict)
                       apply["online_url"], apply["online_title"] or Gongkai.online_title, size)
     if site.government:
         _require_gongkai(gongkai, root, where)
+        written = {v.get("type") for v in columns.values() if isinstance(v, dict)}
+        for kind in ZHUANLAN_TYPES:
+            if kind not in written:
+                raise ConfigError(where("columns"), f"政府网站的政府信息公开专栏需要 type 为 “{kind}” 的栏目；请在 columns 中添加")
     return TypeSections(site, gongkai, limits)
 
 

@@ -1,6 +1,7 @@
-"""Column freshness (栏目不更新 and 空白栏目, 单项否决 items of 国办秘函〔2019〕19号): a column whose
-newest item is older than its update limit, older than the site's fatal limit, or empty.
-Depends on the day (`check --now`), so it does not run inside `build`."""
+"""Column freshness (栏目不更新, a 单项否决 item of 国办秘函〔2019〕19号): a column whose newest item
+is older than its update limit or than the site's fatal limit. Depends on the day
+(`check --now`), so it does not run inside `build`. Empty columns (空白栏目) are the
+typography family's `structure-empty-column`, a warning in `check` that `publish` refuses."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ from congressgen.check.model import Finding, Rule
 from congressgen.check.siteconfig import config_line
 from congressgen.config import CONFIG_FILE
 from congressgen.errors import Diagnostic, Location
-from congressgen.freshness import EMPTY, FATAL, STALE, column_statuses
+from congressgen.freshness import FATAL, STALE, column_statuses
 
 IN_BUILD = False
 RULES = (
     Rule("column-stale", "warning", "栏目最新内容早于更新期限（动态 2 周、通知公告和政策文件 6 个月，或栏目自设的 limit）"),
     Rule("column-stale-fatal", "error", "栏目超过网站设定的严重期限（site.stale_error）仍未更新"),
-    Rule("column-empty", "warning", "栏目没有已发布的内容（空白栏目）；congressgen publish 拒绝发布"),
 )
 
 
@@ -26,10 +26,7 @@ def check_site(ctx):
         return
     for status in column_statuses(ctx.config, ctx.site.reports, today):
         line, col = config_line(ctx.config_text, "columns", status.key)
-        if status.state == EMPTY and ctx.config.site.typed:
-            yield Finding(CONFIG_FILE, line, col, "column-empty",
-                          f"栏目 “{status.title}”（{status.key}）没有已发布的内容（空白栏目）；发布前请补充内容或删去该栏目")
-        elif status.state in (STALE, FATAL):
+        if status.state in (STALE, FATAL):
             rule = "column-stale-fatal" if status.state == FATAL else "column-stale"
             extra = f"，已超过网站设定的 {ctx.config.site.stale_error.text}" if status.state == FATAL else ""
             yield Finding(CONFIG_FILE, line, col, rule,
@@ -38,6 +35,7 @@ def check_site(ctx):
 
 
 def publish_refusals(findings) -> list[Diagnostic]:
-    """The check findings `publish` treats as errors whatever their level in `check`: empty columns."""
+    """The check findings `publish` treats as errors whatever their level in `check`: empty
+    columns (空白栏目 is a 单项否决 item; a site is not put online with one)."""
     return [Diagnostic(Location(f.path, f.line, f.col), f"{f.rule}: {f.message}") for f in findings
-            if f.rule == "column-empty"]
+            if f.rule == "structure-empty-column" and f.severity != "error"]
