@@ -4,16 +4,14 @@ overriding a single template."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 import textwrap
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import MINIMAL_CONFIG, report_text, run_cli, write
-from theme_helpers import FOOTER_LABELS, FULL_ARTICLE, PLAIN_ARTICLE, REPO, VNU, html_pages, java, scan_html
+from theme_helpers import FOOTER_LABELS, FULL_ARTICLE, PLAIN_ARTICLE, REPO, VNU, html_pages, java, run_vnu, scan_html
 
 from congressgen import build as build_module
 from congressgen.build import BuildOptions, build
@@ -35,12 +33,6 @@ def site_kind(rel: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # HTML validity
-
-
-def run_vnu(*folders: Path) -> list[dict]:
-    result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--skip-non-html", "--format", "json",
-                             *map(str, folders)], capture_output=True, text=True, encoding="utf-8", timeout=300)
-    return json.loads(result.stderr or '{"messages": []}')["messages"]
 
 
 def test_every_demo_page_passes_the_nu_html_checker(demo_build, tmp_path):

@@ -5,6 +5,7 @@ browser filters and pages through), and the page of a column that only groups su
 
 from __future__ import annotations
 
+import json
 import posixpath
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ class Entry:
     path: str                 # "" when the column has nothing to show yet
     items: tuple = ()         # newest reports (or data pages) first
     children: tuple = ()      # (title, path) of sub-columns
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ def gongkai_pages(site: Site) -> list[Page]:
     if not config.site.government:
         return []
     gk = config.gongkai
-    entries = (Entry("政府信息公开指南", GUIDE), _entry(site, "政府信息公开制度", ZHIDU),
+    entries = (Entry("政府信息公开指南", GUIDE, note="本机关政府信息公开工作机构、办公地址、办公时间、联系方式，"
+                                                  "以及获取政府信息和申请公开的方式。"), _entry(site, "政府信息公开制度", ZHIDU),
                _entry(site, "法定主动公开内容", FADING), _entry(site, "政府信息公开年报", NIANBAO))
     guide = tuple((label, paragraphs(text)) for _, label, text in gk.guide)
     form = config.root / gk.apply_form
@@ -134,8 +137,9 @@ def gongkai_pages(site: Site) -> list[Page]:
                           pager=pager, extra={"crumbs": crumbs, "choices": choices, "data_path": CATALOG_DATA,
                                               "fields": CATALOG_FIELDS, "total": len(rows),
                                               "page_size": gk.catalog_page_size}))
+    data = {"fields": CATALOG_FIELDS + ("网址",), "rows": [r.as_list() for r in rows]}
     pages.append(Page("mulu.json", CATALOG_DATA, "政府信息公开目录", "data",
-                      extra={"fields": CATALOG_FIELDS + ("网址",), "rows": [r.as_list() for r in rows]}))
+                      extra={"json": json.dumps(data, ensure_ascii=False, separators=(",", ":"))}))
     return pages
 
 
