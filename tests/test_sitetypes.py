@@ -137,6 +137,22 @@ def test_a_guide_field_left_out_is_reported_at_the_guide_and_a_missing_form_file
     assert done.returncode == 1 and f"congressgen.yaml:{form_line}:5:" in done.stderr and "不存在" in done.stderr
 
 
+@pytest.mark.parametrize("edit,key", [
+    (("  type: 政府 ", "  type: 政务 "), "site.type"),
+    (("  zfxxgknb: {title: 政府信息公开年报, type: 政府信息公开年报}\n", ""), "政府信息公开年报"),
+    (("parent: fdzdgknr}", "parent: fdzd}"), "parent"),
+])
+def test_site_type_mistakes_are_config_errors_at_their_line(tmp_path, edit, key):
+    site = init(tmp_path, "政府")
+    path = site / "congressgen.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    done = build(site)
+    assert done.returncode == 1 and key in done.stderr
+    assert re.search(r"congressgen\.yaml:\d+:\d+: 错误:", done.stderr) and ":1:1:" not in done.stderr
+
+
 def test_guide_and_apply_pages_show_the_config_and_offer_no_fake_form(tmp_path):
     site = init(tmp_path, "政府")
     assert build(site).returncode == 0
@@ -148,6 +164,8 @@ def test_guide_and_apply_pages_show_the_config_and_offer_no_fake_form(tmp_path):
     assert 'href="shenqingbiao.txt" download' in apply
     assert (site / "build/zfxxgk/shenqingbiao.txt").read_bytes() == (site / "static/zfxxgk/shenqingbiao.txt").read_bytes()
     assert 'href="https://www.example.gov.cn/ysqgk/"' in apply
+    sitemap = (site / "build/sitemap.html").read_text(encoding="utf-8")
+    assert all(f'href="zfxxgk/{name}.html"' in sitemap for name in ("index", "zhinan", "mulu", "ysqgk"))
     landing = (site / "build/zfxxgk/index.html").read_text(encoding="utf-8")
     for title in ("政府信息公开指南", "政府信息公开制度", "法定主动公开内容", "政府信息公开年报", "依申请公开", "政府信息公开目录"):
         assert f">{title}</a>" in landing, title
