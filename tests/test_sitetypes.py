@@ -380,3 +380,27 @@ def test_publishing_a_site_with_an_empty_column_is_refused_naming_it(tmp_path):
     assert done.returncode != 0
     assert "代表工作" in done.stderr and "structure-empty-column" in done.stderr
     assert not any(target.rglob("index.html"))
+
+
+def test_the_nianbao_column_lists_data_file_annual_reports_when_the_site_has_them(tmp_path):
+    from types import SimpleNamespace
+
+    from congressgen.check.engine import load_documents, site_model
+    from congressgen.config import load_config
+    from congressgen.gongkai import LANDING, gongkai_pages
+
+    site_root = init(tmp_path, "政府")
+    config, _ = load_config(site_root)
+    site, _ = site_model(config, load_documents(config))
+
+    def nianbao_entry():
+        landing = next(p for p in gongkai_pages(site) if p.path == LANDING)
+        return next(e for e in landing.extra["entries"] if e.title == "政府信息公开年报")
+
+    assert [i.path for i in nianbao_entry().items] == [f"zfxxgknb/{MONTH}/t{DAY}_0008.html"]
+    # the shape the data-pages issue gives site.data.nianbao: title, path and date of each 年报
+    site.data = SimpleNamespace(nianbao=(SimpleNamespace(title="2024年年报", path="nianbao/2024.html", date=dt.date(2025, 1, 20)),
+                                         SimpleNamespace(title="2023年年报", path="nianbao/2023.html", date=dt.date(2024, 1, 25))))
+    entry = nianbao_entry()
+    assert [(i.title, i.day) for i in entry.items[:2]] == [("2024年年报", "2025-01-20"), ("2023年年报", "2024-01-25")]
+    assert entry.items[2].path.startswith("zfxxgknb/") and entry.path == "zfxxgknb/index.html"

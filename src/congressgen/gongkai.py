@@ -23,12 +23,21 @@ CATALOG_FIELDS = ("索引号", "名称", "主题分类", "发布机构", "成文
 
 
 @dataclass(frozen=True)
+class Link:
+    """A dated item as the landing page lists it (a report, or a data-file 年报 page)."""
+
+    title: str
+    path: str
+    day: str                  # YYYY-MM-DD
+
+
+@dataclass(frozen=True)
 class Entry:
     """One first-level column of the 专栏 as its landing page shows it."""
 
     title: str
     path: str                 # "" when the column has nothing to show yet
-    items: tuple = ()         # newest reports (or data pages) first
+    items: tuple = ()         # Links, newest first
     children: tuple = ()      # (title, path) of sub-columns
     note: str = ""
 
@@ -64,28 +73,29 @@ def _children(site: Site, key: str) -> tuple:
     return tuple((c.title, present[c.key].path) for c in site.config.columns if c.parent == key and c.key in present)
 
 
-def nianbao_items(site: Site) -> tuple:
-    """The 年报 to list: the data-file 年报 pages when the site has them (`site.data.nianbao`,
-    from the data-pages issue: items with `title`, `path` and `day`), else the reports of the
-    column typed 政府信息公开年报."""
-    data = getattr(getattr(site, "data", None), "nianbao", None)
-    pages = getattr(data, "pages", data)
-    if pages:
-        return tuple(pages)
-    _, column = _column_of_type(site, NIANBAO)
-    return tuple(column.reports) if column else ()
+def _links(reports) -> tuple:
+    return tuple(Link(r.title, r.path, r.day) for r in reports)
+
+
+def nianbao_links(site: Site) -> tuple:
+    """The data-file 年报 pages when the site has them (`site.data.nianbao`: items with `title`,
+    `path` and `date`, from the data-pages issue), newest first; else ()."""
+    data = getattr(getattr(site, "data", None), "nianbao", None) or ()
+    items = sorted(data, key=lambda r: (str(r.date), r.path), reverse=True)
+    return tuple(Link(r.title, r.path, str(r.date)[:10]) for r in items)
 
 
 def _entry(site: Site, title: str, kind: str) -> Entry:
     configured, column = _column_of_type(site, kind)
     children = _children(site, configured.key) if configured else ()
-    items = tuple(column.reports[:LATEST]) if column else ()
-    if kind == NIANBAO:
-        items = nianbao_items(site)[:LATEST]
-    if configured is None:
-        return Entry(title, "")
-    has_page = column is not None or children
-    return Entry(configured.title or title, f"{configured.key}/index.html" if has_page else "", items, children)
+    items = _links(column.reports[:LATEST]) if column else ()
+    path = f"{configured.key}/index.html" if configured and (column is not None or children) else ""
+    if kind == NIANBAO:   # the data-file 年报 pages come first; the column's reports after them
+        data = nianbao_links(site)
+        items = (data + items)[:LATEST]
+        if data and not path:
+            path = posixpath.join(posixpath.dirname(data[0].path), "index.html")
+    return Entry(configured.title if configured else title, path, items, children)
 
 
 def catalog_rows(site: Site) -> list[CatalogRow]:

@@ -195,6 +195,8 @@ def parse_type_sections(data: dict, config_path: str, root: Path, columns: dict)
     if site.government:
         _require_gongkai(gongkai, root, where)
         written = {v.get("type") for v in columns.values() if isinstance(v, dict)}
+        if (root / str(data.get("data_dir") or "data") / "nianbao").is_dir():
+            written.add(NIANBAO)   # the 年报 pages come from data files (docs/data.md)
         for kind in ZHUANLAN_TYPES:
             if kind not in written:
                 raise ConfigError(where("columns"), f"政府网站的政府信息公开专栏需要 type 为 “{kind}” 的栏目；请在 columns 中添加")
