@@ -75,9 +75,10 @@ def test_each_init_type_builds_at_once_passes_strict_check_with_exactly_its_colu
     assert f"  type: {kind}" in config and f"  embedded: {'true' if embedded else 'false'}" in config
     if embedded:   # the portal owns the site identity: no 网站标识码 shown or asked for
         assert "网站标识码" not in footer(home) and "site_code" not in config
+        assert 'name="SiteIDCode"' not in home and '<meta name="SiteName" content="示例镇人民政府">' in home
         assert "https://www.example.gov.cn/slz/" in home
     else:
-        assert "网站标识码：0000000000" in footer(home)
+        assert "网站标识码：0000000000" in footer(home) and '<meta name="SiteIDCode" content="0000000000">' in home
         assert 'href="https://beian.mps.gov.cn/#/query/webSearch?code=00000000000000"' in footer(home)
         assert 'href="https://beian.miit.gov.cn/"' in footer(home)
 
@@ -404,3 +405,13 @@ def test_the_nianbao_column_lists_data_file_annual_reports_when_the_site_has_the
     entry = nianbao_entry()
     assert [(i.title, i.day) for i in entry.items[:2]] == [("2024年年报", "2025-01-20"), ("2023年年报", "2024-01-25")]
     assert entry.items[2].path.startswith("zfxxgknb/") and entry.path == "zfxxgknb/index.html"
+
+
+def test_a_gongkai_item_without_an_index_number_is_warned_about_on_a_government_site_only(tmp_path):
+    for kind in ("政府", "人大"):
+        site = init(tmp_path / kind, kind)
+        column = "zcwj" if kind == "政府" else "notices"
+        write(site / f"content/{column}/x.md", report_text(title="没有索引号的文件", date=TODAY.isoformat(), id="x1"))
+        found = run_cli("check", "--format", "json", "--source", str(site)).stdout
+        rules = {(f["path"], f["rule"]) for f in json.loads(found)}
+        assert ((f"content/{column}/x.md", "gongkai-index-missing") in rules) is (kind == "政府")
