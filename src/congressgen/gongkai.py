@@ -131,7 +131,9 @@ def gongkai_pages(site: Site) -> list[Page]:
     apply = {"paragraphs": paragraphs(gk.apply_text or gk.field("apply")), "form_path": gk.apply_form_path,
              "form_title": gk.apply_form_title, "form_size": form_size,
              "form_kind": FILE_KINDS.get(posixpath.splitext(gk.apply_form)[1].lower(), "文件"),
-             "online_url": gk.online_url, "online_title": gk.online_title}
+             "online_url": gk.online_url, "online_title": gk.online_title,
+             "office": "，".join(x for x in (gk.field("organ"), gk.field("address"), gk.field("office_hours"),
+                                             gk.field("phone") and f"电话 {gk.field('phone')}") if x)}
     crumbs = (("政府信息公开", LANDING),)
     pages = [
         Page("zfxxgk.html", LANDING, "政府信息公开", "zfxxgk",
