@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+import yaml
+
 from congressgen.errors import ConfigError, Location
-from congressgen.yamlsrc import nested_key_position
 
 TYPES = ("人大", "政府")
 SITE_KEYS = ("type", "embedded", "stale_error")
@@ -54,7 +56,7 @@ _UNITS = {"d": "d", "天": "d", "日": "d", "w": "w", "周": "w", "m": "m", "个
 _LIMIT = re.compile(r"^\s*(\d+)\s*(d|w|m|y|天|日|周|个月|月|年)\s*$")
 
 
-def parse_limit(value, where: Location, key: str) -> "Limit | str | None":
+def parse_limit(value, at, key: str) -> "Limit | str | None":
     """A limit as written: 14 (days), "14d", "2w", "6m", "1y" (or 14天, 2周, 6个月, 1年), or off."""
     if value is None:
         return None
@@ -64,7 +66,7 @@ def parse_limit(value, where: Location, key: str) -> "Limit | str | None":
         return Limit(value, "d")
     match = _LIMIT.match(value) if isinstance(value, str) else None
     if not match or int(match.group(1)) < 1:
-        raise ConfigError(where, f"“{key}” 应写成期限，如 14d（天）、2w（周）、6m（个月）、1y（年）或 off，而不是 {value!r}")
+        raise ConfigError(at(), f"“{key}” 应写成期限，如 14d（天）、2w（周）、6m（个月）、1y（年）或 off，而不是 {value!r}")
     return Limit(int(match.group(1)), _UNITS[match.group(2)])
 
 
@@ -119,60 +121,75 @@ class TypeSections:
     limits: dict = field(default_factory=dict)     # column key -> Limit | OFF
 
 
-def _positions(config_path: str):
-    """(keys...) -> Location in congressgen.yaml, the nearest written parent when a key is missing."""
-    try:
-        text = Path(config_path).read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError):
-        text = ""
+class _Positions:
+    """(keys...) -> Location in congressgen.yaml, the nearest written parent when a key is
+    missing. The file is read and composed once, on the first call (only a config with
+    site-type sections or a mistake asks)."""
 
-    def where(*keys: str) -> Location:
-        for n in range(len(keys), 0, -1):
-            found = nested_key_position(text, keys[:n]) if text else None
-            if found:
-                return Location(config_path, *found)
-        return Location(config_path, 1, 1)
+    def __init__(self, config_path: str):
+        self.path = config_path
+        self.root = None
 
-    return where
+    def _node(self):
+        if self.root is None:
+            try:
+                text = Path(self.path).read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+                self.root = yaml.compose(text, Loader=yaml.SafeLoader)
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                self.root = False
+        return self.root
+
+    def __call__(self, *keys: str) -> Location:
+        node, found = self._node(), None
+        for key in keys:
+            if not isinstance(node, yaml.MappingNode):
+                break
+            match = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+            if match is None:
+                break
+            found, node = match
+        if found is None:
+            return Location(self.path, 1, 1)
+        return Location(self.path, found.start_mark.line + 1, found.start_mark.column + 1)
 
 
-def _mapping(value, where: Location, key: str, known: tuple[str, ...]) -> dict:
+def _mapping(value, at, key: str, known: tuple[str, ...]) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ConfigError(where, f"“{key}” 应为映射（{'、'.join(known)}）")
+        raise ConfigError(at(), f"“{key}” 应为映射（{'、'.join(known)}）")
     for sub in value:
         if sub not in known:
-            raise ConfigError(where, f"未知的配置项 “{key}.{sub}”（可用：{'、'.join(known)}）")
+            raise ConfigError(at(), f"未知的配置项 “{key}.{sub}”（可用：{'、'.join(known)}）")
     return value
 
 
-def _string(value, where: Location, key: str) -> str:
+def _string(value, at, key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise ConfigError(where, f"“{key}” 应为文字")
+        raise ConfigError(at(), f"“{key}” 应为文字")
     return str(value).strip()
 
 
 def parse_type_sections(data: dict, config_path: str, root: Path, columns: dict) -> TypeSections:
     """`site:`, `gongkai:` and each column's `limit` and `parent` (from `columns`, key -> mapping)."""
-    where = _positions(config_path)
-    raw_site = _mapping(data.get("site"), where("site"), "site", SITE_KEYS)
-    kind = _string(raw_site.get("type"), where("site", "type"), "site.type")
+    where = _Positions(config_path)
+    raw_site = _mapping(data.get("site"), partial(where, "site"), "site", SITE_KEYS)
+    kind = _string(raw_site.get("type"), partial(where, "site", "type"), "site.type")
     if kind and kind not in TYPES:
         raise ConfigError(where("site", "type"), f"site.type 应为 人大 或 政府，而不是 “{kind}”")
     embedded = raw_site.get("embedded", False)
     if not isinstance(embedded, bool):
         raise ConfigError(where("site", "embedded"), "site.embedded 应为 true 或 false")
-    stale = parse_limit(raw_site.get("stale_error"), where("site", "stale_error"), "site.stale_error")
+    stale = parse_limit(raw_site.get("stale_error"), partial(where, "site", "stale_error"), "site.stale_error")
     site = SiteType(kind, embedded, stale if isinstance(stale, Limit) else None)
 
     limits = {}
     for key, value in columns.items():
         if not isinstance(value, dict):
             continue
-        limit = parse_limit(value.get("limit"), where("columns", key, "limit"), f"columns.{key}.limit")
+        limit = parse_limit(value.get("limit"), partial(where, "columns", key, "limit"), f"columns.{key}.limit")
         if limit is not None:
             limits[key] = limit
         parent = value.get("parent")
@@ -180,16 +197,18 @@ def parse_type_sections(data: dict, config_path: str, root: Path, columns: dict)
             raise ConfigError(where("columns", key, "parent"),
                               f"栏目 “{key}” 的 parent “{parent}” 不是已配置的另一个栏目")
 
-    raw = _mapping(data.get("gongkai"), where("gongkai"), "gongkai", _GONGKAI_KEYS)
-    guide_raw = _mapping(raw.get("guide"), where("gongkai", "guide"), "gongkai.guide", tuple(k for k, _ in GUIDE_FIELDS))
-    guide = tuple((k, label, _string(guide_raw.get(k), where("gongkai", "guide", k), f"gongkai.guide.{k}"))
+    raw = _mapping(data.get("gongkai"), partial(where, "gongkai"), "gongkai", _GONGKAI_KEYS)
+    guide_raw = _mapping(raw.get("guide"), partial(where, "gongkai", "guide"), "gongkai.guide",
+                         tuple(k for k, _ in GUIDE_FIELDS))
+    guide = tuple((k, label, _string(guide_raw.get(k), partial(where, "gongkai", "guide", k), f"gongkai.guide.{k}"))
                   for k, label in GUIDE_FIELDS)
-    apply_raw = _mapping(raw.get("apply"), where("gongkai", "apply"), "gongkai.apply", _APPLY_KEYS)
-    apply = {k: _string(apply_raw.get(k), where("gongkai", "apply", k), f"gongkai.apply.{k}") for k in _APPLY_KEYS}
+    apply_raw = _mapping(raw.get("apply"), partial(where, "gongkai", "apply"), "gongkai.apply", _APPLY_KEYS)
+    apply = {k: _string(apply_raw.get(k), partial(where, "gongkai", "apply", k), f"gongkai.apply.{k}")
+             for k in _APPLY_KEYS}
     size = raw.get("catalog_page_size", 50)
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
         raise ConfigError(where("gongkai", "catalog_page_size"), "gongkai.catalog_page_size 应为大于 0 的整数")
-    gongkai = Gongkai(guide, _string(raw.get("intro"), where("gongkai", "intro"), "gongkai.intro"),
+    gongkai = Gongkai(guide, _string(raw.get("intro"), partial(where, "gongkai", "intro"), "gongkai.intro"),
                       apply["text"], apply["form"], apply["form_title"] or Gongkai.apply_form_title,
                       apply["online_url"], apply["online_title"] or Gongkai.online_title, size)
     if site.government:
