@@ -388,7 +388,7 @@ def test_the_nianbao_column_lists_data_file_annual_reports_when_the_site_has_the
 
     from congressgen.check.engine import load_documents, site_model
     from congressgen.config import load_config
-    from congressgen.gongkai import LANDING, gongkai_pages
+    from congressgen.model.gongkai import LANDING, gongkai_pages
 
     site_root = init(tmp_path, "政府")
     config, _ = load_config(site_root)

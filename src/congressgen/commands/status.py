@@ -24,20 +24,19 @@ def status_command(source: Path, now) -> None:
       congressgen status
       congressgen status --now 2025-06-30
     """
-    from congressgen.check.engine import load_documents, site_model
     from congressgen.cli import fail
-    from congressgen.config import load_config
     from congressgen.content import TZ
     from congressgen.freshness import STATE_TEXT, column_statuses
+    from congressgen.loading import load_site
 
+    today = now or dt.datetime.now(TZ).date()
     try:
-        config, _ = load_config(source)
-        site, _ = site_model(config, load_documents(config))
+        loaded = load_site(source, now=today, related=False)
     except (CongressError, BuildFailed) as exc:
         fail(exc)
         return
-    today = now or dt.datetime.now(TZ).date()
-    statuses = column_statuses(config, site.reports if site else [], today)
+    config = loaded.config
+    statuses = column_statuses(config, loaded.site.reports, today)
     click.echo(f"栏目更新情况（截至 {today}）")
     for s in statuses:
         name = f"{'  ' if s.config.parent else ''}{s.title}（{s.key}）"

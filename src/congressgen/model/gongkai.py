@@ -9,7 +9,8 @@ import json
 import posixpath
 from dataclasses import dataclass
 
-from congressgen.site import FILE_KINDS, Page, Site, _paginate
+from congressgen.model.attachments import FILE_KINDS
+from congressgen.model.types import Page, Site
 from congressgen.sitetype import FADING, NIANBAO, ZHIDU
 
 ZHUANLAN = "zfxxgk"                          # the 专栏's folder, as on most portals (/zfxxgk/)
@@ -142,6 +143,8 @@ def gongkai_pages(site: Site) -> list[Page]:
              extra={"guide": guide, "crumbs": crumbs, "apply_path": APPLY, "catalog_path": CATALOG}),
         Page("ysqgk.html", APPLY, "依申请公开", "ysqgk", extra={"apply": apply, "crumbs": crumbs, "guide_path": GUIDE}),
     ]
+    from congressgen.model.pagekinds import _paginate   # (pagekinds lists this module's providers)
+
     rows = catalog_rows(site)
     choices = _choices(rows)
     for chunk, pager in _paginate(rows, gk.catalog_page_size, CATALOG, f"{ZHUANLAN}/mulu_{{n}}.html"):
