@@ -10,6 +10,7 @@ import posixpath
 from dataclasses import dataclass
 
 from congressgen.model.attachments import FILE_KINDS
+from congressgen.model.paging import paginate
 from congressgen.model.types import Page, Site
 from congressgen.sitetype import FADING, NIANBAO, ZHIDU
 
@@ -143,11 +144,9 @@ def gongkai_pages(site: Site) -> list[Page]:
              extra={"guide": guide, "crumbs": crumbs, "apply_path": APPLY, "catalog_path": CATALOG}),
         Page("ysqgk.html", APPLY, "依申请公开", "ysqgk", extra={"apply": apply, "crumbs": crumbs, "guide_path": GUIDE}),
     ]
-    from congressgen.model.pagekinds import _paginate   # (pagekinds lists this module's providers)
-
     rows = catalog_rows(site)
     choices = _choices(rows)
-    for chunk, pager in _paginate(rows, gk.catalog_page_size, CATALOG, f"{ZHUANLAN}/mulu_{{n}}.html"):
+    for chunk, pager in paginate(rows, gk.catalog_page_size, CATALOG, f"{ZHUANLAN}/mulu_{{n}}.html"):
         pages.append(Page("mulu.html", pager.paths[pager.number - 1], "政府信息公开目录", "mulu", items=chunk,
                           pager=pager, extra={"crumbs": crumbs, "choices": choices, "data_path": CATALOG_DATA,
                                               "fields": CATALOG_FIELDS, "total": len(rows),
