@@ -415,3 +415,14 @@ def test_a_gongkai_item_without_an_index_number_is_warned_about_on_a_government_
         found = run_cli("check", "--format", "json", "--source", str(site)).stdout
         rules = {(f["path"], f["rule"]) for f in json.loads(found)}
         assert ((f"content/{column}/x.md", "gongkai-index-missing") in rules) is (kind == "政府")
+
+
+def test_a_rebuild_after_one_edit_updates_the_landing_page_and_the_catalog(tmp_path):
+    site = init(tmp_path, "政府")
+    assert build(site).returncode == 0
+    source = next((site / "content/zfxxgkzd").glob("*.md"))
+    source.write_text(source.read_text(encoding="utf-8").replace("title: 示例镇人民政府政府信息主动公开制度",
+                                                                 "title: 修订后的政府信息主动公开制度"), encoding="utf-8")
+    assert build(site).returncode == 0
+    for path in ("zfxxgk/index.html", "zfxxgk/mulu.html", "zfxxgk/mulu.json"):
+        assert "修订后的政府信息主动公开制度" in (site / "build" / path).read_text(encoding="utf-8"), path
