@@ -78,3 +78,9 @@ def column_statuses(config: SiteConfig, reports, today: dt.date) -> list[ColumnS
         result.append(ColumnStatus(column, day, newest.title if newest else "", len(items), limit, due, state, kids))
     return result
 
+
+
+def empty_columns(config: SiteConfig, reports) -> tuple[str, ...]:
+    """“title（key）” of each configured column with no published item in it or its sub-columns
+    (空白栏目): recorded by the build, refused by `publish`."""
+    return tuple(f"{s.title}（{s.key}）" for s in column_statuses(config, reports, dt.date.max) if s.state == EMPTY)

@@ -1,14 +1,14 @@
 """Column freshness (栏目不更新, a 单项否决 item of 国办秘函〔2019〕19号): a column whose newest item
 is older than its update limit or than the site's fatal limit. Depends on the day
 (`check --now`), so it does not run inside `build`. Empty columns (空白栏目) are the
-typography family's `structure-empty-column`, a warning in `check` that `publish` refuses."""
+typography family's `structure-empty-column`, a warning in `check`; `publish` refuses them
+(the build records them: congressgen.freshness.empty_columns)."""
 
 from __future__ import annotations
 
 from congressgen.check.model import Finding, Rule
 from congressgen.check.siteconfig import config_line
 from congressgen.config import CONFIG_FILE
-from congressgen.errors import Diagnostic, Location
 from congressgen.freshness import FATAL, STALE, column_statuses
 
 IN_BUILD = False
@@ -33,9 +33,3 @@ def check_site(ctx):
                           f"栏目 “{status.title}” 最新内容发布于 {status.newest}（{status.newest_title}），"
                           f"更新期限 {status.limit.text}，应在 {status.due} 前更新{extra}")
 
-
-def publish_refusals(findings) -> list[Diagnostic]:
-    """The check findings `publish` treats as errors whatever their level in `check`: empty
-    columns (空白栏目 is a 单项否决 item; a site is not put online with one)."""
-    return [Diagnostic(Location(f.path, f.line, f.col), f"{f.rule}: {f.message}") for f in findings
-            if f.rule == "structure-empty-column" and f.severity != "error"]
