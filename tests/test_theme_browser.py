@@ -20,6 +20,7 @@ from theme_helpers import (
     PLAIN_ARTICLE,
     REPO,
     SCREENSHOTS,
+    axe_violations,
     html_pages,
     scan_html,
 )
@@ -189,15 +190,6 @@ def test_elder_mode_enlarges_and_is_remembered(site, page):
 
 
 AXE_PAGES = ["index.html", FULL_ARTICLE, "ranking.html", COLUMN_LIST, "404.html", "tasks.html"]
-
-
-def axe_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ["violations"]});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}));
-    }""")
-    return [f'{v["id"]} ({v["impact"]}): {v["nodes"]}' for v in found if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.browser

@@ -4,16 +4,14 @@ overriding a single template."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 import textwrap
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import MINIMAL_CONFIG, report_text, run_cli, write
-from theme_helpers import FOOTER_LABELS, FULL_ARTICLE, PLAIN_ARTICLE, REPO, VNU, html_pages, java, scan_html
+from theme_helpers import FOOTER_LABELS, FULL_ARTICLE, PLAIN_ARTICLE, REPO, VNU, html_pages, java, run_vnu, scan_html
 
 from congressgen.model import datasources
 from congressgen.build import BuildOptions, build
@@ -35,12 +33,6 @@ def site_kind(rel: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # HTML validity
-
-
-def run_vnu(*folders: Path) -> list[dict]:
-    result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--skip-non-html", "--format", "json",
-                             *map(str, folders)], capture_output=True, text=True, encoding="utf-8", timeout=300)
-    return json.loads(result.stderr or '{"messages": []}')["messages"]
 
 
 def test_every_demo_page_passes_the_nu_html_checker(demo_build, tmp_path):
@@ -115,7 +107,8 @@ def test_footer_labels_and_links_on_every_page(demo_build):
             assert label in footer, f"{path}: {label}"
     footer = footer_of(demo_build / "index.html")
     assert '<a href="https://beian.miit.gov.cn/" rel="noopener">示ICP备00000000号-1</a>' in footer
-    assert 'href="https://www.beian.gov.cn/portal/registerSystemInfo?recordcode=00000000000000"' in footer
+    # the current 全国互联网安全管理服务平台 query address, with the filing number's digits
+    assert 'href="https://beian.mps.gov.cn/#/query/webSearch?code=00000000000000"' in footer
     # 我为政府网站找错 is a link carrying the site code: nothing is loaded from that platform.
     assert 'href="https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=0000000000"' in footer
     assert "<script" not in footer

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -84,3 +86,20 @@ def html_pages(root: Path) -> list[Path]:
 
 def java() -> str | None:
     return shutil.which("java")
+
+
+def run_vnu(*folders: Path) -> list[dict]:
+    """The Nu Html Checker's messages (errors only) on every HTML file of these folders."""
+    result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--skip-non-html", "--format", "json",
+                             *map(str, folders)], capture_output=True, text=True, encoding="utf-8", timeout=300)
+    return json.loads(result.stderr or '{"messages": []}')["messages"]
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page open in a Playwright tab."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ["violations"]});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}));
+    }""")
+    return [f'{v["id"]} ({v["impact"]}): {v["nodes"]}' for v in found if v["impact"] in ("serious", "critical")]

@@ -27,6 +27,7 @@ from congressgen.compile import Progress, SlugMemo, Workers, attach_qr_codes
 from congressgen.config import SiteConfig
 from congressgen.loading import load_site
 from congressgen.content import TZ
+from congressgen.freshness import empty_columns
 from congressgen.errors import BuildFailed, Diagnostic
 from congressgen.output import StagedOutput, WriteReport, check_output_folder, write_site
 from congressgen import record, review
@@ -174,5 +175,6 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         draft_reports=tuple(r.source for r in site.reports if r.fm.draft),
         check=record.CheckOutcome(options.check, 0, sum(w.severity == "warning" for w in warnings)),
         allow_unreviewed=options.allow_unreviewed, unreviewed=tuple(unreviewed),
+        empty_columns=empty_columns(config, site.reports),
         time=record.now_stamp(), output=str(output.resolve())))
     return BuildResult(site, written, time.perf_counter() - started, warnings, output, stats)

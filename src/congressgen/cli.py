@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from congressgen import __version__
-from congressgen.errors import BuildFailed, CongressError, Diagnostic
+from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -88,6 +88,7 @@ LAZY_COMMANDS = {
     "publish": "congressgen.commands.publish:publish_command",
     "review": "congressgen.commands.review:review_command",
     "outline": "congressgen.commands.outline:outline_command",
+    "status": "congressgen.commands.status:status_command",
 }
 
 
@@ -183,18 +184,26 @@ def _leave_without_teardown() -> None:
 
 @cli.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
-@click.option("--title", default="示例县人大常委会", show_default=True, help="网站名称")
-def init_command(directory: Path, title: str) -> None:
-    """新建网站：配置文件、一篇示例报告和 .gitignore。
+@click.option("--title", default=None, help="网站名称（默认：示例县人大常委会，或所选类型的示例名称）")
+@click.option("--type", "kind", type=click.Choice(["人大", "政府"]), default=None,
+              help="网站类型：人大（工作报告、人大动态、代表工作、通知公告）或 政府（含政府信息公开专栏）")
+@click.option("--embedded", is_flag=True, help="网站是县门户网站中的一个栏目（网站标识码等由门户列明）")
+def init_command(directory: Path, title: str | None, kind: str | None, embedded: bool) -> None:
+    """新建网站：配置文件、示例内容和 .gitignore。
 
     \b
     示例：
       congressgen init mysite && cd mysite && congressgen build
+      congressgen init --type 人大 rdsite
+      congressgen init --type 政府 --embedded --title 青山镇人民政府 qsz
     """
     from congressgen.scaffold import init_site
 
+    if embedded and not kind:
+        fail(CongressError(Location("--embedded"), "--embedded 需要同时指定 --type 人大 或 --type 政府"))
+        return
     try:
-        created = init_site(directory, title)
+        created = init_site(directory, title, kind or "", embedded)
     except CongressError as exc:
         fail(exc)
         return

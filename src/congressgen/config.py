@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from congressgen.errors import ConfigError, Diagnostic, Location
+from congressgen.sitetype import ZHUANLAN_TYPES, Gongkai, Limit, SiteType, parse_type_sections
 from congressgen.yamlpos import YamlMapping, key_path_text, load_mapping
 
 CONFIG_FILE = "congressgen.yaml"
@@ -22,6 +23,13 @@ class ColumnConfig:
     title: str
     description: str = ""
     type: str = ""  # ColumnType meta, e.g. 工作报告 / 动态 / 通知公告
+    limit: "Limit | str | None" = None   # update limit as written (sitetype.parse_limit); None = by type
+    parent: str = ""                     # key of the column this one is a sub-column of
+
+    @property
+    def in_nav(self) -> bool:
+        """Shown in the top navigation (sub-columns and 政府信息公开专栏 columns are reached from their page)."""
+        return not self.parent and self.type not in ZHUANLAN_TYPES
 
 
 @dataclass(frozen=True)
@@ -36,11 +44,22 @@ class FooterConfig:
     icp_url: str = "https://beian.miit.gov.cn/"
     police_record: str = ""    # 公安机关备案号
     police_record_url: str = ""
+    police_badge: str = ""     # the 公安机关备案 badge image as issued, a file of static/
     conac_snippet: str = ""    # 党政机关网站标识, as issued (trusted HTML from the site owner)
 
     # The labels inspectors look for, in the order a footer shows them.
     REQUIRED = (("organizer", "主办单位"), ("site_code", "网站标识码"), ("phone", "联系电话"),
                 ("icp", "ICP备案号"), ("police_record", "公安机关备案号"))
+
+    @property
+    def police_url(self) -> str:
+        """The 全国互联网安全管理服务平台 query page of the filing number (only a link; never fetched)."""
+        digits = "".join(ch for ch in self.police_record if ch.isdigit())
+        return self.police_record_url or f"https://beian.mps.gov.cn/#/query/webSearch?code={digits}"
+
+    @property
+    def police_badge_path(self) -> str:
+        return self.police_badge[len("static/"):] if self.police_badge.startswith("static/") else self.police_badge
 
     def missing(self) -> list[tuple[str, str]]:
         return [(k, label) for k, label in self.REQUIRED if not getattr(self, k)]
@@ -73,6 +92,8 @@ class SiteConfig:
     summary_length: int = 120
     columns: tuple[ColumnConfig, ...] = ()
     footer: FooterConfig = FooterConfig()
+    site: SiteType = SiteType()          # site.type / site.embedded (sitetype.py)
+    gongkai: Gongkai = Gongkai()         # 政府信息公开专栏 (sitetype.py)
     report_error_url: str = ""
     qr: tuple[SiteQr, ...] = ()
     search: bool = True
@@ -310,7 +331,12 @@ class Raw(Option):
 _FOOTER = Section({name: Url() if name.endswith("_url") else Text()
                    for name in FooterConfig.__dataclass_fields__ if name != "REQUIRED"},
                   strict=False, what="页脚配置项")
-_COLUMN = OneOf(Text(), Section({"title": Text(), "description": Text(), "type": Text()}, what="栏目配置项"))
+class Any(Option):
+    """A value whose owner gives it meaning and checks it (a column's update `limit`: 2周, 6个月, 14)."""
+
+
+_COLUMN = OneOf(Text(), Section({"title": Text(), "description": Text(), "type": Text(),
+                                 "limit": Any(), "parent": Text()}, what="栏目配置项"))
 _QR = Section({"title": Text(), "url": Url(), "image": Text()}, what="二维码配置项")
 # Owned by check (check/engine.py gives rule names their meaning).
 _CHECK = Section({"rules": MappingOf(OneOf(Bool(), Text())), "hotlines": ListOf(Text(), single=True),
@@ -330,6 +356,8 @@ SCHEMA = Section({
     "columns": MappingOf(_COLUMN), "footer": _FOOTER, "report_error_url": Url(), "qr": MappingOf(_QR),
     "search": Bool(), "content_dir": Text(), "static_dir": Text(), "data_dir": Text(), "cache_dir": Text(),
     "check": _CHECK, "review": _REVIEW, "publish": MappingOf(_TARGET), "stats": _STATS, "extra": Raw(),
+    # Owned by sitetype (site type, 政府信息公开专栏): parse_type_sections validates them.
+    "site": Raw(), "gongkai": Raw(),
 }, strict=False)
 
 PERMALINK_TOKENS = ("column", "id", "yyyy", "year", "mm", "dd", "yyyymm", "yyyymmdd")
@@ -409,10 +437,13 @@ def parse_config(doc: YamlMapping, root: Path, shown: str) -> tuple[SiteConfig, 
                                          "report_error_url", "content_dir", "static_dir", "data_dir", "cache_dir",
                                          "pagination", "summary_length", "search", "base_url",
                                          "check", "review", "publish", "stats", "extra") if key in data}
+    types = parse_type_sections(data, lambda *keys: at(keys), root, data.get("columns", {}))
+    kwargs["site"], kwargs["gongkai"] = types.site, types.gongkai
     columns = []
     for key, value in data.get("columns", {}).items():
         value = {"title": value} if isinstance(value, str) else value
-        columns.append(ColumnConfig(key, value.get("title") or key, value.get("description", ""), value.get("type", "")))
+        columns.append(ColumnConfig(key, value.get("title") or key, value.get("description", ""), value.get("type", ""),
+                                    types.limits.get(key), value.get("parent", "")))
     kwargs["columns"] = tuple(columns)
     kwargs["footer"] = FooterConfig(**data.get("footer", {}))
     qrs = []

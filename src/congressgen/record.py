@@ -61,6 +61,7 @@ class BuildRecord:
     check: CheckOutcome = CheckOutcome(False)
     allow_unreviewed: bool = False               # built with --allow-unreviewed
     unreviewed: tuple[Diagnostic, ...] = ()      # the review problems that override let through
+    empty_columns: tuple[str, ...] = ()          # configured columns without a published item (freshness.py)
     time: str = ""                               # when the build finished, ISO 8601 UTC
     output: str = ""                             # the output folder's absolute path
 
@@ -72,6 +73,7 @@ class BuildRecord:
             "drafts": self.drafts, "draft_reports": list(self.draft_reports),
             "check": {"ran": self.check.ran, "errors": self.check.errors, "warnings": self.check.warnings},
             "allow_unreviewed": self.allow_unreviewed, "unreviewed": _diagnostics(self.unreviewed),
+            "empty_columns": list(self.empty_columns),
             "reports": self.reports, "files": self.files,
             "warnings": _diagnostics(self.warnings),
             "outputs": {p: list(v) for p, v in sorted(self.outputs.items())},
@@ -96,6 +98,7 @@ class BuildRecord:
                 draft_reports=tuple(map(str, data["draft_reports"])),
                 check=CheckOutcome(bool(check["ran"]), int(check["errors"]), int(check["warnings"])),
                 allow_unreviewed=bool(data["allow_unreviewed"]), unreviewed=_read_diagnostics(data["unreviewed"]),
+                empty_columns=tuple(map(str, data.get("empty_columns", ()))),
                 time=str(data["time"]), output=str(data["output"]),
             )
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from congressgen.compile import compile_report
 from congressgen.cache import BuildCache, fingerprint
-from congressgen.check import active, collisions, formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
+from congressgen.check import (active, collisions, formulations, freshness, frontmatter, gongkai, gongwen,
+                               links, privacy, review, siteconfig, typography)
 from congressgen.check.model import (SEVERITIES, BuildDocument, CheckContext, CheckSettings, Document, Finding,
                                      LocalFacts, Rule)
 from congressgen.check.privacy import normalise_phone
@@ -27,7 +28,7 @@ from congressgen import loading
 from congressgen.model.attachments import locate_attachment
 
 FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, active, siteconfig, review,
-            collisions)
+            collisions, freshness, gongkai)
 META_RULES = (Rule("check-ignore-unknown", "warning", "check-ignore 标记中写了不存在的规则 id（标记不起作用）"),)
 RULES: dict[str, Rule] = {r.id: r for r in META_RULES + tuple(r for f in FAMILIES for r in f.RULES)}
 SETTINGS_KEYS = ("rules", "hotlines", "external_links")

@@ -16,12 +16,15 @@ RULES = (
 # (footer keys, any of which satisfies the item; label inspectors look for)
 REQUIRED = ((("site_code",), "网站标识码"), (("organizer",), "主办单位"), (("phone", "email"), "联系方式"),
             (("icp",), "ICP备案号"), (("police_record",), "公安机关备案号"))
+# A column embedded in a larger portal (site.embedded) does not own the site's identity: the
+# portal's 网站标识码, ICP and 公安机关 filings cover it, so only these stay required.
+EMBEDDED_REQUIRED = tuple(item for item in REQUIRED if item[1] in ("主办单位", "联系方式"))
 _SITE_CODE = re.compile(r"^(?:\d{10}|bm\d{8})$")
 
 
 def check_site(ctx):
     footer = ctx.config.footer
-    for keys, label in REQUIRED:
+    for keys, label in (EMBEDDED_REQUIRED if ctx.config.site.embedded else REQUIRED):
         if not any(getattr(footer, k, "") for k in keys):
             line, col = ctx.config.position("footer", keys[0])
             names = " 或 ".join(f"footer.{k}" for k in keys)

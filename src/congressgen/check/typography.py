@@ -127,6 +127,7 @@ def check_site(ctx):
             published.add(doc.compiled.column)
             if doc.report is not None:
                 published.add(doc.report.column.key)
+    published |= {c.parent for c in ctx.config.columns if c.parent and c.key in published}   # via a sub-column
     for column in ctx.config.columns:
         if column.key not in published:
             line, col = ctx.config.position("columns", column.key)

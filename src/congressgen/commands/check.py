@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from congressgen.cli import day_option
 from congressgen.errors import BuildFailed, CongressError
 
 
@@ -32,6 +33,15 @@ def _selected(path: str, prefixes: list[str]) -> bool:
     return not prefixes or any(path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes)
 
 
+def at_end_of(day):
+    """`--now DAY` as the last moment of that day in Beijing time (None: now)."""
+    import datetime as dt
+
+    from congressgen.content import TZ
+
+    return None if day is None else dt.datetime.combine(day, dt.time(23, 59, 59), TZ)
+
+
 def _list_rules(config) -> None:
     from congressgen.check.engine import RULES, load_settings
 
@@ -50,8 +60,10 @@ def _list_rules(config) -> None:
 @click.option("--strict", is_flag=True, help="警告也算作错误（退出码 1），适合发布前和 CI 中使用")
 @click.option("--external-links", is_flag=True, help="同时列出正文中的外部链接，供人工核对（不联网）")
 @click.option("--list-rules", is_flag=True, help="列出全部规则 id 及本网站当前的级别")
+@click.option("--now", callback=day_option, metavar="YYYY-MM-DD",
+              help="按这一天判断栏目是否超期未更新（默认今天，北京时间）")
 def check_command(paths: tuple[Path, ...], source: Path, fmt: str, strict: bool, external_links: bool,
-                  list_rules: bool) -> None:
+                  list_rules: bool, now) -> None:
     """发布前检查：死链、附件、个人信息泄露、规范表述、公文格式、标点和页脚必查项。
 
     每条问题显示为 “文件:行:列: 级别 规则id: 说明”。有错误（--strict 时含警告）则退出码为 1。
@@ -73,7 +85,7 @@ def check_command(paths: tuple[Path, ...], source: Path, fmt: str, strict: bool,
         if list_rules:
             _list_rules(config)
             return
-        outcome = run_check(config, external_links=external_links)
+        outcome = run_check(config, external_links=external_links, now=at_end_of(now))
     except (CongressError, BuildFailed) as exc:
         fail(exc)
         return

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from congressgen.model.types import Page, Pager, Site
+from congressgen.model.gongkai import column_group_pages, gongkai_pages
+from congressgen.model.paging import paginate
+from congressgen.model.types import Page, Site
 
 PageKind = Callable[[Site], "list[Page]"]
-
-
-def _paginate(reports: list, per_page: int, first: str, pattern: str) -> list[tuple[list, Pager]]:
-    chunks = [reports[i:i + per_page] for i in range(0, len(reports), per_page)] or [[]]
-    paths = [first] + [pattern.format(n=n) for n in range(1, len(chunks))]
-    return [(chunk, Pager(i + 1, len(chunks), paths)) for i, chunk in enumerate(chunks)]
 
 
 def index_page(site: Site) -> list[Page]:
@@ -34,7 +30,7 @@ def column_pages(site: Site) -> list[Page]:
     pages = []
     for column in site.columns:
         pinned_first = sorted(column.reports, key=lambda r: (not r.fm.pinned,))
-        for chunk, pager in _paginate(pinned_first, site.config.pagination, column.path,
+        for chunk, pager in paginate(pinned_first, site.config.pagination, column.path,
                                       f"{column.key}/index_{{n}}.html"):
             pages.append(Page("list.html", pager.paths[pager.number - 1], column.title, "column",
                               column=column, items=chunk, pager=pager))
@@ -75,7 +71,7 @@ def feed_pages(site: Site) -> list[Page]:
 
 
 PAGE_KINDS: tuple[PageKind, ...] = (index_page, article_pages, column_pages, taxonomy_pages, fixed_pages,
-                                    search_page, feed_pages)
+                                    search_page, feed_pages, gongkai_pages, column_group_pages)
 
 
 def site_pages(site: Site, kinds: tuple[PageKind, ...] | None = None) -> list[Page]:

@@ -195,6 +195,9 @@ class Page:
         """当前位置, from the home page to this page: (label, site path); the last has no link."""
         if self.report is not None:
             return [("首页", "index.html"), (self.report.column.title, self.report.column.path), ("正文", None)]
+        trail = self.extra.get("crumbs")      # (label, path) between the home page and this one
+        if trail is not None:
+            return [("首页", "index.html"), *trail, (self.title, None)]
         taxonomy = self.extra.get("taxonomy")
         if taxonomy is not None and self.kind != "terms":
             return [("首页", "index.html"), (taxonomy.title, taxonomy.path), (self.title, None)]

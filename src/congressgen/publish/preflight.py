@@ -110,6 +110,11 @@ def record_refusals(record: records.BuildRecord, config: SiteConfig, target: Tar
         refusals.append(Refusal("check_errors", "--allow-check-errors",
                                 f"congressgen check 发现 {record.check.errors} 处错误。请修正并重新构建"))
 
+    if record.empty_columns:   # 空白栏目, a 单项否决 item (docs/site-types.md)
+        refusals.append(Refusal("check_errors", "--allow-check-errors",
+                                f"{len(record.empty_columns)} 个栏目没有已发布的内容（空白栏目）："
+                                f"{_listed(record.empty_columns, 5, '、')}。请发布内容，或从 congressgen.yaml 的 columns 中删去"))
+
     if record.draft_reports:
         refusals.append(Refusal("drafts", "--allow-drafts",
                                 f"构建结果中包含 {len(record.draft_reports)} 篇草稿"
