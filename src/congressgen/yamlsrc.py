@@ -119,3 +119,31 @@ def nested_key_position(text: str, keys: tuple[str, ...]) -> tuple[int, int] | N
             return None
         found, node = match
     return (found.start_mark.line + 1, found.start_mark.column + 1) if found is not None else None
+
+
+def value_positions(text: str) -> dict[tuple, tuple[int, int]]:
+    """(line, col), 1-based, of every key and list item of a YAML document, by its path:
+    `("applications", "本年新收")` is the key, `("applications", "本年新收", 2)` the third item
+    of its list. For data files whose nested values are reported where they were written.
+    (Call after `load_mapping` accepted the text; gives {} for text it cannot compose.)"""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return {}
+    found: dict[tuple, tuple[int, int]] = {}
+
+    def walk(node, path: tuple) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    here = path + (key_node.value,)
+                    found[here] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                    walk(value_node, here)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                here = path + (index,)
+                found[here] = (item.start_mark.line + 1, item.start_mark.column + 1)
+                walk(item, here)
+
+    walk(root, ())
+    return found
