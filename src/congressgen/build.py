@@ -294,6 +294,15 @@ def review_gate(config: SiteConfig, compiled: list[CompiledReport], options: Bui
             for d in problems]
 
 
+def _attach_data_pages(site: Site, config: SiteConfig) -> None:
+    """Pages from data files (代表建议, 年报) until the model's page-kind seam lists them."""
+    from congressgen.tables.pages import jianyi_pages, nianbao_pages
+    from congressgen.tables.sources import load_all
+
+    site.data = load_all(config)
+    site.pages += jianyi_pages(site) + nianbao_pages(site)
+
+
 def load_traffic(config: SiteConfig, now: dt.date) -> Traffic:
     """Measured counts from `data/stats.sqlite3` up to `now`; empty (no counts shown) without it."""
     from congressgen.stats.store import db_path, read_traffic
@@ -519,6 +528,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         slugs = SlugMemo(cache)
         site = build_site(compiled, config, include_drafts=options.drafts,
                           traffic=load_traffic(config, options.today), slug=slugs)
+        _attach_data_pages(site, config)
         attach_qr_codes(site, cache, workers)
         if inputs is not None:   # the attachments outside content/, hashed before they are copied
             root = config.root.resolve()

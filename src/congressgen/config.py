@@ -78,11 +78,12 @@ class SiteConfig:
     static_dir: str = "static"
     data_dir: str = "data"
     cache_dir: str = ".congressgen-cache"
-    # Sections owned by later stages (check, review, publish, stats); validated there.
+    # Sections owned by later stages (check, review, publish, stats, jianyi); validated there.
     check: dict = field(default_factory=dict)
     review: dict = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
     stats: dict = field(default_factory=dict)
+    jianyi: dict = field(default_factory=dict)     # 代表建议办理 settings (congressgen.tables.jianyi)
     extra: dict = field(default_factory=dict)
     path: str = CONFIG_FILE
 
@@ -120,7 +121,7 @@ _TOP_LEVEL: dict[str, tuple[tuple[type, ...], str]] = {
     "qr": ((dict,), "映射"), "search": ((bool,), "true 或 false"), "content_dir": ((str,), "文字"),
     "static_dir": ((str,), "文字"), "data_dir": ((str,), "文字"), "cache_dir": ((str,), "文字"),
     "check": ((dict,), "映射"), "review": ((dict,), "映射"), "publish": ((dict,), "映射"),
-    "stats": ((dict,), "映射"), "extra": ((dict,), "映射"),
+    "stats": ((dict,), "映射"), "jianyi": ((dict,), "映射"), "extra": ((dict,), "映射"),
 }
 _FOOTER_KEYS = {f for f in FooterConfig.__dataclass_fields__}
 
@@ -195,7 +196,7 @@ def parse_config(doc: YamlMapping, root: Path, shown: str) -> tuple[SiteConfig, 
             kwargs[key] = data[key]
     if data.get("search") is not None:
         kwargs["search"] = data["search"]
-    for key in ("check", "review", "publish", "stats", "extra"):
+    for key in ("check", "review", "publish", "stats", "jianyi", "extra"):
         if data.get(key) is not None:
             kwargs[key] = data[key]
     if data.get("base_url") is not None:

@@ -15,7 +15,8 @@ The build writes, under `search-index/`:
 
 `themes/default/static/js/search.js` tokenises and hashes queries exactly as this module
 does. Only published reports are indexed (never drafts), and only what belongs to them:
-title, body, sections, tasks, tags and metadata; page chrome never reaches the index.
+title, body, sections, tasks, tags and metadata; page chrome never reaches the index. Pages
+of data files (代表建议, 年报) bring their own documents (`page_docs`).
 
 Rebuilds with the build cache are incremental (`TokenStore`, `IndexState`): a report is
 tokenised again only when its searchable text changed, and the postings of the last build
@@ -163,6 +164,21 @@ def search_doc(report: Report) -> SearchDoc:
 def searchable_reports(site: Site) -> list[Report]:
     """Published reports only: a draft never reaches the index, even in a --drafts preview."""
     return [r for r in site.reports if not r.fm.draft]
+
+
+def page_docs(site: Site) -> tuple[list[SearchDoc], list[list[str]]]:
+    """Documents of pages that are not reports (page kinds driven by data files put a
+    SearchDoc in `extra["search"]` and their (key, title) in `extra["search_column"]`),
+    with those columns."""
+    docs, columns = [], []
+    for page in site.pages:
+        doc = page.extra.get("search") if page.extra else None
+        if isinstance(doc, SearchDoc):
+            docs.append(doc)
+            column = list(page.extra.get("search_column") or (doc.column, doc.column))
+            if column not in columns:
+                columns.append(column)
+    return docs, columns
 
 
 def _gap_encode(rows: list[int]) -> list[int]:
@@ -418,11 +434,14 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -
     if not site.config.search:
         return []
     docs = [search_doc(r) for r in searchable_reports(site)]
+    extra_docs, extra_columns = page_docs(site)
+    docs += extra_docs
     state = _postings(docs, cache)
     shards, width, shard_data = _shard_files(state.fragments, shard_bytes)
     shard_files = [(f"{INDEX_DIR}/index/{n:0{width}d}.json", data) for n, data in enumerate(shard_data)]
     texts = [(f"{INDEX_DIR}/text/{d.id}.json", _dumps({"text": d.text})) for d in docs]
     columns = [[c.key, c.title] for c in site.columns]
+    columns += [c for c in extra_columns if c[0] not in {key for key, _ in columns}]
     column_number = {key: n for n, (key, _) in enumerate(columns)}
     # The version names this exact index, so browsers never mix cached old files with new meta.
     version = hashlib.sha256(b"".join(data for _, data in shard_files + texts)).hexdigest()[:16]

@@ -1,0 +1,94 @@
+"""Page kinds driven by data files: the 代表建议办理 pages (all years, one year's list with its
+summary and filters, one page per 建议 with its 答复) and the 政府信息公开工作年度报告 (all
+years, one page per year). Each provider is `(site) -> list[Page]` reading `site.data`.
+
+What a page reads is what its `extra` holds, so the render memo re-renders exactly the pages
+whose data changed: a 建议's page holds only that 建议 (no neighbours, no year object), the
+year's list the year, the index the years' headlines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from congressgen.search import SearchDoc
+from congressgen.site import Page
+from congressgen.tables.jianyi import Suggestion, SuggestionYear
+from congressgen.tables.nianbao import AnnualReport
+
+JIANYI_TITLE = "代表建议办理"
+NIANBAO_TITLE = "政府信息公开工作年度报告"
+JIANYI_COLUMN = ("jianyi", "建议办理")        # (key, title) as the search index shows them
+NIANBAO_COLUMN = ("nianbao", "政府信息公开年报")
+
+
+@dataclass(frozen=True)
+class YearEntry:
+    """One row of an all-years list: what the list shows of that year."""
+
+    year: int
+    title: str
+    path: str
+    date: str              # YYYY-MM-DD shown beside it (newest reply, or the 年报's publish date)
+    note: str              # the summary sentence, or the 年报's organ
+
+
+def _day(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def suggestion_date(s: Suggestion) -> str:
+    """The date a 建议's page stands for: its publication, else its reply, else its 交办."""
+    return _day(s.published or s.answered or s.assigned)
+
+
+def year_date(y: SuggestionYear) -> str:
+    return max((suggestion_date(s) for s in y.suggestions), default=f"{y.year}-12-31")
+
+
+def suggestion_search_doc(s: Suggestion) -> SearchDoc:
+    meta = (s.lead, s.delegation, s.lead_unit, *s.assist_units, *s.co_signers,
+            f"{s.category}类" if s.category else "", s.category_label, s.satisfaction, f"{s.year}年", s.number)
+    return SearchDoc(id=f"jianyi-{s.year}-{s.slug}", path=s.path, title=s.title, date=suggestion_date(s),
+                     column=JIANYI_COLUMN[0], year=s.year, text=s.reply_text,
+                     outline=(JIANYI_TITLE,), meta=tuple(m for m in meta if m))
+
+
+def nianbao_search_doc(r: AnnualReport) -> SearchDoc:
+    labels = tuple(r.sections.values())
+    return SearchDoc(id=f"nianbao-{r.year}", path=r.path, title=r.title, date=_day(r.date), column=NIANBAO_COLUMN[0],
+                     year=r.year, text=r.overview_text, outline=labels, meta=(r.organ, f"{r.year}年", NIANBAO_TITLE))
+
+
+def jianyi_pages(site) -> list[Page]:
+    years: tuple[SuggestionYear, ...] = site.data.jianyi
+    if not years:
+        return []
+    entries = tuple(YearEntry(y.year, y.title, y.path, year_date(y), y.summary.sentence) for y in years)
+    pages = [Page("jianyi_index.html", "jianyi/index.html", JIANYI_TITLE, "jianyi-index",
+                  extra={"years": entries})]
+    for y in years:
+        pages.append(Page("jianyi_year.html", y.path, y.title, "jianyi-year",
+                          extra={"year": y, "lastmod": year_date(y), "feed": True}))
+        for s in y.suggestions:
+            pages.append(Page("jianyi.html", s.path, s.title, "jianyi",
+                              extra={"suggestion": s, "year_title": y.title, "year_path": y.path,
+                                     "lastmod": suggestion_date(s), "search": suggestion_search_doc(s),
+                                     "search_column": JIANYI_COLUMN}))
+    return pages
+
+
+def nianbao_pages(site) -> list[Page]:
+    reports: tuple[AnnualReport, ...] = site.data.nianbao
+    if not reports:
+        return []
+    entries = tuple(YearEntry(r.year, r.title, r.path, _day(r.date), r.organ) for r in reports)
+    pages = [Page("nianbao_index.html", "nianbao/index.html", NIANBAO_TITLE, "nianbao-index",
+                  extra={"years": entries})]
+    for r in reports:
+        pages.append(Page("nianbao.html", r.path, r.title, "nianbao",
+                          extra={"report": r, "lastmod": _day(r.date), "feed": True, "search": nianbao_search_doc(r),
+                                 "search_column": NIANBAO_COLUMN}))
+    return pages
+
+

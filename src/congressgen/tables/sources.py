@@ -1,0 +1,45 @@
+"""The two data sources of this package, in the shape of the model's DATA_SOURCES seam:
+`inputs(root, config)` lists the files read (fingerprints, serve's watcher) and
+`load(root, config)` returns the value that templates and checks see as `site.data.NAME`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from congressgen.config import CONFIG_FILE
+from congressgen.tables.jianyi import JianyiSettings, load_settings, load_years, year_files
+from congressgen.tables.nianbao import annual_report_files, load_annual_reports
+
+
+def jianyi_settings(config) -> JianyiSettings:
+    text = ""
+    if config.jianyi:
+        try:
+            text = (Path(config.root) / CONFIG_FILE).read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+    return load_settings(config.jianyi, text, config.path)
+
+
+def jianyi_inputs(root: Path, config) -> list[Path]:
+    return year_files(root, config.data_dir)
+
+
+def jianyi_load(root: Path, config):
+    return load_years(root, jianyi_settings(config), config.data_dir)
+
+
+def nianbao_inputs(root: Path, config) -> list[Path]:
+    return annual_report_files(root, config.data_dir)
+
+
+def nianbao_load(root: Path, config):
+    return load_annual_reports(root, config.data_dir)
+
+
+def load_all(config):
+    """Until the model's DATA_SOURCES seam carries them: both values at once, as `site.data`."""
+    from types import SimpleNamespace
+
+    root = Path(config.root)
+    return SimpleNamespace(jianyi=jianyi_load(root, config), nianbao=nianbao_load(root, config))
