@@ -11,7 +11,7 @@ from pathlib import Path
 
 from congressgen.build import compile_report
 from congressgen.cache import BuildCache, fingerprint
-from congressgen.check import formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
+from congressgen.check import datafiles, formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
 from congressgen.check.model import (SEVERITIES, BuildDocument, CheckContext, CheckSettings, Document, Finding,
                                      LocalFacts, Rule)
 from congressgen.check.privacy import normalise_phone
@@ -24,7 +24,7 @@ from congressgen.markdown import BodyRenderer
 from congressgen.render import load_theme, static_files
 from congressgen.site import CompiledReport, Site, build_site, locate_attachment
 
-FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, siteconfig, review)
+FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, siteconfig, review, datafiles)
 META_RULES = (Rule("check-ignore-unknown", "warning", "check-ignore 标记中写了不存在的规则 id（标记不起作用）"),)
 RULES: dict[str, Rule] = {r.id: r for r in META_RULES + tuple(r for f in FAMILIES for r in f.RULES)}
 SETTINGS_KEYS = ("rules", "hotlines", "external_links")

@@ -41,6 +41,12 @@ def _list_rules(config) -> None:
         click.echo(f"{rule.id:28} {severity:8} {rule.title}")
 
 
+def _day(ctx, param, value):
+    from congressgen.cli import day_option   # the CLI imports this module: look it up when used
+
+    return day_option(ctx, param, value)
+
+
 @click.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--source", "-s", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
@@ -50,8 +56,10 @@ def _list_rules(config) -> None:
 @click.option("--strict", is_flag=True, help="警告也算作错误（退出码 1），适合发布前和 CI 中使用")
 @click.option("--external-links", is_flag=True, help="同时列出正文中的外部链接，供人工核对（不联网）")
 @click.option("--list-rules", is_flag=True, help="列出全部规则 id 及本网站当前的级别")
+@click.option("--now", metavar="YYYY-MM-DD", default=None, callback=lambda c, p, v: _day(c, p, v),
+              help="按这一天检查期限（建议答复、公开和年报的发布期限；默认今天）")
 def check_command(paths: tuple[Path, ...], source: Path, fmt: str, strict: bool, external_links: bool,
-                  list_rules: bool) -> None:
+                  list_rules: bool, now) -> None:
     """发布前检查：死链、附件、个人信息泄露、规范表述、公文格式、标点和页脚必查项。
 
     每条问题显示为 “文件:行:列: 级别 规则id: 说明”。有错误（--strict 时含警告）则退出码为 1。
@@ -68,12 +76,19 @@ def check_command(paths: tuple[Path, ...], source: Path, fmt: str, strict: bool,
     from congressgen.cli import fail
     from congressgen.config import load_config
 
+    moment = None
+    if now is not None:
+        import datetime as dt
+
+        from congressgen.content import TZ
+
+        moment = dt.datetime.combine(now, dt.time(12), TZ)
     try:
         config, _ = load_config(source)
         if list_rules:
             _list_rules(config)
             return
-        outcome = run_check(config, external_links=external_links)
+        outcome = run_check(config, external_links=external_links, now=moment)
     except (CongressError, BuildFailed) as exc:
         fail(exc)
         return
