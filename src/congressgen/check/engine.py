@@ -336,6 +336,7 @@ def run_check(config: SiteConfig, *, external_links: bool = False, now: dt.datet
     site, findings = site_model(config, documents)
     sources = {d.path for d in documents}
     ctx = make_context(config, settings, documents, site, sources, now or dt.datetime.now(TZ), text)
+    ctx.now_given = now is not None
     return CheckOutcome(finalize(ctx, findings + run_rules(ctx)), len(documents))
 
 
