@@ -66,7 +66,7 @@ def jianyi_pages(site) -> list[Page]:
         return []
     entries = tuple(YearEntry(y.year, y.title, y.path, year_date(y), y.summary.sentence) for y in years)
     pages = [Page("jianyi_index.html", "jianyi/index.html", JIANYI_TITLE, "jianyi-index",
-                  extra={"years": entries})]
+                  extra={"years": entries, "lastmod": max(e.date for e in entries)})]
     for y in years:
         pages.append(Page("jianyi_year.html", y.path, y.title, "jianyi-year",
                           extra={"year": y, "lastmod": year_date(y), "feed": True}))
@@ -84,7 +84,7 @@ def nianbao_pages(site) -> list[Page]:
         return []
     entries = tuple(YearEntry(r.year, r.title, r.path, _day(r.date), r.organ) for r in reports)
     pages = [Page("nianbao_index.html", "nianbao/index.html", NIANBAO_TITLE, "nianbao-index",
-                  extra={"years": entries})]
+                  extra={"years": entries, "lastmod": max(e.date for e in entries)})]
     for r in reports:
         pages.append(Page("nianbao.html", r.path, r.title, "nianbao",
                           extra={"report": r, "lastmod": _day(r.date), "feed": True, "search": nianbao_search_doc(r),
