@@ -504,3 +504,31 @@ def test_one_row_change_rebuilds_only_the_pages_that_read_it(tmp_path):
     assert sorted(rated.stats.rendered_paths) == ["atom.xml", "jianyi/2024/003.html", "jianyi/2024/index.html",
                                                   "jianyi/index.html", "sitemap.xml"]
     assert rated.stats.reused == len(rated.site.pages) - 5
+
+
+# ---------------------------------------------------------------------------------------------
+# congressgen init --with-data
+
+
+def test_init_with_data_adds_an_example_of_each_that_builds_and_checks_without_error(tmp_path):
+    root = tmp_path / "site"
+    result = run_cli("init", "--with-data", str(root))
+    assert result.returncode == 0, result.stderr
+    for rel in ("data/jianyi/2025.csv", "data/jianyi/2025/2.md", "data/nianbao/2025.yaml"):
+        assert f"已创建 {root / rel}" in result.stdout
+    assert (root / "data/jianyi/2025.csv").read_bytes().startswith(b"\xef\xbb\xbf")     # as Excel saves it
+    outcome = build(BuildOptions(root, root / "build", jobs=1))
+    assert {"jianyi/2025/index.html", "jianyi/2025/2.html", "nianbao/2025.html"} <= {p.path for p in outcome.site.pages}
+    assert "经研究，现答复如下" in (root / "build/jianyi/2025/2.html").read_text(encoding="utf-8")
+    assert not [f for f in _findings(root) if " error " in f]
+
+
+def test_init_with_data_in_an_existing_site_adds_only_missing_files(site_dir):
+    write(site_dir / "data/nianbao/2025.yaml", "year: 2025\n")
+    config_before = (site_dir / "congressgen.yaml").read_bytes()
+    result = run_cli("init", "--with-data", str(site_dir))
+    assert result.returncode == 0, result.stderr
+    assert (site_dir / "data/nianbao/2025.yaml").read_text(encoding="utf-8") == "year: 2025\n"   # the clerk's file
+    assert (site_dir / "data/jianyi/2025.csv").is_file()
+    assert (site_dir / "congressgen.yaml").read_bytes() == config_before
+    assert run_cli("init", str(site_dir)).returncode == 1     # without --with-data: refused as before

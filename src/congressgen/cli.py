@@ -185,17 +185,21 @@ _CONSOLE: list = []   # set by main(): this process is the console script, not a
 @cli.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--title", default="示例县人大常委会", show_default=True, help="网站名称")
-def init_command(directory: Path, title: str) -> None:
+@click.option("--with-data", is_flag=True,
+              help="同时加入代表建议（data/jianyi/）和政府信息公开年报（data/nianbao/）的示例数据文件；"
+                   "已有网站中使用时只加这些文件，已存在的文件不改动")
+def init_command(directory: Path, title: str, with_data: bool) -> None:
     """新建网站：配置文件、一篇示例报告和 .gitignore。
 
     \b
     示例：
       congressgen init mysite && cd mysite && congressgen build
+      congressgen init --with-data mysite      （另加建议办理和年报的示例数据）
     """
     from congressgen.scaffold import init_site
 
     try:
-        created = init_site(directory, title)
+        created = init_site(directory, title, with_data=with_data)
     except CongressError as exc:
         fail(exc)
         return
