@@ -65,8 +65,8 @@ def jianyi_pages(site) -> list[Page]:
     if not years:
         return []
     entries = tuple(YearEntry(y.year, y.title, y.path, year_date(y), y.summary.sentence) for y in years)
-    pages = [Page("jianyi_index.html", "jianyi/index.html", JIANYI_TITLE, "jianyi-index",
-                  extra={"years": entries, "lastmod": max(e.date for e in entries)})]
+    pages = [Page("data_index.html", "jianyi/index.html", JIANYI_TITLE, "jianyi-index",
+                  extra={"years": entries, "lastmod": max(e.date for e in entries), "column_type": "建议办理"})]
     for y in years:
         pages.append(Page("jianyi_year.html", y.path, y.title, "jianyi-year",
                           extra={"year": y, "lastmod": year_date(y), "feed": True}))
@@ -82,9 +82,9 @@ def nianbao_pages(site) -> list[Page]:
     reports: tuple[AnnualReport, ...] = site.data.nianbao
     if not reports:
         return []
-    entries = tuple(YearEntry(r.year, r.title, r.path, _day(r.date), r.organ) for r in reports)
-    pages = [Page("nianbao_index.html", "nianbao/index.html", NIANBAO_TITLE, "nianbao-index",
-                  extra={"years": entries, "lastmod": max(e.date for e in entries)})]
+    entries = tuple(YearEntry(r.year, r.title, r.path, _day(r.date), "") for r in reports)
+    pages = [Page("data_index.html", "nianbao/index.html", NIANBAO_TITLE, "nianbao-index",
+                  extra={"years": entries, "lastmod": max(e.date for e in entries), "column_type": "政府信息公开年报"})]
     for r in reports:
         pages.append(Page("nianbao.html", r.path, r.title, "nianbao",
                           extra={"report": r, "lastmod": _day(r.date), "feed": True, "search": nianbao_search_doc(r),
