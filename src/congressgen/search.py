@@ -167,17 +167,19 @@ def searchable_reports(site: Site) -> list[Report]:
 
 
 def page_docs(site: Site) -> tuple[list[SearchDoc], list[list[str]]]:
-    """Documents of pages that are not reports (page kinds driven by data files put a
-    SearchDoc in `extra["search"]` and their (key, title) in `extra["search_column"]`),
-    with those columns."""
+    """Documents of pages that are not reports — page kinds driven by data files put a
+    `SearchEntry` in `extra["search"]` — with the columns they name."""
+    from congressgen.tables.pages import SearchEntry
+
     docs, columns = [], []
     for page in site.pages:
-        doc = page.extra.get("search") if page.extra else None
-        if isinstance(doc, SearchDoc):
-            docs.append(doc)
-            column = list(page.extra.get("search_column") or (doc.column, doc.column))
-            if column not in columns:
-                columns.append(column)
+        entry = page.extra.get("search") if page.extra else None
+        if isinstance(entry, SearchEntry):
+            docs.append(SearchDoc(id=entry.id, path=page.path, title=entry.title, date=entry.date,
+                                  column=entry.column[0], year=entry.year, text=entry.text,
+                                  outline=entry.outline, meta=entry.meta))
+            if list(entry.column) not in columns:
+                columns.append(list(entry.column))
     return docs, columns
 
 

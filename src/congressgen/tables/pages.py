@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from congressgen.search import SearchDoc
 from congressgen.site import Page
 from congressgen.tables.jianyi import Suggestion, SuggestionYear
 from congressgen.tables.nianbao import AnnualReport
@@ -20,6 +19,21 @@ JIANYI_TITLE = "代表建议办理"
 NIANBAO_TITLE = "政府信息公开工作年度报告"
 JIANYI_COLUMN = ("jianyi", "建议办理")        # (key, title) as the search index shows them
 NIANBAO_COLUMN = ("nianbao", "政府信息公开年报")
+
+
+@dataclass(frozen=True)
+class SearchEntry:
+    """What the site search indexes of a page that is not a report (the search output makes
+    its document of it): in `page.extra["search"]`."""
+
+    id: str                # unique, ASCII: the index's text file is named after it
+    title: str
+    date: str              # YYYY-MM-DD
+    year: int
+    column: tuple[str, str]   # (key, title) the search results show
+    text: str
+    outline: tuple[str, ...] = ()
+    meta: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,18 +60,16 @@ def year_date(y: SuggestionYear) -> str:
     return max((suggestion_date(s) for s in y.suggestions), default=f"{y.year}-12-31")
 
 
-def suggestion_search_doc(s: Suggestion) -> SearchDoc:
+def suggestion_search(s: Suggestion) -> SearchEntry:
     meta = (s.lead, s.delegation, s.lead_unit, *s.assist_units, *s.co_signers,
             f"{s.category}类" if s.category else "", s.category_label, s.satisfaction, f"{s.year}年", s.number)
-    return SearchDoc(id=f"jianyi-{s.year}-{s.slug}", path=s.path, title=s.title, date=suggestion_date(s),
-                     column=JIANYI_COLUMN[0], year=s.year, text=s.reply_text,
-                     outline=(JIANYI_TITLE,), meta=tuple(m for m in meta if m))
+    return SearchEntry(f"jianyi-{s.year}-{s.slug}", s.title, suggestion_date(s), s.year, JIANYI_COLUMN,
+                       s.reply_text, (JIANYI_TITLE,), tuple(m for m in meta if m))
 
 
-def nianbao_search_doc(r: AnnualReport) -> SearchDoc:
-    labels = tuple(r.sections.values())
-    return SearchDoc(id=f"nianbao-{r.year}", path=r.path, title=r.title, date=_day(r.date), column=NIANBAO_COLUMN[0],
-                     year=r.year, text=r.overview_text, outline=labels, meta=(r.organ, f"{r.year}年", NIANBAO_TITLE))
+def nianbao_search(r: AnnualReport) -> SearchEntry:
+    return SearchEntry(f"nianbao-{r.year}", r.title, _day(r.date), r.year, NIANBAO_COLUMN, r.overview_text,
+                       tuple(r.sections.values()), (r.organ, f"{r.year}年", NIANBAO_TITLE))
 
 
 def jianyi_pages(site) -> list[Page]:
@@ -73,8 +85,7 @@ def jianyi_pages(site) -> list[Page]:
         for s in y.suggestions:
             pages.append(Page("jianyi.html", s.path, s.title, "jianyi",
                               extra={"suggestion": s, "year_title": y.title, "year_path": y.path,
-                                     "lastmod": suggestion_date(s), "search": suggestion_search_doc(s),
-                                     "search_column": JIANYI_COLUMN}))
+                                     "lastmod": suggestion_date(s), "search": suggestion_search(s)}))
     return pages
 
 
@@ -87,8 +98,7 @@ def nianbao_pages(site) -> list[Page]:
                   extra={"years": entries, "lastmod": max(e.date for e in entries), "column_type": "政府信息公开年报"})]
     for r in reports:
         pages.append(Page("nianbao.html", r.path, r.title, "nianbao",
-                          extra={"report": r, "lastmod": _day(r.date), "feed": True, "search": nianbao_search_doc(r),
-                                 "search_column": NIANBAO_COLUMN}))
+                          extra={"report": r, "lastmod": _day(r.date), "feed": True, "search": nianbao_search(r)}))
     return pages
 
 
