@@ -417,7 +417,7 @@ def test_home_sitemap_feed_and_search_index_carry_the_data_pages(built):
     meta = json.loads((built / "search-index/meta.json").read_text(encoding="utf-8"))
     paths = {d[1] for d in meta["docs"]}
     assert {"jianyi/2024/001.html", "nianbao/2024.html"} <= paths
-    assert ["jianyi", "建议办理"] in meta["columns"]
+    assert ["jianyi", "建议办理", "data"] in meta["columns"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -170,3 +170,15 @@ def test_data_pages_work_under_a_sub_path(subpath_site, page):
     assert all(u.startswith(subpath_site) for u in page.requests_seen), page.requests_seen
     sitemap = page.request.get(subpath_site + "sitemap.xml").text()
     assert "<loc>https://www.example.gov.cn/rd/jianyi/2024/001.html</loc>" in sitemap
+
+
+@pytest.mark.browser
+def test_site_search_finds_a_suggestion_and_the_annual_report(site, page):
+    from test_search_browser import search
+
+    ids = search(page, site, "河道日常保洁")
+    assert ids[0] == "jianyi-2024-011"
+    first = page.locator(".search-result").first
+    assert first.locator(".search-result-column").inner_text() == "建议办理"
+    assert first.locator(".search-result-title a").get_attribute("href") == "jianyi/2024/011.html"
+    assert "nianbao-2024" in search(page, site, "政府信息公开工作年度报告")

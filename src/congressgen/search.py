@@ -178,8 +178,8 @@ def page_docs(site: Site) -> tuple[list[SearchDoc], list[list[str]]]:
             docs.append(SearchDoc(id=entry.id, path=page.path, title=entry.title, date=entry.date,
                                   column=entry.column[0], year=entry.year, text=entry.text,
                                   outline=entry.outline, meta=entry.meta))
-            if list(entry.column) not in columns:
-                columns.append(list(entry.column))
+            if [*entry.column, "data"] not in columns:
+                columns.append([*entry.column, "data"])    # "data": lengths compared within the column
     return docs, columns
 
 
@@ -443,8 +443,8 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -
     shard_files = [(f"{INDEX_DIR}/index/{n:0{width}d}.json", data) for n, data in enumerate(shard_data)]
     texts = [(f"{INDEX_DIR}/text/{d.id}.json", _dumps({"text": d.text})) for d in docs]
     columns = [[c.key, c.title] for c in site.columns]
-    columns += [c for c in extra_columns if c[0] not in {key for key, _ in columns}]
-    column_number = {key: n for n, (key, _) in enumerate(columns)}
+    columns += [c for c in extra_columns if c[0] not in {column[0] for column in columns}]
+    column_number = {column[0]: n for n, column in enumerate(columns)}
     # The version names this exact index, so browsers never mix cached old files with new meta.
     version = hashlib.sha256(b"".join(data for _, data in shard_files + texts)).hexdigest()[:16]
     meta = {

@@ -62,7 +62,7 @@ def year_date(y: SuggestionYear) -> str:
 
 def suggestion_search(s: Suggestion) -> SearchEntry:
     meta = (s.lead, s.delegation, s.lead_unit, *s.assist_units, *s.co_signers,
-            f"{s.category}类" if s.category else "", s.category_label, s.satisfaction, f"{s.year}年", s.number)
+            f"{s.category}类" if s.category else "", s.category_label, s.satisfaction, s.number)
     return SearchEntry(f"jianyi-{s.year}-{s.slug}", s.title, suggestion_date(s), s.year, JIANYI_COLUMN,
                        s.reply_text, (JIANYI_TITLE,), tuple(m for m in meta if m))
 
