@@ -36,7 +36,7 @@ from itertools import accumulate
 from json.encoder import encode_basestring   # what json.dumps uses with ensure_ascii=False
 from dataclasses import dataclass
 
-from congressgen.site import Report, Site
+from congressgen.model.types import Report, Site
 
 INDEX_DIR = "search-index"
 FORMAT_VERSION = 1
@@ -169,7 +169,7 @@ def searchable_reports(site: Site) -> list[Report]:
 def page_docs(site: Site) -> tuple[list[SearchDoc], list[list[str]]]:
     """Documents of pages that are not reports — page kinds driven by data files put a
     `SearchEntry` in `extra["search"]` — with the columns they name."""
-    from congressgen.tables.pages import SearchEntry
+    from congressgen.model.datapages import SearchEntry
 
     docs, columns = [], []
     for page in site.pages:

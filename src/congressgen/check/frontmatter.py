@@ -9,7 +9,7 @@ from congressgen.check.model import Document, Finding, Rule
 from congressgen.config import suggest
 from congressgen.content import KNOWN_KEYS
 from congressgen.errors import CongressError, ContentError
-from congressgen.site import derive_id, report_site_path
+from congressgen.model.urls import derive_id, report_site_path
 
 RULES = (
     Rule("frontmatter-invalid", "error", "文件无法读取，或前置信息缺少必填项、格式或类型不对（build 会拒绝）"),

@@ -1,4 +1,4 @@
-"""The two data sources of this package, in the shape of the model's DATA_SOURCES seam:
+"""The two data sources of this package, registered in `model.datasources.DATA_SOURCES`:
 `inputs(root, config)` lists the files read (fingerprints, serve's watcher) and
 `load(root, config)` returns the value that templates and checks see as `site.data.NAME`."""
 
@@ -36,10 +36,3 @@ def nianbao_inputs(root: Path, config) -> list[Path]:
 def nianbao_load(root: Path, config):
     return load_annual_reports(root, config.data_dir)
 
-
-def load_all(config):
-    """Until the model's DATA_SOURCES seam carries them: both values at once, as `site.data`."""
-    from types import SimpleNamespace
-
-    root = Path(config.root)
-    return SimpleNamespace(jianyi=jianyi_load(root, config), nianbao=nianbao_load(root, config))

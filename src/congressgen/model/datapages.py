@@ -4,14 +4,15 @@ years, one page per year). Each provider is `(site) -> list[Page]` reading `site
 
 What a page reads is what its `extra` holds, so the render memo re-renders exactly the pages
 whose data changed: a 建议's page holds only that 建议 (no neighbours, no year object), the
-year's list the year, the index the years' headlines.
+year's list the year, the index the years' headlines. The data sources are `jianyi` and
+`nianbao` (`congressgen.tables.sources`); a site without them has none of these pages.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from congressgen.site import Page
+from congressgen.model.types import Page
 from congressgen.tables.jianyi import Suggestion, SuggestionYear
 from congressgen.tables.nianbao import AnnualReport
 
@@ -73,7 +74,7 @@ def nianbao_search(r: AnnualReport) -> SearchEntry:
 
 
 def jianyi_pages(site) -> list[Page]:
-    years: tuple[SuggestionYear, ...] = site.data.jianyi
+    years: tuple[SuggestionYear, ...] = site.data.get("jianyi", ())
     if not years:
         return []
     entries = tuple(YearEntry(y.year, y.title, y.path, year_date(y), y.summary.sentence) for y in years)
@@ -90,7 +91,7 @@ def jianyi_pages(site) -> list[Page]:
 
 
 def nianbao_pages(site) -> list[Page]:
-    reports: tuple[AnnualReport, ...] = site.data.nianbao
+    reports: tuple[AnnualReport, ...] = site.data.get("nianbao", ())
     if not reports:
         return []
     entries = tuple(YearEntry(r.year, r.title, r.path, _day(r.date), "") for r in reports)
