@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write
+from conftest import report_text, run_cli, write
 from datapages_helpers import HEADER, NIANBAO, ROWS, csv_bytes, data_site
 
 from congressgen.build import BuildOptions, build
@@ -532,3 +532,14 @@ def test_init_with_data_in_an_existing_site_adds_only_missing_files(site_dir):
     assert (site_dir / "data/jianyi/2025.csv").is_file()
     assert (site_dir / "congressgen.yaml").read_bytes() == config_before
     assert run_cli("init", str(site_dir)).returncode == 1     # without --with-data: refused as before
+
+
+def test_a_report_linking_to_data_pages_checks_clean_and_a_bad_data_file_is_still_reported(tmp_path):
+    root = data_site(tmp_path / "s")
+    write(root / "content/reports/a.md", report_text(
+        title="测试报告", id="a", body="一、工作回顾\n\n见[建议办理](../../jianyi/2024/001.html)和[年报](../../nianbao/2024.html)。\n"))
+    config, _ = load_config(root)
+    outcome = run_check(config)
+    assert [f for f in outcome.findings if f.rule.startswith("link")] == []
+    write(root / CSV, csv_bytes((ROWS[0], ROWS[0])))
+    assert [f.rule for f in run_check(config).findings if f.path == CSV] == ["data-invalid"]

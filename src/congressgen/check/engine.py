@@ -139,6 +139,23 @@ def load_documents(config: SiteConfig) -> list[Document]:
     return documents
 
 
+def _page_data(config: SiteConfig):
+    """The data sources pages are made from (so that links to those pages are known targets);
+    traffic (counts only) is skipped, and a source whose files are bad is left out: the
+    `datafiles` rules report its problems."""
+    from congressgen.model.datasources import DATA_SOURCES, SiteData
+
+    values = {}
+    for source in DATA_SOURCES:
+        if source.today:
+            continue
+        try:
+            values[source.name] = source.load(config.root, config)
+        except (BuildFailed, CongressError):
+            continue
+    return SiteData(values)
+
+
 def site_model(config: SiteConfig, documents: list[Document]) -> tuple[Site | None, list[Finding]]:
     """The build's site model of every readable report, drafts included (so that links to
     drafts can be told apart from links to nothing). Reports with a duplicate id or URL are
@@ -159,7 +176,7 @@ def site_model(config: SiteConfig, documents: list[Document]) -> tuple[Site | No
         items.append(item)
     for _ in range(3):
         try:
-            return loading.site_model(items, config, drafts=True, data=False, related=False), findings
+            return loading.site_model(items, config, drafts=True, data=_page_data(config), related=False), findings
         except BuildFailed as exc:
             rejected = {d.location.path for d in exc.diagnostics}
             findings += [Finding(d.location.path, max(d.location.line, 1), max(d.location.col, 1),
