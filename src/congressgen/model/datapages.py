@@ -16,6 +16,7 @@ from congressgen.model.types import Page
 from congressgen.tables.jianyi import Suggestion, SuggestionYear
 from congressgen.tables.nianbao import AnnualReport
 
+HOME = ("首页", "index.html")
 JIANYI_TITLE = "代表建议办理"
 NIANBAO_TITLE = "政府信息公开工作年度报告"
 JIANYI_COLUMN = ("jianyi", "建议办理")        # (key, title) as the search index shows them
@@ -80,13 +81,15 @@ def jianyi_pages(site) -> list[Page]:
     entries = tuple(YearEntry(y.year, y.title, y.path, year_date(y), y.summary.sentence) for y in years)
     pages = [Page("data_index.html", "jianyi/index.html", JIANYI_TITLE, "jianyi-index",
                   extra={"years": entries, "lastmod": max(e.date for e in entries), "column_type": "建议办理"})]
+    to_index = (JIANYI_TITLE, "jianyi/index.html")
     for y in years:
         pages.append(Page("jianyi_year.html", y.path, y.title, "jianyi-year",
-                          extra={"year": y, "lastmod": year_date(y), "feed": True}))
+                          extra={"year": y, "lastmod": year_date(y), "feed": True,
+                                 "crumbs": (HOME, to_index, (f"{y.year}年", None))}))
         for s in y.suggestions:
             pages.append(Page("jianyi.html", s.path, s.title, "jianyi",
-                              extra={"suggestion": s, "year_title": y.title, "year_path": y.path,
-                                     "lastmod": suggestion_date(s), "search": suggestion_search(s)}))
+                              extra={"suggestion": s, "lastmod": suggestion_date(s), "search": suggestion_search(s),
+                                     "crumbs": (HOME, to_index, (f"{y.year}年", y.path), (f"第 {s.number} 号", None))}))
     return pages
 
 
@@ -99,7 +102,8 @@ def nianbao_pages(site) -> list[Page]:
                   extra={"years": entries, "lastmod": max(e.date for e in entries), "column_type": "政府信息公开年报"})]
     for r in reports:
         pages.append(Page("nianbao.html", r.path, r.title, "nianbao",
-                          extra={"report": r, "lastmod": _day(r.date), "feed": True, "search": nianbao_search(r)}))
+                          extra={"report": r, "lastmod": _day(r.date), "feed": True, "search": nianbao_search(r),
+                                 "crumbs": (HOME, (NIANBAO_TITLE, "nianbao/index.html"), (f"{r.year}年", None))}))
     return pages
 
 

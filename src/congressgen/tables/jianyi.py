@@ -146,6 +146,11 @@ class Suggestion:
     def done(self) -> bool:
         return self.answered is not None
 
+    @property
+    def units(self) -> tuple[str, ...]:
+        """主办 then 协办 units (the list's 承办单位 filter matches any of them)."""
+        return (self.lead_unit, *self.assist_units)
+
 
 @dataclass(frozen=True)
 class FieldText:
