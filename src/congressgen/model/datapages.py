@@ -39,6 +39,19 @@ class SearchEntry:
 
 
 @dataclass(frozen=True)
+class DataArticle:
+    """The head of a page that reads like an article (one 建议, one 年报): its meta tags,
+    title and 发布时间/来源 line, ready for `partials/data_meta.html` and `data_header.html`."""
+
+    column: str            # ColumnName, and the page title's middle part
+    column_type: str       # ColumnType
+    title: str
+    date: str              # YYYY-MM-DD
+    source: str            # 来源 / ContentSource
+    description: str
+
+
+@dataclass(frozen=True)
 class YearEntry:
     """One row of an all-years list: what the list shows of that year."""
 
@@ -88,7 +101,9 @@ def jianyi_pages(site) -> list[Page]:
                                  "crumbs": (HOME, to_index, (f"{y.year}年", None))}))
         for s in y.suggestions:
             pages.append(Page("jianyi.html", s.path, s.title, "jianyi",
-                              extra={"suggestion": s, "lastmod": suggestion_date(s), "search": suggestion_search(s),
+                              extra={"suggestion": s, "article": DataArticle(
+                                         JIANYI_TITLE, "建议办理", s.title, suggestion_date(s), s.lead_unit,
+                                         f"{s.title}（{s.year}年第 {s.number} 号建议）"), "lastmod": suggestion_date(s), "search": suggestion_search(s),
                                      "crumbs": (HOME, to_index, (f"{y.year}年", y.path), (f"第 {s.number} 号", None))}))
     return pages
 
@@ -102,7 +117,8 @@ def nianbao_pages(site) -> list[Page]:
                   extra={"years": entries, "lastmod": max(e.date for e in entries), "column_type": "政府信息公开年报"})]
     for r in reports:
         pages.append(Page("nianbao.html", r.path, r.title, "nianbao",
-                          extra={"report": r, "lastmod": _day(r.date), "feed": True, "search": nianbao_search(r),
+                          extra={"report": r, "lastmod": _day(r.date),
+                                 "article": DataArticle(NIANBAO_TITLE, "政府信息公开年报", r.title, _day(r.date), r.organ, r.title), "feed": True, "search": nianbao_search(r),
                                  "crumbs": (HOME, (NIANBAO_TITLE, "nianbao/index.html"), (f"{r.year}年", None))}))
     return pages
 
