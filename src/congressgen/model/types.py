@@ -142,7 +142,7 @@ class Report:
         fm = self.fm
         return bool(fm.index_number or fm.doc_number or fm.topic or fm.issuer or fm.written_date or fm.validity)
 
-    def section_anchor(self, title: str, part: int) -> str:
+    def section_anchor(self, title: str, part: str) -> str:
         return self.outline.anchor_of(title, part)
 
 
