@@ -188,7 +188,10 @@ def _leave_without_teardown() -> None:
 @click.option("--type", "kind", type=click.Choice(["人大", "政府"]), default=None,
               help="网站类型：人大（工作报告、人大动态、代表工作、通知公告）或 政府（含政府信息公开专栏）")
 @click.option("--embedded", is_flag=True, help="网站是县门户网站中的一个栏目（网站标识码等由门户列明）")
-def init_command(directory: Path, title: str | None, kind: str | None, embedded: bool) -> None:
+@click.option("--with-data", is_flag=True,
+              help="同时加入代表建议（data/jianyi/）和政府信息公开年报（data/nianbao/）的示例数据文件；"
+                   "已有网站中使用时只加这些文件，已存在的文件不改动")
+def init_command(directory: Path, title: str | None, kind: str | None, embedded: bool, with_data: bool) -> None:
     """新建网站：配置文件、示例内容和 .gitignore。
 
     \b
@@ -196,6 +199,7 @@ def init_command(directory: Path, title: str | None, kind: str | None, embedded:
       congressgen init mysite && cd mysite && congressgen build
       congressgen init --type 人大 rdsite
       congressgen init --type 政府 --embedded --title 青山镇人民政府 qsz
+      congressgen init --with-data mysite      （另加建议办理和年报的示例数据）
     """
     from congressgen.scaffold import init_site
 
@@ -203,7 +207,7 @@ def init_command(directory: Path, title: str | None, kind: str | None, embedded:
         fail(CongressError(Location("--embedded"), "--embedded 需要同时指定 --type 人大 或 --type 政府"))
         return
     try:
-        created = init_site(directory, title, kind or "", embedded)
+        created = init_site(directory, title, kind or "", embedded, with_data=with_data)
     except CongressError as exc:
         fail(exc)
         return

@@ -101,12 +101,13 @@ class SiteConfig:
     static_dir: str = "static"
     data_dir: str = "data"
     cache_dir: str = ".congressgen-cache"
-    # Sections owned by later stages (check, review, publish, stats): their shape is checked
+    # Sections owned by later stages (check, review, publish, stats, jianyi): their shape is checked
     # at load by SCHEMA below, their meaning (rule names, targets) by their owners.
     check: dict = field(default_factory=dict)
     review: dict = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
     stats: dict = field(default_factory=dict)
+    jianyi: dict = field(default_factory=dict)     # 代表建议办理 settings (congressgen.tables.jianyi)
     extra: dict = field(default_factory=dict)
     path: str = CONFIG_FILE
     # Where each key was written (see `position`); not part of the config's value.
@@ -331,6 +332,8 @@ class Raw(Option):
 _FOOTER = Section({name: Url() if name.endswith("_url") else Text()
                    for name in FooterConfig.__dataclass_fields__ if name != "REQUIRED"},
                   strict=False, what="页脚配置项")
+
+
 class Any(Option):
     """A value whose owner gives it meaning and checks it (a column's update `limit`: 2周, 6个月, 14)."""
 
@@ -358,6 +361,8 @@ SCHEMA = Section({
     "check": _CHECK, "review": _REVIEW, "publish": MappingOf(_TARGET), "stats": _STATS, "extra": Raw(),
     # Owned by sitetype (site type, 政府信息公开专栏): parse_type_sections validates them.
     "site": Raw(), "gongkai": Raw(),
+    # Owned by tables.jianyi (代表建议办理 settings): its load_settings validates it.
+    "jianyi": Raw(),
 }, strict=False)
 
 PERMALINK_TOKENS = ("column", "id", "yyyy", "year", "mm", "dd", "yyyymm", "yyyymmdd")
@@ -436,7 +441,7 @@ def parse_config(doc: YamlMapping, root: Path, shown: str) -> tuple[SiteConfig, 
     kwargs = {key: data[key] for key in ("title", "language", "author", "description", "theme", "permalink",
                                          "report_error_url", "content_dir", "static_dir", "data_dir", "cache_dir",
                                          "pagination", "summary_length", "search", "base_url",
-                                         "check", "review", "publish", "stats", "extra") if key in data}
+                                         "check", "review", "publish", "stats", "jianyi", "extra") if key in data}
     types = parse_type_sections(data, lambda *keys: at(keys), root, data.get("columns", {}))
     kwargs["site"], kwargs["gongkai"] = types.site, types.gongkai
     columns = []

@@ -20,12 +20,33 @@ def _template(name: str) -> str:
     return (resources.files("congressgen") / "data" / name).read_text(encoding="utf-8")
 
 
+# `init --with-data`: an example of each data file (docs/data.md), never over an existing file.
+DATA_EXAMPLES = (("example-jianyi.csv", "data/jianyi/2025.csv"), ("example-jianyi-2.md", "data/jianyi/2025/2.md"),
+                 ("example-nianbao.yaml", "data/nianbao/2025.yaml"))
+
+
+def add_data_examples(directory: Path) -> list[Path]:
+    """The example 代表建议 CSV (with one reply as a Markdown file) and 年报 YAML; files that
+    already exist are left as they are. Returns the files created."""
+    created = []
+    for name, target in DATA_EXAMPLES:
+        path = directory / target
+        if path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes((resources.files("congressgen") / "data" / name).read_bytes())
+        created.append(path)
+    return created
+
+
 def init_site(directory: Path, title: str | None = None, kind: str = "", embedded: bool = False,
-              today: dt.date | None = None) -> list[Path]:
+              today: dt.date | None = None, with_data: bool = False) -> list[Path]:
     """A new site: today's generic one, or (`kind` 人大 or 政府) one with the columns, footer
     fields and example content that type needs; `embedded`: a column inside a county portal."""
     config = directory / CONFIG_FILE
     if config.exists():
+        if with_data:      # an existing site: add the data examples only
+            return add_data_examples(directory)
         raise CongressError(Location(str(config)), "这里已经有网站配置文件，未做任何改动")
     if kind:
         files = typed_site_files(kind, embedded, title, today or dt.datetime.now(TZ).date())
@@ -41,6 +62,8 @@ def init_site(directory: Path, title: str | None = None, kind: str = "", embedde
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
         created.append(path)
+    if with_data:
+        created += add_data_examples(directory)
     return created
 
 

@@ -15,7 +15,8 @@ The build writes, under `search-index/`:
 
 `themes/default/static/js/search.js` tokenises and hashes queries exactly as this module
 does. Only published reports are indexed (never drafts), and only what belongs to them:
-title, body, sections, tasks, tags and metadata; page chrome never reaches the index.
+title, body, sections, tasks, tags and metadata; page chrome never reaches the index. Pages
+of data files (代表建议, 年报) bring their own documents (`page_docs`).
 
 Rebuilds with the build cache are incremental (`TokenStore`, `IndexState`): a report is
 tokenised again only when its searchable text changed, and the postings of the last build
@@ -165,6 +166,23 @@ def search_doc(report: Report) -> SearchDoc:
 def searchable_reports(site: Site) -> list[Report]:
     """Published reports only: a draft never reaches the index, even in a --drafts preview."""
     return [r for r in site.reports if not r.fm.draft]
+
+
+def page_docs(site: Site) -> tuple[list[SearchDoc], list[list[str]]]:
+    """Documents of pages that are not reports — page kinds driven by data files put a
+    `SearchEntry` in `extra["search"]` — with the columns they name."""
+    from congressgen.model.datapages import SearchEntry
+
+    docs, columns = [], []
+    for page in site.pages:
+        entry = page.extra.get("search") if page.extra else None
+        if isinstance(entry, SearchEntry):
+            docs.append(SearchDoc(id=entry.id, path=page.path, title=entry.title, date=entry.date,
+                                  column=entry.column[0], year=entry.year, text=entry.text,
+                                  outline=entry.outline, meta=entry.meta))
+            if [*entry.column, "data"] not in columns:
+                columns.append([*entry.column, "data"])    # "data": lengths compared within the column
+    return docs, columns
 
 
 def _gap_encode(rows: list[int]) -> list[int]:
@@ -472,6 +490,8 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -
     if not site.config.search:
         return []
     docs = [search_doc(r) for r in searchable_reports(site)]
+    extra_docs, extra_columns = page_docs(site)
+    docs += extra_docs
     state = _postings(docs, cache)
     memory = cache.memory if cache is not None else None     # a long-running process (`serve`)
     shard_memo = memory.setdefault(("search", "shards"), {}) if memory is not None else None
@@ -479,7 +499,8 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -
     shard_files = [(f"{INDEX_DIR}/index/{n:0{width}d}.json", data) for n, data in enumerate(shard_data)]
     texts = [(f"{INDEX_DIR}/text/{d.id}.json", data) for d, data in zip(docs, _text_files(docs, memory))]
     columns = [[c.key, c.title] for c in site.columns]
-    column_number = {key: n for n, (key, _) in enumerate(columns)}
+    columns += [c for c in extra_columns if c[0] not in {column[0] for column in columns}]
+    column_number = {column[0]: n for n, column in enumerate(columns)}
     # The version names this exact index, so browsers never mix cached old files with new meta.
     version = hashlib.sha256(b"".join(data for _, data in shard_files + texts)).hexdigest()[:16]
     meta = {

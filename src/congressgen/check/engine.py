@@ -11,8 +11,8 @@ from pathlib import Path
 
 from congressgen.compile import compile_report
 from congressgen.cache import BuildCache, fingerprint
-from congressgen.check import (active, collisions, formulations, freshness, frontmatter, gongkai, gongwen,
-                               links, privacy, review, siteconfig, typography)
+from congressgen.check import (active, collisions, datafiles, formulations, freshness, frontmatter, gongkai,
+                               gongwen, links, privacy, review, siteconfig, typography)
 from congressgen.check.model import (SEVERITIES, BuildDocument, CheckContext, CheckSettings, Document, Finding,
                                      LocalFacts, Rule)
 from congressgen.check.privacy import normalise_phone
@@ -28,7 +28,7 @@ from congressgen import loading
 from congressgen.model.attachments import locate_attachment
 
 FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, active, siteconfig, review,
-            collisions, freshness, gongkai)
+            collisions, freshness, gongkai, datafiles)
 META_RULES = (Rule("check-ignore-unknown", "warning", "check-ignore 标记中写了不存在的规则 id（标记不起作用）"),)
 RULES: dict[str, Rule] = {r.id: r for r in META_RULES + tuple(r for f in FAMILIES for r in f.RULES)}
 SETTINGS_KEYS = ("rules", "hotlines", "external_links")
@@ -124,6 +124,23 @@ def load_documents(config: SiteConfig) -> list[Document]:
     return documents
 
 
+def _page_data(config: SiteConfig):
+    """The data sources pages are made from (so that links to those pages are known targets);
+    traffic (counts only) is skipped, and a source whose files are bad is left out: the
+    `datafiles` rules report its problems."""
+    from congressgen.model.datasources import DATA_SOURCES, SiteData
+
+    values = {}
+    for source in DATA_SOURCES:
+        if source.today:
+            continue
+        try:
+            values[source.name] = source.load(config.root, config)
+        except (BuildFailed, CongressError):
+            continue
+    return SiteData(values)
+
+
 def site_model(config: SiteConfig, documents: list[Document]) -> tuple[Site | None, list[Finding]]:
     """The build's site model of every readable report, drafts included (so that links to
     drafts can be told apart from links to nothing). Reports with a duplicate id or URL are
@@ -144,7 +161,7 @@ def site_model(config: SiteConfig, documents: list[Document]) -> tuple[Site | No
         items.append(item)
     for _ in range(3):
         try:
-            return loading.site_model(items, config, drafts=True, data=False, related=False), findings
+            return loading.site_model(items, config, drafts=True, data=_page_data(config), related=False), findings
         except BuildFailed as exc:
             rejected = {d.location.path for d in exc.diagnostics}
             findings += [Finding(d.location.path, max(d.location.line, 1), max(d.location.col, 1),
@@ -324,6 +341,7 @@ def run_check(config: SiteConfig, *, external_links: bool = False, now: dt.datet
     site, findings = site_model(config, documents)
     sources = {d.path for d in documents}
     ctx = make_context(config, settings, documents, site, sources, now or dt.datetime.now(TZ))
+    ctx.now_given = now is not None
     return CheckOutcome(finalize(ctx, findings + run_rules(ctx)), len(documents))
 
 

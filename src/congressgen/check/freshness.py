@@ -7,7 +7,6 @@ typography family's `structure-empty-column`, a warning in `check`; `publish` re
 from __future__ import annotations
 
 from congressgen.check.model import Finding, Rule
-from congressgen.check.siteconfig import config_line
 from congressgen.config import CONFIG_FILE
 from congressgen.freshness import FATAL, STALE, column_statuses
 
@@ -25,7 +24,7 @@ def check_site(ctx):
     if today is None:
         return
     for status in column_statuses(ctx.config, ctx.site.reports, today):
-        line, col = config_line(ctx.config_text, "columns", status.key)
+        line, col = ctx.config.position("columns", status.key)
         if status.state in (STALE, FATAL):
             rule = "column-stale-fatal" if status.state == FATAL else "column-stale"
             extra = f"，已超过网站设定的 {ctx.config.site.stale_error.text}" if status.state == FATAL else ""

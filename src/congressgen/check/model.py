@@ -242,6 +242,7 @@ class CheckContext:
     sources: frozenset = frozenset()                  # every content .md, drafts included
     theme_ids: frozenset = frozenset()                # element ids the article template adds
     now: dt.datetime | None = None
+    now_given: bool = False                           # `--now` was given: rules about what is still missing run
     formulations: object = None                       # formulations.Dictionary, loaded once
     _anchors: dict = field(default_factory=dict)
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from congressgen.tables.sources import jianyi_inputs, jianyi_load, nianbao_inputs, nianbao_load
+
 
 @dataclass(frozen=True)
 class DataSource:
@@ -80,6 +82,8 @@ def _traffic(root: Path, config, today: dt.date):
 
 DATA_SOURCES: tuple[DataSource, ...] = (
     DataSource("traffic", traffic_inputs, _traffic, today=True),
+    DataSource("jianyi", jianyi_inputs, jianyi_load),        # 代表建议办理: data/jianyi/YEAR.csv|yaml
+    DataSource("nianbao", nianbao_inputs, nianbao_load),     # 政府信息公开工作年度报告: data/nianbao/YEAR.yaml
 )
 
 

@@ -192,7 +192,10 @@ class Page:
 
     @property
     def crumbs(self) -> list[tuple[str, str | None]]:
-        """当前位置, from the home page to this page: (label, site path); the last has no link."""
+        """当前位置, from the home page to this page: (label, site path); the last has no link.
+        A page kind may give its own trail as `extra["crumbs"]`."""
+        if "crumbs" in self.extra:
+            return list(self.extra["crumbs"])
         if self.report is not None:
             return [("首页", "index.html"), (self.report.column.title, self.report.column.path), ("正文", None)]
         trail = self.extra.get("crumbs")      # (label, path) between the home page and this one

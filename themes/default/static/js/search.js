@@ -151,16 +151,18 @@
         if (!flat) return [];
         lists.push(decodePostings(flat));
       }
-      var total = docs.length, average = 0;
-      docs.forEach(function (d) { average += d[6]; });
-      average = average / Math.max(total, 1) || 1;
+      /* Lengths are compared among reports, and within each column of data pages (marked "data"):
+         short 建议 replies do not make long reports look longer. */
+      var total = docs.length, sums = {}, counts = {}, columns = self.meta.columns;
+      function group(d) { return columns[d[4]][2] === "data" ? "d" + d[4] : "r"; }
+      docs.forEach(function (d) { var g = group(d); sums[g] = (sums[g] || 0) + d[6]; counts[g] = (counts[g] || 0) + 1; });
       var shortest = lists.slice().sort(function (a, b) { return a.size - b.size; })[0];
       var results = [];
       shortest.forEach(function (_, number) {
         var doc = docs[number];
         if (filters.column && self.meta.columns[doc[4]][0] !== filters.column) return;
         if (filters.year && String(doc[5]) !== filters.year) return;
-        var score = 0;
+        var score = 0, average = sums[group(doc)] / counts[group(doc)] || 1;
         for (var j = 0; j < lists.length; j++) {
           var tf = lists[j].get(number);
           if (tf === undefined) return;
