@@ -91,3 +91,12 @@ def test_no_stage_imports_the_orchestrator_or_the_cli():
     upward = sorted((name, target) for name, targets in import_graph().items() if not _is(name, WIRING)
                     for target in targets if _is(target, UPWARD))
     assert upward == []
+
+
+def test_serve_wires_the_stages_itself_and_the_render_memo_has_its_name():
+    """`serve` is an orchestrator beside `build`, not a caller of it (issue 14); the render
+    dependency tracker is `renderdeps`."""
+    graph = import_graph()
+    assert "congressgen.build" not in graph["congressgen.serve"]
+    assert {"congressgen.loading", "congressgen.output"} <= graph["congressgen.serve"]
+    assert "congressgen.renderdeps" in graph["congressgen.render"] and "congressgen.pagememo" not in graph
