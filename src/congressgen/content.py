@@ -361,5 +361,6 @@ def find_sources(content_dir: Path) -> list[Path]:
             dirs[:] = []
             continue
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found += [here / name for name in files if name.endswith(".md") and not name.startswith(".")]
+        # a folder (or a link) named *.md is found too: read_report then says it is not a report
+        found += [here / name for name in files + dirs if name.endswith(".md") and not name.startswith(".")]
     return sorted(found, key=lambda p: p.relative_to(content_dir).as_posix())
