@@ -518,7 +518,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
             warnings.append(Diagnostic(Location(config.path), f"页脚缺少“{label}”（footer 配置）；政府网站检查会扣分", "warning"))
         slugs = SlugMemo(cache)
         site = build_site(compiled, config, include_drafts=options.drafts,
-                          traffic=load_traffic(config, options.today), slug=slugs)
+                          traffic=load_traffic(config, options.today), slug=slugs,
+                          today=options.today)
         attach_qr_codes(site, cache, workers)
         if inputs is not None:   # the attachments outside content/, hashed before they are copied
             root = config.root.resolve()

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from congressgen.config import SiteConfig, suggest
 from congressgen.errors import ContentError, Diagnostic, Location
+from congressgen.validity import Validity, parse_validity
 from congressgen.yamlsrc import YamlMapping, load_mapping
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -21,6 +22,8 @@ KNOWN_KEYS = (
     "sections", "tasks", "attachments", "doc_number", "index_number", "draft", "pinned",
     # 政务公开 metadata block
     "topic", "issuer", "written_date", "validity",
+    # a document's life (docs/document-life.md)
+    "interprets", "former_ids",
     # 三审三校 sign-offs, written by `congressgen review`
     "review",
 )
@@ -52,7 +55,10 @@ class FrontMatter:
     topic: str = ""
     issuer: str = ""
     written_date: dt.date | None = None
-    validity: str = ""
+    validity: str = ""                        # free text (有效性), or the state's words when structured
+    validity_dates: "Validity | None" = None   # structured `validity:` (effective, expires, ...)
+    interprets: tuple[str, ...] = ()           # a 解读's 原文件 ids
+    former_ids: tuple[str, ...] = ()           # ids this report was published under before
     draft: bool = False
     pinned: bool = False
     review: tuple = ()
@@ -210,6 +216,11 @@ def parse_front_matter(doc: YamlMapping, shown: str, config: SiteConfig) -> tupl
 
     sections = data.get("sections")
     tasks = data.get("tasks")
+    validity_text, validity_dates = parse_validity(data.get("validity"), doc, shown)
+    for key in ("interprets", "former_ids"):
+        for value in _string_list(data.get(key), at(key), key):
+            if not ID_PATTERN.match(value):
+                raise ContentError(at(key), f"“{key}” 中的 “{value}” 不是有效的 id（小写字母、数字、- 和 _）")
     fm = FrontMatter(
         title=title, date=date, has_time=has_time, year=year,
         session=_string(data.get("session"), at("session"), "session"),
@@ -226,7 +237,10 @@ def parse_front_matter(doc: YamlMapping, shown: str, config: SiteConfig) -> tupl
         topic=_string(data.get("topic"), at("topic"), "topic"),
         issuer=_string(data.get("issuer"), at("issuer"), "issuer"),
         written_date=written,
-        validity=_string(data.get("validity"), at("validity"), "validity"),
+        validity=validity_text,
+        validity_dates=validity_dates,
+        interprets=_string_list(data.get("interprets"), at("interprets"), "interprets"),
+        former_ids=_string_list(data.get("former_ids"), at("former_ids"), "former_ids"),
         draft=_bool(data.get("draft"), at("draft"), "draft"),
         pinned=_bool(data.get("pinned"), at("pinned"), "pinned"),
         review=tuple(review),

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from congressgen.config import ColumnConfig, SiteConfig
 from congressgen.content import FrontMatter
 from congressgen.errors import BuildFailed, ContentError, Diagnostic, Location
+from congressgen.model.doclife import LAPSED_PAGE, LAPSED_TITLE, error_report_url, key_locator, lapsed_reports, link_documents
 from congressgen.outline import Outline
 from congressgen.urls import expand_permalink, relative_url, safe_site_path, slugify
 
@@ -99,6 +100,11 @@ class Report:
     views: int = 0
     downloads: int = 0
     qr_svg: str = ""
+    # a document's life (model/doclife.py): 原文件 / 相关解读 and the 有效性 state on the build day
+    originals: list["Report"] = field(default_factory=list)
+    interpretations: list["Report"] = field(default_factory=list)
+    validity_state: object = None
+    error_report_url: str = ""    # 纠错 link carrying this page's address
 
     def __repr__(self) -> str:   # the generated one would walk the whole linked site
         return f"Report({self.id!r}, {self.path!r})"
@@ -146,7 +152,8 @@ class Report:
     @property
     def has_open_metadata(self) -> bool:
         fm = self.fm
-        return bool(fm.index_number or fm.doc_number or fm.topic or fm.issuer or fm.written_date or fm.validity)
+        return bool(fm.index_number or fm.doc_number or fm.topic or fm.issuer or fm.written_date or fm.validity
+                    or fm.validity_dates)
 
     def section_anchor(self, title: str, part: int) -> str:
         return self.outline.anchor_of(title, part)
@@ -467,7 +474,8 @@ class RelatedIndex:
 
 
 def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_drafts: bool = False,
-               traffic: Traffic | None = None, qr=None, related: bool = True, slug=slugify) -> Site:
+               traffic: Traffic | None = None, qr=None, related: bool = True, slug=slugify,
+               today: dt.date | None = None) -> Site:
     """Assemble the site model. Raises BuildFailed listing every error found. `related=False`
     skips the 推荐阅读 lists, which only rendered pages need (`check` does not).
     `slug` is `urls.slugify` or a memo of it (pinyin is slow to load)."""
@@ -509,6 +517,13 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
 
     for report in reports:
         _attach(report, root, errors)
+    if today is None:
+        from congressgen.content import TZ
+
+        today = dt.datetime.now(TZ).date()
+    errors += link_documents(reports, compiled, today, key_locator(root))
+    for report in reports:
+        report.error_report_url = error_report_url(config.report_error_url, config.footer.site_code, report.url)
     if errors:
         raise BuildFailed(errors)
 
@@ -607,6 +622,8 @@ def _pages(site: Site) -> list[Page]:
         Page("tasks.html", "tasks.html", "年度任务", "tasks"),
         Page("sitemap.html", "sitemap.html", "网站地图", "sitemap"),
         Page("404.html", "404.html", "页面未找到", "404"),
+        Page("lapsed.html", LAPSED_PAGE, LAPSED_TITLE, "lapsed", items=lapsed_reports(site.reports)),
+        Page("favourites.html", "favourites.html", "我的收藏", "favourites"),
         *([Page("search.html", "search.html", "站内搜索", "search")] if config.search else []),
         Page("sitemap.xml", "sitemap.xml", "sitemap", "xml"),
         Page("atom.xml", "atom.xml", config.title, "xml"),

@@ -32,6 +32,12 @@ class _Loader(_BaseLoader):
 class YamlMapping:
     data: dict
     key_positions: dict = field(default_factory=dict)  # key -> (line, col), 1-based
+    nested_positions: dict = field(default_factory=dict)  # (key, subkey) -> (line, col) of a mapping value's keys
+
+    def nested_location(self, path: str, key: str, sub: str) -> Location:
+        """Where `sub` is written inside the mapping `key:` (else where `key` is)."""
+        line, col = self.nested_positions.get((key, sub)) or self.key_positions.get(key, (0, 0))
+        return Location(path, line, col)
 
     def location(self, path: str, key: str | None = None) -> Location:
         line, col = self.key_positions.get(key, (0, 0)) if key else (0, 0)
@@ -87,11 +93,16 @@ def load_mapping(text: str, path: str, line_offset: int = 0, what: str = "YAML")
                 f"{what} 应当是“键: 值”的映射，而不是单个值或列表",
             )
         _check_duplicates(node, path, line_offset)
-        positions = {}
-        for key_node, _ in node.value:
+        positions, nested = {}, {}
+        for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
                 m = key_node.start_mark
                 positions[key_node.value] = (m.line + 1 + line_offset, m.column + 1)
+                if isinstance(value_node, yaml.MappingNode):
+                    for sub_node, _ in value_node.value:
+                        if isinstance(sub_node, yaml.ScalarNode):
+                            s = sub_node.start_mark
+                            nested[(key_node.value, sub_node.value)] = (s.line + 1 + line_offset, s.column + 1)
         try:
             data = loader.construct_document(node)
         except (yaml.YAMLError, ValueError) as exc:
@@ -100,7 +111,7 @@ def load_mapping(text: str, path: str, line_offset: int = 0, what: str = "YAML")
     finally:
         loader.dispose()
     data = {str(k): v for k, v in data.items()}
-    return YamlMapping(data, {str(k): v for k, v in positions.items()})
+    return YamlMapping(data, {str(k): v for k, v in positions.items()}, nested)
 
 
 def nested_key_position(text: str, keys: tuple[str, ...]) -> tuple[int, int] | None:
