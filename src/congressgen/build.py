@@ -29,6 +29,7 @@ from congressgen.content import TZ, find_sources, parse_source, read_source
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 from congressgen.output import StagedOutput, WriteReport, check_output_folder
 from congressgen import review
+from congressgen.model.doclife import address_files, dropped_warnings
 from congressgen.search import index_files as search_index_files
 from congressgen.site import CompiledReport, Site, Traffic, build_site
 
@@ -521,6 +522,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
                           traffic=load_traffic(config, options.today), slug=slugs,
                           today=options.today)
         attach_qr_codes(site, cache, workers)
+        warnings += dropped_warnings(site)
         if inputs is not None:   # the attachments outside content/, hashed before they are copied
             root = config.root.resolve()
             extra = tuple(sorted({item.source.resolve().relative_to(root).as_posix() for r in site.reports
@@ -544,7 +546,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     memo_name = _memo_name(output, options.drafts)
     try:
         memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress)
-        for path, data in search_index_files(site, cache=cache):   # [] when `search: false`
+        for path, data in search_index_files(site, cache=cache) + address_files(site):   # [] when `search: false`
             staged.write(path, data)
         for report in site.reports:
             for item in report.files:

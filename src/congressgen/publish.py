@@ -424,6 +424,26 @@ def unreviewed_reports(config: SiteConfig) -> list[Diagnostic]:
     return review.gate(compiled, policy)
 
 
+def address_refusals(build: Path, config: SiteConfig) -> list[Refusal]:
+    """A release may not drop an address the site has published (addresses.json) without a
+    redirect or a withdrawal notice; there is no override (docs/document-life.md)."""
+    from congressgen.model.ledger import dropped_refusals
+
+    return [Refusal("dropped_address", "", message) for message in dropped_refusals(build, config.root)]
+
+
+def record_addresses(config: SiteConfig) -> None:
+    """After a release went live: every published report's address into addresses.json."""
+    from congressgen.build import compile_all
+    from congressgen.cache import BuildCache
+    from congressgen.model.ledger import load_ledger, recorded, save_ledger
+    from congressgen.site import build_site
+
+    compiled, _ = compile_all(config, cache=BuildCache(config.root / config.cache_dir))
+    site = build_site(compiled, config, related=False)
+    save_ledger(config.root, recorded(load_ledger(config.root), site.reports))
+
+
 def _local_time(ns: int) -> str:
     return dt.datetime.fromtimestamp(ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -480,7 +500,8 @@ def preflight(build: Path, config: SiteConfig, target: Target, overrides: Overri
                                 f"构建使用的网址是 {found}，而{whose}是 {expected}。"
                                 f"请运行 congressgen build --base-url {expected} 重新生成"))
 
-    refused = [r for r in refusals if not getattr(overrides, r.reason)]
+    refusals += address_refusals(build, config)
+    refused = [r for r in refusals if not getattr(overrides, r.reason, False)]
     for r in refusals:
         if r not in refused:
             notes.append(f"已按 {r.flag} 忽略：{r.message}")
@@ -883,6 +904,7 @@ def publish(options: PublishOptions, config: SiteConfig, checker: Checker = site
     except BaseException:
         backend.discard(partial)
         raise
+    record_addresses(config)
     return PublishResult(target, name, state.current, changes, manifest, sent, remove, notes)
 
 

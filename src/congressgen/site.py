@@ -15,7 +15,9 @@ from urllib.parse import unquote, urlsplit
 from congressgen.config import ColumnConfig, SiteConfig
 from congressgen.content import FrontMatter
 from congressgen.errors import BuildFailed, ContentError, Diagnostic, Location
-from congressgen.model.doclife import LAPSED_PAGE, LAPSED_TITLE, error_report_url, key_locator, lapsed_reports, link_documents
+from congressgen.model.ledger import load_ledger, plan as plan_addresses
+from congressgen.model.doclife import (LAPSED_PAGE, LAPSED_TITLE, address_pages, error_report_url, key_locator,
+                                      lapsed_reports, link_documents)
 from congressgen.outline import Outline
 from congressgen.urls import expand_permalink, relative_url, safe_site_path, slugify
 
@@ -221,6 +223,7 @@ class Site:
     pages: list[Page] = field(default_factory=list)
     static_files: list[FileCopy] = field(default_factory=list)
     drafts_included: bool = False
+    addresses: object = None      # model/ledger.AddressPlan: redirects and withdrawal notices
 
     def __repr__(self) -> str:
         return f"Site({self.config.title!r}, {len(self.reports)} reports, {len(self.pages)} pages)"
@@ -521,7 +524,10 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
         from congressgen.content import TZ
 
         today = dt.datetime.now(TZ).date()
-    errors += link_documents(reports, compiled, today, key_locator(root))
+    locate = key_locator(root)
+    errors += link_documents(reports, compiled, today, locate)
+    addresses = plan_addresses(load_ledger(root), reports, lambda r: locate(r, "id"))
+    errors += addresses.errors
     for report in reports:
         report.error_report_url = error_report_url(config.report_error_url, config.footer.site_code, report.url)
     if errors:
@@ -562,7 +568,8 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
             report.previous = chain[i + 1] if i + 1 < len(chain) else None   # older
 
     taxonomies = _taxonomies(reports, slug)
-    site = Site(config, reports, ordered_columns, taxonomies, traffic, drafts_included=include_drafts)
+    site = Site(config, reports, ordered_columns, taxonomies, traffic, drafts_included=include_drafts,
+                addresses=addresses)
     site.pages = _pages(site)
     return site
 
@@ -629,6 +636,7 @@ def _pages(site: Site) -> list[Page]:
         Page("atom.xml", "atom.xml", config.title, "xml"),
         Page("robots.txt", "robots.txt", "robots", "text"),
     ]
+    pages += address_pages(site)
     return pages
 
 

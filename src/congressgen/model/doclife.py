@@ -108,3 +108,43 @@ def error_report_url(configured: str, site_code: str, page_url: str) -> str:
                           else NATIONAL_ERROR_PLATFORM)
     joiner = "&" if "?" in base else "?"
     return f"{base}{joiner}url={quote(page_url, safe='')}"
+
+
+def address_pages(site) -> list:
+    """A redirect page at each old address of a moved report, a notice page at each address
+    of a withdrawn one (model/ledger.py)."""
+    from congressgen.site import Page
+
+    plan = site.addresses
+    if plan is None:
+        return []
+    pages = [Page("redirect.html", r.old, r.report.title, "redirect", extra={"target": r.report})
+             for r in plan.redirects]
+    pages += [Page("withdrawn.html", n.path, "本文已撤稿", "withdrawn",
+                   extra={"withdrawal": n.entry.withdrawn, "id": n.entry.id}) for n in plan.notices]
+    return pages
+
+
+def address_files(site) -> list[tuple[str, bytes]]:
+    """`redirects.nginx.conf` and `redirects.apache.conf` when some address moved."""
+    from urllib.parse import urlsplit
+
+    from congressgen.model.ledger import APACHE_SNIPPET, NGINX_SNIPPET, apache_snippet, nginx_snippet
+
+    plan = site.addresses
+    if plan is None or not plan.redirects:
+        return []
+    base = urlsplit(site.config.base_url).path
+    return [(NGINX_SNIPPET, nginx_snippet(plan.redirects, base).encode()),
+            (APACHE_SNIPPET, apache_snippet(plan.redirects, base).encode())]
+
+
+def dropped_warnings(site) -> list[Diagnostic]:
+    from congressgen.model.ledger import LEDGER_FILE
+
+    plan = site.addresses
+    return [Diagnostic(Location(entry.source or LEDGER_FILE, 1, 1),
+                       f"已发布的网址 {address}（{entry.id}）不再对应任何文件，也没有转向：congressgen publish 会拒绝发布；"
+                       f"改了 id 和文件名请写 former_ids: [{entry.id}]，有意撤下请用 congressgen withdraw {entry.id} --reason 原因",
+                       "warning")
+            for address, entry in (plan.dropped if plan is not None else [])]
