@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from congressgen.cli import day_option
 from congressgen.errors import BuildFailed, CongressError
 
 
@@ -50,8 +51,10 @@ def _list_rules(config) -> None:
 @click.option("--strict", is_flag=True, help="警告也算作错误（退出码 1），适合发布前和 CI 中使用")
 @click.option("--external-links", is_flag=True, help="同时列出正文中的外部链接，供人工核对（不联网）")
 @click.option("--list-rules", is_flag=True, help="列出全部规则 id 及本网站当前的级别")
+@click.option("--now", callback=day_option, metavar="YYYY-MM-DD",
+              help="按这一天检查（未来的发布日期、即将失效的文件）；默认今天")
 def check_command(paths: tuple[Path, ...], source: Path, fmt: str, strict: bool, external_links: bool,
-                  list_rules: bool) -> None:
+                  list_rules: bool, now) -> None:
     """发布前检查：死链、附件、个人信息泄露、规范表述、公文格式、标点和页脚必查项。
 
     每条问题显示为 “文件:行:列: 级别 规则id: 说明”。有错误（--strict 时含警告）则退出码为 1。
@@ -64,8 +67,11 @@ def check_command(paths: tuple[Path, ...], source: Path, fmt: str, strict: bool,
       congressgen check content/reports/2024-zhuxituan.md
       congressgen check --strict --format json > check.json
     """
+    import datetime as dt
+
     from congressgen.check import run_check
     from congressgen.cli import fail
+    from congressgen.content import TZ
     from congressgen.config import load_config
 
     try:
@@ -73,7 +79,8 @@ def check_command(paths: tuple[Path, ...], source: Path, fmt: str, strict: bool,
         if list_rules:
             _list_rules(config)
             return
-        outcome = run_check(config, external_links=external_links)
+        moment = None if now is None else dt.datetime.combine(now, dt.time(23, 59, 59), TZ)
+        outcome = run_check(config, external_links=external_links, now=moment)
     except (CongressError, BuildFailed) as exc:
         fail(exc)
         return
