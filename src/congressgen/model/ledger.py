@@ -176,7 +176,7 @@ def plan(ledger: Ledger, reports: list, locate=None) -> AddressPlan:
     for entry in ledger.entries:
         report = matched.get(entry.id)
         if entry.withdrawn is not None:
-            if report is not None:
+            if report is not None and not report.fm.draft:   # (check's model includes drafts)
                 where = locate(report) if locate else Location(report.source, 1, 1)
                 result.errors.append(Diagnostic(where, f"“{entry.id}” 已于 {entry.withdrawn.date} 撤稿（{WITHDRAWALS_LOG}），"
                                                        "但源文件仍在；请删除源文件，或设 draft: true"))
