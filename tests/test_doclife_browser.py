@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import write
 from test_doclife import A1, A2, A3, OTHER, cli_ok, moved  # noqa: F401  (moved: a fixture)
+from test_theme_browser import axe_violations
 from test_theme_build import run_vnu
 from theme_helpers import AXE, FULL_ARTICLE, FULL_ARTICLE_TITLE, OTHER_ARTICLE, VNU, java
 
@@ -74,15 +75,6 @@ def test_error_report_link_opens_the_platform_with_the_page_address(demo, page):
     assert seen and parse_qs(urlsplit(seen[0]).query)["url"] == [canonical]
 
 
-def axe_serious(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ["violations"]});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}));
-    }""")
-    return [f'{v["id"]} ({v["impact"]}): {v["nodes"]}' for v in found if v["impact"] in ("serious", "critical")]
-
-
 def test_favourites_add_and_remove_across_pages_by_keyboard(demo, page):
     page.goto(demo + FULL_ARTICLE)
     button = page.locator("button.fav-btn")
@@ -105,7 +97,7 @@ def test_favourites_add_and_remove_across_pages_by_keyboard(demo, page):
     rows = page.locator("#fav-list li a")
     assert rows.all_inner_texts() == [other_title, FULL_ARTICLE_TITLE]     # newest first
     if AXE.is_file():
-        assert axe_serious(page) == []
+        assert axe_violations(page) == []
     remove = page.get_by_role("button", name=f"取消收藏：{FULL_ARTICLE_TITLE}")
     remove.focus()
     page.keyboard.press("Enter")
@@ -131,4 +123,4 @@ def test_favourites_page_empty_and_axe_clean(demo, page):
     page.goto(demo + "favourites.html")
     assert page.locator("#fav-list li.empty").count() == 1
     assert page.locator("text=/\\d+ 人收藏/").count() == 0        # no global count
-    assert axe_serious(page) == []
+    assert axe_violations(page) == []
