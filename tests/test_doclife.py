@@ -347,3 +347,32 @@ def test_error_report_link_carries_the_page_address_and_honours_the_config(site_
     html = (out / "reports/202404/t20240426_a.html").read_text(encoding="utf-8")
     href = re.search(r'<a class="jiucuo-link" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     assert href == "https://rd.example.gov.cn/jiucuo/?from=site&url=https%3A%2F%2Frd.example.gov.cn%2Freports%2F202404%2Ft20240426_a.html"
+
+
+def test_ledger_matching_rules_and_snippet_paths_under_a_sub_path():
+    from types import SimpleNamespace
+
+    from congressgen.model.ledger import Ledger, LedgerEntry, match, nginx_snippet, plan, recorded
+
+    def report(ident, source, path, former=()):
+        return SimpleNamespace(id=ident, source=source, path=path, fm=SimpleNamespace(former_ids=former, draft=False))
+
+    ledger = Ledger((LedgerEntry("a", "content/r/a.md", ("r/1/a.html",)),
+                     LedgerEntry("b", "content/r/b.md", ("r/1/b.html",)),
+                     LedgerEntry("c", "content/r/c.md", ("r/1/c.html",))))
+    a = report("a", "content/r/moved-a.md", "r/2/a.html")           # same id, file moved: by id
+    b2 = report("b2", "content/r/b.md", "r/1/b2.html")               # id renamed in place: by source
+    c2 = report("c2", "content/r/c2.md", "r/1/c2.html", ("c",))      # both changed: by former_ids
+    assert match(ledger, [a, b2, c2]) == {"a": a, "b": b2, "c": c2}
+    moved = plan(ledger, [a, b2, c2])
+    assert [(r.old, r.report.id) for r in moved.redirects] == [("r/1/a.html", "a"), ("r/1/b.html", "b2"),
+                                                               ("r/1/c.html", "c2")]
+    assert moved.dropped == []
+    # without former_ids the third is not guessed: its address is dropped
+    c3 = report("c3", "content/r/c3.md", "r/1/c3.html")
+    assert plan(ledger, [a, b2, c3]).dropped == [("r/1/c.html", ledger.entries[2])]
+    after = recorded(ledger, [a, b2, c2])
+    assert [(e.id, e.addresses, e.former_ids) for e in after.entries] == [
+        ("a", ("r/1/a.html", "r/2/a.html"), ()), ("b2", ("r/1/b.html", "r/1/b2.html"), ("b",)),
+        ("c2", ("r/1/c.html", "r/1/c2.html"), ("c",))]
+    assert "location = /rd/r/1/a.html { return 301 /rd/r/2/a.html; }" in nginx_snippet(moved.redirects, "/rd/")
