@@ -376,3 +376,14 @@ def test_ledger_matching_rules_and_snippet_paths_under_a_sub_path():
         ("a", ("r/1/a.html", "r/2/a.html"), ()), ("b2", ("r/1/b.html", "r/1/b2.html"), ("b",)),
         ("c2", ("r/1/c.html", "r/1/c2.html"), ("c",))]
     assert "location = /rd/r/1/a.html { return 301 /rd/r/2/a.html; }" in nginx_snippet(moved.redirects, "/rd/")
+
+
+def test_a_broken_ledger_is_an_error_with_its_line_and_the_output_stays(site_dir):
+    write(site_dir / "content/reports/a.md", report_text("报告", "2024-04-26", id="a"))
+    cli_ok("build", "--quiet", cwd=site_dir)
+    before = (site_dir / "build/index.html").read_bytes()
+    write(site_dir / "addresses.json", '{"format": 1,\n "reports": {\n  "a": {"addresses": [}\n}}\n')
+    failed = run_cli("build", "--quiet", cwd=site_dir)
+    assert failed.returncode == 1 and "addresses.json:3:" in failed.stderr
+    assert (site_dir / "build/index.html").read_bytes() == before
+    assert (site_dir / "addresses.json").read_text(encoding="utf-8").startswith('{"format": 1,')
