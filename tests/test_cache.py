@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import congressgen
-from congressgen import build as build_module
+from congressgen.model import datasources
 from congressgen.build import BuildOptions, build
 from congressgen.cache import BuildCache, decode_entry, encode_entry
-from congressgen.site import Traffic
+from congressgen.model.types import Traffic
 
 from conftest import report_text, write
 
@@ -168,11 +168,11 @@ def test_data_file_change_rerenders_the_pages_showing_counts(site, out, tmp_path
     views = site / "data" / "views.txt"
     write(views, "r01 5\n")
 
-    def traffic_from_data(config, now):
+    def traffic_from_data(root, config, today):
         counts = dict(line.split() for line in (config.root / "data" / "views.txt").read_text().splitlines())
         return Traffic(views={k: int(v) for k, v in counts.items()}, as_of="2024-12-31")
 
-    monkeypatch.setattr(build_module, "load_traffic", traffic_from_data)
+    monkeypatch.setattr(datasources, "load_traffic", traffic_from_data)
     first = warm(site, out)
     write(views, "r01 5\nr06 9\n")
     result = warm(site, out)

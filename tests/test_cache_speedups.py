@@ -14,7 +14,9 @@ import segno
 from congressgen import qr
 from congressgen.markdown import EXTENSIONS, BodyRenderer, LiteralAsteriskExtension
 from congressgen.outline import prepare
-from congressgen.site import RelatedIndex, _related_pairwise, build_site
+from congressgen.model.related import RelatedIndex, related_pairwise as _related_pairwise
+
+from congressgen.model.assemble import build_site
 
 from conftest import report_text, write
 
@@ -77,7 +79,8 @@ def test_related_index_matches_pairwise_ranking(site_dir):
         date = f"20{rng.randint(21, 24)}-0{rng.randint(1, 9)}-1{rng.randint(0, 2)}"   # many equal dates
         write(site_dir / "content" / column / f"x{n:02d}.md",
               report_text(f"报告{n}", date, "正文。\n", tags="[" + ", ".join(chosen) + "]", id=f"x{n:02d}"))
-    from congressgen.build import BuildOptions, compile_all, load_site_config
+    from congressgen.build import BuildOptions, load_site_config
+    from congressgen.compile import compile_all
 
     config, _ = load_site_config(BuildOptions(site_dir))
     site = build_site(compile_all(config)[0], config)
@@ -95,7 +98,7 @@ def test_report_state_assumption_is_reviewed_for_every_report_property():
     compiled report and its column's fields are. That holds for these properties and methods
     (category_name reads column.title, the rest read the report's own data). A new one must be
     checked against that rule — and report_state extended if it reads further — then listed."""
-    from congressgen.site import Report
+    from congressgen.model.types import Report
 
     properties = {n for n, v in vars(Report).items() if isinstance(v, property)}
     methods = {n for n, v in vars(Report).items() if callable(v) and not n.startswith("__")}

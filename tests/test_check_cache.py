@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from conftest import report_text, write
-from congressgen.build import compile_all
+from congressgen.compile import compile_all
 from congressgen.cache import BuildCache
 from congressgen.check import engine
 from congressgen.check.privacy import id_check_digit
 from congressgen.config import load_config
 from congressgen.content import TZ
-from congressgen.site import build_site
+from congressgen.model.assemble import build_site
 
 NOW = dt.datetime(2025, 6, 1, 12, 0, tzinfo=TZ)
 # Every rule that fires below is raised to error, so that the build's check reports it.

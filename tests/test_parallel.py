@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from congressgen import build as build_module
+from congressgen import compile as compile_module
 from congressgen.build import BuildOptions, build
 from congressgen.errors import BuildFailed
 
@@ -34,7 +34,7 @@ def many(tmp_path_factory) -> Path:
 @pytest.fixture
 def parallel_always(monkeypatch):
     """Use the workers even for a small site, so the test stays fast."""
-    monkeypatch.setattr(build_module, "MIN_PARALLEL", 2)
+    monkeypatch.setattr(compile_module, "MIN_PARALLEL", 2)
 
 
 def test_jobs_2_output_equals_jobs_1(many, tmp_path, parallel_always):
@@ -78,7 +78,7 @@ def test_module_entry_point_is_spawn_safe(many, tmp_path, monkeypatch):
     import subprocess
     import sys
 
-    env_code = ("import congressgen.build as b, runpy, sys; b.MIN_PARALLEL = 2; "
+    env_code = ("import congressgen.compile as b, runpy, sys; b.MIN_PARALLEL = 2; "
                 "sys.argv = ['congressgen', 'build', '--source', sys.argv[1], '--output', sys.argv[2], "
                 "'--jobs', '2', '--no-cache', '--quiet']; runpy.run_module('congressgen', run_name='__main__')")
     result = subprocess.run([sys.executable, "-c", env_code, str(many), str(tmp_path / "m")],

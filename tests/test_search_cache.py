@@ -79,8 +79,9 @@ def cache_folder(site: Path) -> Path:
 
 def test_shards_joined_from_cached_parts_equal_json_of_the_whole_shard(site, tmp_path):
     warm_build(site, tmp_path / "out")
-    from congressgen.build import load_site_config, compile_all
-    from congressgen.site import build_site
+    from congressgen.build import load_site_config
+    from congressgen.compile import compile_all
+    from congressgen.model.assemble import build_site
 
     config, _ = load_site_config(BuildOptions(site))
     compiled, _ = compile_all(config)

@@ -15,9 +15,9 @@ import pytest
 from conftest import MINIMAL_CONFIG, report_text, run_cli, write
 from theme_helpers import FOOTER_LABELS, FULL_ARTICLE, PLAIN_ARTICLE, REPO, VNU, html_pages, java, scan_html
 
-from congressgen import build as build_module
+from congressgen.model import datasources
 from congressgen.build import BuildOptions, build
-from congressgen.site import Traffic
+from congressgen.model.types import Traffic
 
 # The labels a footer shows for the minimal test config (no 承办单位 or 地址 configured).
 REQUIRED_FOOTER_LABELS = tuple(label for label in FOOTER_LABELS if label not in ("承办单位", "地址"))
@@ -167,7 +167,7 @@ def test_measured_counts_are_shown_on_article_sidebar_and_ranking(tmp_path, monk
     traffic = Traffic(views={"qingshan-zxt-2024": 1520, "shili-zfgzbg-2025": 988},
                       downloads={"qingshan-zxt-2024": 41}, recent_views={"shili-zfgzbg-2025": 120},
                       views_by_year={2025: {"shili-zfgzbg-2025": 900}}, as_of="2025-09-30")
-    monkeypatch.setattr(build_module, "load_traffic", lambda config, now: traffic)
+    monkeypatch.setattr(datasources, "load_traffic", lambda root, config, today: traffic)
     out = tmp_path / "out"
     build(BuildOptions(source=REPO, output=out))
     article = (out / FULL_ARTICLE).read_text(encoding="utf-8")

@@ -1,8 +1,9 @@
-"""The build: config → content → markdown → site → render → output.
+"""The build: config → content → markdown → compile → model → render → output.
 
-`compile_report` is the per-report unit (a pure function of the source bytes and the
-config), so it is cached (`cache.BuildCache`) and run in worker processes; `build` wires
-the stages together and is what `congressgen build` and `congressgen serve` call.
+`build` wires the stages together (the model comes from `loading.load_site`, which runs the
+compile stage `compile.py`) and is what `congressgen build` and `congressgen serve` call; it
+renders the pages and writes them with the declared outputs (`outputs.OUTPUTS`).
+See docs/architecture.md.
 
 Speed without staleness: a report's Markdown is parsed only when its bytes (or what else
 `compile_report` reads) changed; the site model is always rebuilt whole, so navigation,
@@ -17,27 +18,21 @@ import datetime as dt
 import hashlib
 import os
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable
 
-from congressgen.cache import BuildCache, fingerprint
-from congressgen.config import SiteConfig, load_config
-from congressgen.content import TZ, find_sources, parse_source, read_source
-from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
+from congressgen.cache import BuildCache
+from congressgen import loading
+from congressgen.compile import Progress, SlugMemo, Workers, attach_qr_codes
+from congressgen.config import SiteConfig
+from congressgen.loading import load_site
+from congressgen.content import TZ
+from congressgen.errors import BuildFailed, Diagnostic, Location
 from congressgen.output import StagedOutput, WriteReport, check_output_folder
 from congressgen import review
-from congressgen.model.doclife import address_files, dropped_warnings
-from congressgen.search import index_files as search_index_files
-from congressgen.site import CompiledReport, Site, Traffic, build_site
-
-Progress = Callable[[str, int, int], None]
-QR_TITLE = "本文网址二维码：微信扫一扫在手机阅读、分享本文"
-# Below this much work, starting worker processes costs more than it saves.
-MIN_PARALLEL = 48
-CHUNK = 16
+from congressgen.model.doclife import dropped_warnings
+from congressgen.outputs import output_files
+from congressgen.model.types import CompiledReport, Site
 
 
 @dataclass(frozen=True)
@@ -58,6 +53,7 @@ class BuildOptions:
     # the previous output left beside the new one (BuildResult.retired) for it to delete later.
     report_memory: dict | None = field(default=None, compare=False, repr=False)
     keep_retired: bool = False
+    debug: bool = False              # a template's Python error propagates with its traceback
 
     @property
     def output_dir(self) -> Path:
@@ -96,190 +92,7 @@ class BuildResult:
 
 
 def load_site_config(options: BuildOptions) -> tuple[SiteConfig, list[Diagnostic]]:
-    config, warnings = load_config(options.source)
-    if options.base_url:
-        config = config.with_base_url(options.base_url)
-    return config, warnings
-
-
-def compile_report(raw: bytes, source: str, column: str, config: SiteConfig,
-                   renderer) -> CompiledReport:
-    """One report file → front matter, body HTML, outline and summary. Raises on bad input."""
-    from congressgen.markdown import summarise
-
-    if not column:
-        raise CongressError(Location(source, 1, 1), "报告文件应放在栏目目录中，如 content/reports/")
-    text, warnings = read_source(raw, source)
-    fm, fm_warnings = parse_source(text, config)
-    body = renderer.render(text.body)
-    parts = source.split("/")
-    return CompiledReport(
-        source=source, column=column, stem=parts[-1][:-3], fm=fm, body_html=body.html,
-        outline=body.outline, text=body.text, summary=summarise(body.html, config.summary_length),
-        body_line=text.body_line, warnings=tuple(warnings + fm_warnings),
-        fingerprint=review.fingerprint(fm.meta, text.body),
-    )
-
-
-def compile_inputs(config: SiteConfig) -> tuple:
-    """Everything of the config that `compile_report` (and the stages it calls) reads: part
-    of every report's cache key. Add a field here when compilation starts to read it."""
-    return (config.author, config.summary_length, config.content_dir, config.review, config.check)
-
-
-def report_key(raw: bytes, source: str, column: str, config_part: tuple) -> str:
-    from congressgen.markdown import RENDERER_VERSION
-
-    return fingerprint("report", RENDERER_VERSION, source, column, config_part, raw)
-
-
-# ---------------------------------------------------------------------------------------
-# Worker processes (spawn-safe: everything they need arrives as picklable arguments)
-
-_WORKER: dict = {}   # per worker process: its Markdown renderer, made on first use
-
-
-def _compile_chunk(config: SiteConfig, items: list[tuple], cache_folder: Path | None = None) -> list[tuple]:
-    """Compile (index, raw, shown, column, key) items. With `cache_folder`, each result is
-    written to the cache and only its key travels back (the parent then reads it like any
-    cache hit), which keeps the parent's memory at the size of a warm build."""
-    from congressgen.markdown import BodyRenderer
-
-    renderer = _WORKER.get("body")
-    if renderer is None:
-        renderer = _WORKER["body"] = BodyRenderer()
-    cache = BuildCache(cache_folder) if cache_folder is not None else None
-    out = []
-    for index, raw, shown, column, key in items:
-        try:
-            compiled = compile_report(raw, shown, column, config, renderer)
-        except CongressError as exc:
-            out.append((index, None, exc.diagnostics))
-            continue
-        if cache is not None and cache.put_report(key, compiled):
-            out.append((index, key, None))
-        else:
-            out.append((index, compiled, None))
-    return out
-
-
-def _qr_chunk(urls: list[str]) -> list[str]:
-    from congressgen.qr import qr_svg
-
-    return [qr_svg(url, QR_TITLE) for url in urls]
-
-
-class Workers:
-    """A process pool started on first need (spawn: works where fork does not exist)."""
-
-    def __init__(self, jobs: int):
-        self.jobs = jobs
-        self._pool: Executor | None = None
-
-    def wanted(self, amount: int) -> bool:
-        return self.jobs > 1 and amount >= MIN_PARALLEL
-
-    @property
-    def pool(self) -> Executor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("spawn"))
-        return self._pool
-
-    @property
-    def started(self) -> int:
-        return self.jobs if self._pool is not None else 0
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-# ---------------------------------------------------------------------------------------
-# Stages
-
-
-def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: BuildCache | None = None,
-                workers: Workers | None = None,
-                stats: BuildStats | None = None) -> tuple[list[CompiledReport], list[Diagnostic]]:
-    """Compile every report (from the cache when its inputs are unchanged); collects every
-    bad file's error before failing."""
-    root = config.root
-    sources = find_sources(config.content_path)
-    stats = stats or BuildStats()
-    config_part = compile_inputs(config)
-    results: list[CompiledReport | None] = [None] * len(sources)
-    errors_at: dict[int, list[Diagnostic]] = {}
-    missing: list[tuple[int, bytes, str, str, str]] = []
-    content_prefix = len(str(config.content_path)) + 1
-    root_prefix = len(str(root)) + 1
-    for index, path in enumerate(sources):
-        # find_sources gives paths below content/: plain string slicing is enough (and fast)
-        full = str(path)
-        shown = full[root_prefix:].replace(os.sep, "/")
-        rel = full[content_prefix:].split(os.sep)
-        column = rel[0] if len(rel) > 1 else ""
-        raw = path.read_bytes()
-        key = ""
-        if cache is not None:
-            key = cache.report_keys[shown] = report_key(raw, shown, column, config_part)
-            hit = cache.get_report(key)
-            if _fits(hit, shown, column):
-                results[index] = hit
-                continue
-        missing.append((index, raw, shown, column, key))
-    stats.cached = len(sources) - len(missing)
-    stats.compiled = len(missing)
-
-    def take(batch: list[tuple], store: bool = False) -> None:
-        for index, compiled, diagnostics in batch:
-            if diagnostics is not None:
-                errors_at[index] = list(diagnostics)
-                continue
-            if isinstance(compiled, str):            # written to the cache by a worker
-                key, compiled = compiled, cache.get_report(compiled)
-                if not _fits(compiled, *missing_meta[index]):
-                    raise BuildFailed([Diagnostic(Location(missing_meta[index][0]), "构建缓存无法写入或读取，请删除缓存目录后重试")])
-            elif store and cache is not None:
-                cache.put_report(keys[index], compiled)
-            results[index] = compiled
-
-    keys = {item[0]: item[4] for item in missing}
-    missing_meta = {item[0]: (item[2], item[3]) for item in missing}
-    done = stats.cached
-    if workers is not None and workers.wanted(len(missing)):
-        folder = cache.folder if cache is not None else None
-        futures = [workers.pool.submit(_compile_chunk, config, chunk, folder) for chunk in _chunks(missing, CHUNK)]
-        missing = []                                 # the sources' bytes now live only in the work items
-        for future in futures:
-            batch = future.result()
-            take(batch)
-            done += len(batch)
-            if progress:
-                progress("读取", done, len(sources))
-        futures = []
-    else:
-        for item in missing:
-            take(_compile_chunk(config, [item]), store=True)
-            done += 1
-            if progress:
-                progress("读取", done, len(sources))
-
-    errors = [d for i in sorted(errors_at) for d in errors_at[i]]
-    compiled = [r for r in results if r is not None]
-    warnings = [w for r in compiled for w in r.warnings]
-    if errors:
-        raise BuildFailed(errors + warnings)
-    return compiled, warnings
-
-
-def _fits(hit, shown: str, column: str) -> bool:
-    return isinstance(hit, CompiledReport) and hit.source == shown and hit.column == column
-
+    return loading.load_site_config(options.source, options.base_url)
 
 
 def review_gate(config: SiteConfig, compiled: list[CompiledReport], options: BuildOptions) -> list[Diagnostic]:
@@ -293,70 +106,6 @@ def review_gate(config: SiteConfig, compiled: list[CompiledReport], options: Bui
     log = review.log_override(config.root, "build", "--allow-unreviewed", problems)
     return [Diagnostic(d.location, d.message + f"（已按 --allow-unreviewed 继续，记录于 {log.name}）", "warning")
             for d in problems]
-
-
-def load_traffic(config: SiteConfig, now: dt.date) -> Traffic:
-    """Measured counts from `data/stats.sqlite3` up to `now`; empty (no counts shown) without it."""
-    from congressgen.stats.store import db_path, read_traffic
-
-    return read_traffic(db_path(config), now)
-
-
-def attach_qr_codes(site: Site, cache: BuildCache | None, workers: Workers | None) -> None:
-    """Each report's share QR code (inline SVG of its absolute URL), cached by URL."""
-    from congressgen.cache import dependency_versions
-
-    stored = cache.load("qr.pickle") if cache is not None else None
-    versions = dependency_versions()          # segno's among them
-    table = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == versions else {}
-    urls = [r.url for r in site.reports]
-    missing = sorted({u for u in urls if (u, QR_TITLE) not in table})
-    if missing:
-        if workers is not None and workers.wanted(len(missing)):
-            parts = list(workers.pool.map(_qr_chunk, _chunks(missing, CHUNK * 4)))
-            svgs = [svg for part in parts for svg in part]
-        else:
-            svgs = _qr_chunk(missing)
-        table.update({(u, QR_TITLE): svg for u, svg in zip(missing, svgs)})
-    for report in site.reports:
-        report.qr_svg = table[(report.url, QR_TITLE)]
-    if cache is not None and (missing or stored is None or len(table) != len(set(urls))):
-        cache.store("qr.pickle", (versions, {(u, QR_TITLE): table[(u, QR_TITLE)] for u in urls}))
-
-
-class SlugMemo:
-    """`urls.slugify` remembered across builds: pinyin costs ~250 ms to load, and taxonomy
-    terms are Chinese. The table is tied to the pypinyin version that made it."""
-
-    NAME = "slugs.pickle"
-
-    def __init__(self, cache: BuildCache | None):
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            self.version = version("pypinyin")
-        except PackageNotFoundError:
-            self.version = ""
-        stored = cache.load(self.NAME) if cache is not None else None
-        ok = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.version
-        self.table: dict[str, str] = dict(stored[1]) if ok else {}
-        self.cache = cache
-        self.added = False
-
-    def __call__(self, text: str) -> str:
-        from congressgen.urls import slugify
-
-        if text.isascii():
-            return slugify(text)
-        slug = self.table.get(text)
-        if slug is None:
-            slug = self.table[text] = slugify(text)
-            self.added = True
-        return slug
-
-    def save(self) -> None:
-        if self.cache is not None and self.added:
-            self.cache.store(self.NAME, (self.version, self.table))
 
 
 def _memo_name(output: Path, drafts: bool) -> str:
@@ -512,15 +261,14 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     theme = load_theme(config.root, config.theme, config.path)
     workers = Workers(options.job_count)
     try:
-        compiled, content_warnings = compile_all(config, progress, cache=cache, workers=workers, stats=stats)
-        warnings += content_warnings
-        warnings += review_gate(config, compiled, options)
+        slugs = SlugMemo(cache)
+        loaded = load_site(config, drafts=options.drafts, now=options.today, cache=cache, workers=workers,
+                           stats=stats, progress=progress, slug=slugs,
+                           gate=lambda compiled: review_gate(config, compiled, options))
+        compiled, site = loaded.compiled, loaded.site
+        warnings += loaded.diagnostics
         for _, label in config.footer.missing():
             warnings.append(Diagnostic(Location(config.path), f"页脚缺少“{label}”（footer 配置）；政府网站检查会扣分", "warning"))
-        slugs = SlugMemo(cache)
-        site = build_site(compiled, config, include_drafts=options.drafts,
-                          traffic=load_traffic(config, options.today), slug=slugs,
-                          today=options.today)
         attach_qr_codes(site, cache, workers)
         warnings += dropped_warnings(site)
         if inputs is not None:   # the attachments outside content/, hashed before they are copied
@@ -541,12 +289,12 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     if cache is not None:
         bytecode = cache.folder / "jinja"
         bytecode.mkdir(parents=True, exist_ok=True)
-    renderer = Renderer(theme, bytecode)
+    renderer = Renderer(theme, bytecode, debug=options.debug)
     staged = StagedOutput(output)
     memo_name = _memo_name(output, options.drafts)
     try:
         memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress)
-        for path, data in search_index_files(site, cache=cache) + address_files(site):   # [] when `search: false`
+        for path, data in output_files(site, cache=cache):   # outputs.OUTPUTS: the search index …
             staged.write(path, data)
         for report in site.reports:
             for item in report.files:

@@ -174,13 +174,11 @@ def build_command(source: Path, output: Path | None, drafts: bool, base_url: str
 def _leave_without_teardown() -> None:
     """From the console script only: exit without freeing the site model object by object
     (for thousands of reports that teardown takes longer than a no-change rebuild)."""
-    if _CONSOLE:
+    context = click.get_current_context(silent=True)
+    if context is not None and (context.find_root().obj or {}).get("console"):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
-
-
-_CONSOLE: list = []   # set by main(): this process is the console script, not a test runner
 
 
 @cli.command("init")
@@ -230,5 +228,5 @@ def new_command(title: str, column: str, source: Path) -> None:
 
 def main() -> None:
     _utf8_streams()
-    _CONSOLE.append(True)
-    cli(prog_name="congressgen")
+    # obj["console"]: this process is the console script, not a test runner calling `cli`
+    cli(prog_name="congressgen", obj={"console": True})

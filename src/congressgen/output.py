@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from congressgen.errors import CongressError, Location
-from congressgen.site import FileCopy
+from congressgen.model.types import FileCopy
 
 
 @dataclass

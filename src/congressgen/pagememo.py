@@ -32,7 +32,8 @@ from pathlib import PurePath
 import jinja2
 from jinja2 import runtime
 
-from congressgen.site import Column, Page, Report, Site, Taxonomy
+from congressgen.model.datasources import SiteData
+from congressgen.model.types import Column, Page, Report, Site, Taxonomy
 
 _REFS = {
     Report: lambda o: ("report", o.id),
@@ -40,6 +41,7 @@ _REFS = {
     Taxonomy: lambda o: ("taxonomy", o.key),
     Page: lambda o: ("page", o.path),
     Site: lambda o: ("site",),
+    SiteData: lambda o: ("data",),     # site.data.NAME is logged per data source
 }
 
 
@@ -57,7 +59,7 @@ def _plain_dataclasses() -> frozenset[type]:
     from congressgen.config import ColumnConfig, FooterConfig, SiteQr
     from congressgen.content import Attachment, FrontMatter
     from congressgen.outline import Outline, OutlineEntry
-    from congressgen.site import AttachmentFile, FileCopy, Pager
+    from congressgen.model.types import AttachmentFile, FileCopy, Pager
 
     types_ = (FrontMatter, Attachment, Outline, OutlineEntry, AttachmentFile, FileCopy, Pager,
               ColumnConfig, FooterConfig, SiteQr)
@@ -135,6 +137,8 @@ class ModelIndex:
         kind = ref[0]
         if kind == "site":
             return self.site
+        if kind == "data":
+            return self.site.data
         table = {"report": self.reports, "column": self.columns, "taxonomy": self.taxonomies,
                  "page": self.pages}[kind]
         return table[ref[1]]

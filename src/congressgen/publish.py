@@ -389,10 +389,10 @@ def built_base_url(build: Path) -> str | None:
 
 def draft_pages(config: SiteConfig) -> list[tuple[str, str]]:
     """(source, site path) of each draft report, located by the same stages the build uses."""
-    from congressgen.build import compile_report
+    from congressgen.compile import compile_report
     from congressgen.content import find_sources, parse_source, read_source
     from congressgen.markdown import BodyRenderer
-    from congressgen.site import build_site
+    from congressgen.loading import site_model
 
     renderer = BodyRenderer()
     drafts = []
@@ -405,14 +405,14 @@ def draft_pages(config: SiteConfig) -> list[tuple[str, str]]:
             drafts.append(compile_report(raw, shown, rel[0] if len(rel) > 1 else "", config, renderer))
     if not drafts:
         return []
-    site = build_site(drafts, config, include_drafts=True)
+    site = site_model(drafts, config, drafts=True, data=False)
     return [(r.source, r.path) for r in site.reports]
 
 
 def unreviewed_reports(config: SiteConfig) -> list[Diagnostic]:
     """三审三校: published reports lacking a required stage or changed after one."""
     from congressgen import review
-    from congressgen.build import compile_all
+    from congressgen.compile import compile_all
 
     policy = review.ReviewPolicy.from_config(config.review, Location(config.path))
     if not policy.required:
@@ -434,13 +434,11 @@ def address_refusals(build: Path, config: SiteConfig) -> list[Refusal]:
 
 def record_addresses(config: SiteConfig) -> None:
     """After a release went live: every published report's address into addresses.json."""
-    from congressgen.build import compile_all
     from congressgen.cache import BuildCache
+    from congressgen.loading import load_site
     from congressgen.model.ledger import load_ledger, recorded, save_ledger
-    from congressgen.site import build_site
 
-    compiled, _ = compile_all(config, cache=BuildCache(config.root / config.cache_dir))
-    site = build_site(compiled, config, related=False)
+    site = load_site(config, data=False, related=False, cache=BuildCache(config.root / config.cache_dir)).site
     save_ledger(config.root, recorded(load_ledger(config.root), site.reports))
 
 

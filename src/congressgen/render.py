@@ -18,7 +18,7 @@ import congressgen
 from congressgen.errors import Location, ThemeError
 from congressgen.pagememo import ReadLog, TrackingEnvironment, shape
 from congressgen.qr import qr_svg
-from congressgen.site import FileCopy, Page, Site, archive_months, newest_date
+from congressgen.model.types import FileCopy, Page, Site, archive_months, newest_date
 from congressgen.urls import relative_url
 
 
@@ -91,8 +91,9 @@ MODEL_FUNCTIONS = {"archive_months": archive_months, "newest_date": newest_date}
 class Renderer:
     """Renders the pages of a site; one per build (and per worker process)."""
 
-    def __init__(self, theme: Theme, bytecode_dir: Path | None = None):
+    def __init__(self, theme: Theme, bytecode_dir: Path | None = None, debug: bool = False):
         self.theme = theme
+        self.debug = debug        # a template's Python error propagates with its traceback
         self.env = make_environment(theme, bytecode_dir)
         self._fingerprint: bytes | None = None
         self._site: Site | None = None
@@ -151,7 +152,7 @@ class Renderer:
         except jinja2.TemplateError as exc:
             raise ThemeError(_template_location(exc), f"模板错误：{exc}") from None
         except Exception as exc:  # a template calling into the model with a bad value
-            if "--debug" in sys.argv:
+            if self.debug:
                 raise
             raise ThemeError(_template_location(exc), f"模板渲染失败：{type(exc).__name__}: {exc}") from None
         finally:

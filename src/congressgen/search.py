@@ -35,7 +35,7 @@ from itertools import accumulate
 from json.encoder import encode_basestring   # what json.dumps uses with ensure_ascii=False
 from dataclasses import dataclass
 
-from congressgen.site import Report, Site
+from congressgen.model.types import Report, Site
 
 INDEX_DIR = "search-index"
 FORMAT_VERSION = 1

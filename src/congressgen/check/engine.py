@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from congressgen.build import compile_report
+from congressgen.compile import compile_report
 from congressgen.cache import BuildCache, fingerprint
 from congressgen.check import formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
 from congressgen.check.model import (SEVERITIES, BuildDocument, CheckContext, CheckSettings, Document, Finding,
@@ -21,8 +21,11 @@ from congressgen.config import CONFIG_FILE, SiteConfig, suggest
 from congressgen.content import TZ, find_sources, read_source
 from congressgen.errors import BuildFailed, ConfigError, CongressError, Diagnostic, Location
 from congressgen.markdown import BodyRenderer
+from congressgen.outputs import output_paths
 from congressgen.render import load_theme, static_files
-from congressgen.site import CompiledReport, Site, build_site, locate_attachment
+from congressgen.model.types import CompiledReport, Site
+from congressgen import loading
+from congressgen.model.attachments import locate_attachment
 
 FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, siteconfig, review)
 META_RULES = (Rule("check-ignore-unknown", "warning", "check-ignore 标记中写了不存在的规则 id（标记不起作用）"),)
@@ -156,7 +159,7 @@ def site_model(config: SiteConfig, documents: list[Document]) -> tuple[Site | No
         items.append(item)
     for _ in range(3):
         try:
-            return build_site(items, config, include_drafts=True, related=False), findings
+            return loading.site_model(items, config, drafts=True, data=False, related=False), findings
         except BuildFailed as exc:
             rejected = {d.location.path for d in exc.diagnostics}
             findings += [Finding(d.location.path, max(d.location.line, 1), max(d.location.col, 1),
@@ -181,6 +184,7 @@ def make_context(config: SiteConfig, settings: CheckSettings, documents: list[Do
         paths = {p.path for p in site.pages}
         paths.update(f.path for r in site.reports for f in r.files)
         paths.update(f.path for f in static_files(theme, Path(config.root) / config.static_dir))
+        paths.update(output_paths(site))
         ctx.output_paths = frozenset(paths)
         for doc in documents:
             doc.report = ctx.by_source.get(doc.path)

@@ -9,7 +9,7 @@ from congressgen.check.model import Document, Finding, Rule
 from congressgen.config import suggest
 from congressgen.content import KNOWN_KEYS
 from congressgen.errors import CongressError, ContentError
-from congressgen.site import derive_id, report_site_path
+from congressgen.model.urls import derive_id, report_site_path
 from congressgen.validity import EXPIRY_WARNING_DAYS, expires_soon
 
 RULES = (

@@ -10,7 +10,8 @@ from urllib.parse import unquote, urlsplit
 
 from congressgen.check.model import Document, Finding, Rule
 from congressgen.check.text import Link
-from congressgen.site import locate_attachment, resolve_link
+from congressgen.model.attachments import locate_attachment
+from congressgen.model.links import resolve_link
 
 RULES = (
     Rule("link-broken", "error", "站内链接或图片指向不存在（或不会发布）的报告、页面或文件"),

@@ -12,7 +12,7 @@ from functools import cached_property
 from congressgen.config import SiteConfig
 from congressgen.content import FrontMatter, SourceText
 from congressgen.errors import Diagnostic, Location
-from congressgen.site import CompiledReport, Report, Site
+from congressgen.model.types import CompiledReport, Report, Site
 from congressgen.yamlsrc import YamlMapping, load_mapping
 
 # Ascending order; "off" drops a rule, "info" is listed but never fails a run.

@@ -10,7 +10,7 @@ import re
 
 from congressgen.check.model import Document, Rule, Segment
 from congressgen.content import decode
-from congressgen.site import locate_attachment
+from congressgen.model.attachments import locate_attachment
 
 RULES = (
     Rule("pii-id-number", "error", "18 位居民身份证号码（校验码正确）"),

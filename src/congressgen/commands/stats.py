@@ -19,9 +19,9 @@ SOURCE = click.option("--source", "-s", type=click.Path(file_okay=False, path_ty
 
 
 def _config(source: Path, base_url: str | None = None):
-    from congressgen.build import BuildOptions, load_site_config
+    from congressgen.loading import load_site_config
 
-    config, _warnings = load_site_config(BuildOptions(source, base_url=base_url))
+    config, _warnings = load_site_config(source, base_url)
     return config
 
 
@@ -97,8 +97,7 @@ def show_command(top: int, since: dt.date | None, source: Path) -> None:
       congressgen stats show --top 10
       congressgen stats show --since 2025-01-01
     """
-    from congressgen.build import compile_all
-    from congressgen.site import build_site
+    from congressgen.loading import load_site
     from congressgen.stats.store import db_path, read_daily, read_ingests
 
     try:
@@ -109,7 +108,7 @@ def show_command(top: int, since: dt.date | None, source: Path) -> None:
             click.echo(f"还没有统计数据（{path}）：请先运行 congressgen stats ingest 访问日志")
             return
         views, downloads, first, last = _totals(rows, since)
-        site = build_site(compile_all(config)[0], config)
+        site = load_site(config, data=False).site
         ingests = read_ingests(path, 5)
     except (CongressError, BuildFailed) as exc:
         fail(exc)

@@ -15,6 +15,7 @@ from congressgen.validity import ABOLISHED, EXPIRED, Validity, state_on
 
 LAPSED_PAGE = "lapsed.html"
 LAPSED_TITLE = "废止和失效文件"
+FAVOURITES_PAGE = "favourites.html"
 # The national 我为政府网站找错 platform, as the footer links it (gov-norms.md A2).
 NATIONAL_ERROR_PLATFORM = "https://zfwzgl.www.gov.cn/exposure/jiucuo.html"
 
@@ -110,10 +111,43 @@ def error_report_url(configured: str, site_code: str, page_url: str) -> str:
     return f"{base}{joiner}url={quote(page_url, safe='')}"
 
 
+def document_life(reports: list, compiled: list, config, data, today: dt.date | None,
+                  errors: list[Diagnostic]):
+    """Everything of this module and of the address ledger, for `assemble.build_site`: links
+    and states filled in, errors appended to `errors`; returns the ledger's AddressPlan (None
+    without the `addresses` data source)."""
+    from congressgen.content import TZ
+    from congressgen.model.ledger import plan
+
+    locate = key_locator(config.root)
+    errors += link_documents(reports, compiled, today or dt.datetime.now(TZ).date(), locate)
+    for report in reports:
+        report.error_report_url = error_report_url(config.report_error_url, config.footer.site_code, report.url)
+    ledger = data.get("addresses") if data is not None else None
+    if ledger is None:
+        return None
+    addresses = plan(ledger, reports, lambda r: locate(r, "id"))
+    errors += addresses.errors
+    return addresses
+
+
+# ---------------------------------------------------------------------------------------
+# Page kinds (model/pagekinds.PAGE_KINDS), an output (outputs.OUTPUTS), a data source
+# (model/datasources.DATA_SOURCES)
+
+
+def lapsed_and_favourites_pages(site) -> list:
+    """废止和失效文件 (documents lapsed as of the build day) and 我的收藏 (filled in the browser)."""
+    from congressgen.model.types import Page
+
+    return [Page("lapsed.html", LAPSED_PAGE, LAPSED_TITLE, "lapsed", items=lapsed_reports(site.reports)),
+            Page("favourites.html", FAVOURITES_PAGE, "我的收藏", "favourites")]
+
+
 def address_pages(site) -> list:
     """A redirect page at each old address of a moved report, a notice page at each address
     of a withdrawn one (model/ledger.py)."""
-    from congressgen.site import Page
+    from congressgen.model.types import Page
 
     plan = site.addresses
     if plan is None:
@@ -125,7 +159,13 @@ def address_pages(site) -> list:
     return pages
 
 
-def address_files(site) -> list[tuple[str, bytes]]:
+def redirect_paths(site) -> list[str]:
+    from congressgen.model.ledger import APACHE_SNIPPET, NGINX_SNIPPET
+
+    return [NGINX_SNIPPET, APACHE_SNIPPET] if site.addresses is not None and site.addresses.redirects else []
+
+
+def address_files(site, cache=None) -> list[tuple[str, bytes]]:
     """`redirects.nginx.conf` and `redirects.apache.conf` when some address moved."""
     from urllib.parse import urlsplit
 

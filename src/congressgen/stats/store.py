@@ -21,7 +21,7 @@ from pathlib import Path
 
 from congressgen.config import SiteConfig
 from congressgen.errors import CongressError, Location
-from congressgen.site import Traffic
+from congressgen.model.types import Traffic
 
 SCHEMA_VERSION = 1
 DB_NAME = "stats.sqlite3"

@@ -1,6 +1,6 @@
 """Request URL → the report it shows or the attachment it downloads.
 
-Built from the same site model the build makes (`build.compile_all` + `site.build_site`),
+Built from the same site model the build makes (`loading.load_site`),
 so report paths come from `urls.expand_permalink` and ids from `site.derive_id` — never
 from a second idea of what a permalink looks like. A URL maps whatever its query string
 or fragment, a trailing `index.html` or `/`, percent-encoding (or nginx's `\\xHH` escapes
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from congressgen.config import SiteConfig
-from congressgen.site import FileCopy, Site
+from congressgen.model.types import FileCopy, Site
 
 VIEW, DOWNLOAD = 0, 1
 KIND_NAMES = {VIEW: "views", DOWNLOAD: "downloads"}
@@ -110,11 +110,9 @@ def build_url_map(site: Site, static: list[FileCopy], config: SiteConfig) -> Url
 
 def load_url_map(config: SiteConfig) -> UrlMap:
     """Compile the site as a build would (drafts excluded: they have no public URL)."""
-    from congressgen.build import compile_all
+    from congressgen.loading import load_site
     from congressgen.render import load_theme, static_files
-    from congressgen.site import build_site
 
-    compiled, _warnings = compile_all(config)
-    site = build_site(compiled, config)
+    site = load_site(config, data=False).site
     theme = load_theme(config.root, config.theme, config.path)
     return build_url_map(site, static_files(theme, config.root / config.static_dir), config)

@@ -1,0 +1,276 @@
+"""Compile stage: one report file → a `CompiledReport` (front matter, body HTML, outline,
+summary), cached by its bytes and the config parts it reads, run in worker processes when
+there is enough work; plus the other per-build work that benefits from the pool and the
+cache (share QR codes, the slug memo).
+
+`compile_report` is a pure function of the source bytes and the config, so it is cached
+(`cache.BuildCache`) and run in spawn-safe workers: everything a worker needs arrives as
+picklable arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable
+
+from congressgen import review
+from congressgen.cache import BuildCache, fingerprint
+from congressgen.config import SiteConfig
+from congressgen.content import find_sources, parse_source, read_source
+from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
+from congressgen.model.types import CompiledReport, Site
+
+Progress = Callable[[str, int, int], None]
+QR_TITLE = "本文网址二维码：微信扫一扫在手机阅读、分享本文"
+# Below this much work, starting worker processes costs more than it saves.
+MIN_PARALLEL = 48
+CHUNK = 16
+
+
+@dataclass
+class CompileStats:
+    compiled: int = 0                # reports whose Markdown was parsed
+    cached: int = 0                  # reports taken from the cache
+
+
+def compile_report(raw: bytes, source: str, column: str, config: SiteConfig,
+                   renderer) -> CompiledReport:
+    """One report file → front matter, body HTML, outline and summary. Raises on bad input."""
+    from congressgen.markdown import summarise
+
+    if not column:
+        raise CongressError(Location(source, 1, 1), "报告文件应放在栏目目录中，如 content/reports/")
+    text, warnings = read_source(raw, source)
+    fm, fm_warnings = parse_source(text, config)
+    body = renderer.render(text.body)
+    parts = source.split("/")
+    return CompiledReport(
+        source=source, column=column, stem=parts[-1][:-3], fm=fm, body_html=body.html,
+        outline=body.outline, text=body.text, summary=summarise(body.html, config.summary_length),
+        body_line=text.body_line, warnings=tuple(warnings + fm_warnings),
+        fingerprint=review.fingerprint(fm.meta, text.body),
+    )
+
+
+def compile_inputs(config: SiteConfig) -> tuple:
+    """Everything of the config that `compile_report` (and the stages it calls) reads: part
+    of every report's cache key. Add a field here when compilation starts to read it."""
+    return (config.author, config.summary_length, config.content_dir, config.review, config.check)
+
+
+def report_key(raw: bytes, source: str, column: str, config_part: tuple) -> str:
+    from congressgen.markdown import RENDERER_VERSION
+
+    return fingerprint("report", RENDERER_VERSION, source, column, config_part, raw)
+
+
+# ---------------------------------------------------------------------------------------
+# Worker processes (spawn-safe: everything they need arrives as picklable arguments)
+
+_WORKER: dict = {}   # per worker process: its Markdown renderer, made on first use
+
+
+def _compile_chunk(config: SiteConfig, items: list[tuple], cache_folder: Path | None = None) -> list[tuple]:
+    """Compile (index, raw, shown, column, key) items. With `cache_folder`, each result is
+    written to the cache and only its key travels back (the parent then reads it like any
+    cache hit), which keeps the parent's memory at the size of a warm build."""
+    from congressgen.markdown import BodyRenderer
+
+    renderer = _WORKER.get("body")
+    if renderer is None:
+        renderer = _WORKER["body"] = BodyRenderer()
+    cache = BuildCache(cache_folder) if cache_folder is not None else None
+    out = []
+    for index, raw, shown, column, key in items:
+        try:
+            compiled = compile_report(raw, shown, column, config, renderer)
+        except CongressError as exc:
+            out.append((index, None, exc.diagnostics))
+            continue
+        if cache is not None and cache.put_report(key, compiled):
+            out.append((index, key, None))
+        else:
+            out.append((index, compiled, None))
+    return out
+
+
+def _qr_chunk(urls: list[str]) -> list[str]:
+    from congressgen.qr import qr_svg
+
+    return [qr_svg(url, QR_TITLE) for url in urls]
+
+
+class Workers:
+    """A process pool started on first need (spawn: works where fork does not exist)."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self._pool: Executor | None = None
+
+    def wanted(self, amount: int) -> bool:
+        return self.jobs > 1 and amount >= MIN_PARALLEL
+
+    @property
+    def pool(self) -> Executor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("spawn"))
+        return self._pool
+
+    @property
+    def started(self) -> int:
+        return self.jobs if self._pool is not None else 0
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+# ---------------------------------------------------------------------------------------
+# Every report
+
+
+def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: BuildCache | None = None,
+                workers: Workers | None = None,
+                stats=None) -> tuple[list[CompiledReport], list[Diagnostic]]:
+    """Compile every report (from the cache when its inputs are unchanged); collects every
+    bad file's error before failing."""
+    root = config.root
+    sources = find_sources(config.content_path)
+    stats = stats if stats is not None else CompileStats()
+    config_part = compile_inputs(config)
+    results: list[CompiledReport | None] = [None] * len(sources)
+    errors_at: dict[int, list[Diagnostic]] = {}
+    missing: list[tuple[int, bytes, str, str, str]] = []
+    content_prefix = len(str(config.content_path)) + 1
+    root_prefix = len(str(root)) + 1
+    for index, path in enumerate(sources):
+        # find_sources gives paths below content/: plain string slicing is enough (and fast)
+        full = str(path)
+        shown = full[root_prefix:].replace(os.sep, "/")
+        rel = full[content_prefix:].split(os.sep)
+        column = rel[0] if len(rel) > 1 else ""
+        raw = path.read_bytes()
+        key = ""
+        if cache is not None:
+            key = cache.report_keys[shown] = report_key(raw, shown, column, config_part)
+            hit = cache.get_report(key)
+            if _fits(hit, shown, column):
+                results[index] = hit
+                continue
+        missing.append((index, raw, shown, column, key))
+    stats.cached = len(sources) - len(missing)
+    stats.compiled = len(missing)
+
+    def take(batch: list[tuple], store: bool = False) -> None:
+        for index, compiled, diagnostics in batch:
+            if diagnostics is not None:
+                errors_at[index] = list(diagnostics)
+                continue
+            if isinstance(compiled, str):            # written to the cache by a worker
+                key, compiled = compiled, cache.get_report(compiled)
+                if not _fits(compiled, *missing_meta[index]):
+                    raise BuildFailed([Diagnostic(Location(missing_meta[index][0]), "构建缓存无法写入或读取，请删除缓存目录后重试")])
+            elif store and cache is not None:
+                cache.put_report(keys[index], compiled)
+            results[index] = compiled
+
+    keys = {item[0]: item[4] for item in missing}
+    missing_meta = {item[0]: (item[2], item[3]) for item in missing}
+    done = stats.cached
+    if workers is not None and workers.wanted(len(missing)):
+        folder = cache.folder if cache is not None else None
+        futures = [workers.pool.submit(_compile_chunk, config, chunk, folder) for chunk in _chunks(missing, CHUNK)]
+        missing = []                                 # the sources' bytes now live only in the work items
+        for future in futures:
+            batch = future.result()
+            take(batch)
+            done += len(batch)
+            if progress:
+                progress("读取", done, len(sources))
+        futures = []
+    else:
+        for item in missing:
+            take(_compile_chunk(config, [item]), store=True)
+            done += 1
+            if progress:
+                progress("读取", done, len(sources))
+
+    errors = [d for i in sorted(errors_at) for d in errors_at[i]]
+    compiled = [r for r in results if r is not None]
+    warnings = [w for r in compiled for w in r.warnings]
+    if errors:
+        raise BuildFailed(errors + warnings)
+    return compiled, warnings
+
+
+def _fits(hit, shown: str, column: str) -> bool:
+    return isinstance(hit, CompiledReport) and hit.source == shown and hit.column == column
+
+
+
+
+def attach_qr_codes(site: Site, cache: BuildCache | None, workers: Workers | None) -> None:
+    """Each report's share QR code (inline SVG of its absolute URL), cached by URL."""
+    from congressgen.cache import dependency_versions
+
+    stored = cache.load("qr.pickle") if cache is not None else None
+    versions = dependency_versions()          # segno's among them
+    table = stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == versions else {}
+    urls = [r.url for r in site.reports]
+    missing = sorted({u for u in urls if (u, QR_TITLE) not in table})
+    if missing:
+        if workers is not None and workers.wanted(len(missing)):
+            parts = list(workers.pool.map(_qr_chunk, _chunks(missing, CHUNK * 4)))
+            svgs = [svg for part in parts for svg in part]
+        else:
+            svgs = _qr_chunk(missing)
+        table.update({(u, QR_TITLE): svg for u, svg in zip(missing, svgs)})
+    for report in site.reports:
+        report.qr_svg = table[(report.url, QR_TITLE)]
+    if cache is not None and (missing or stored is None or len(table) != len(set(urls))):
+        cache.store("qr.pickle", (versions, {(u, QR_TITLE): table[(u, QR_TITLE)] for u in urls}))
+
+
+class SlugMemo:
+    """`urls.slugify` remembered across builds: pinyin costs ~250 ms to load, and taxonomy
+    terms are Chinese. The table is tied to the pypinyin version that made it."""
+
+    NAME = "slugs.pickle"
+
+    def __init__(self, cache: BuildCache | None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            self.version = version("pypinyin")
+        except PackageNotFoundError:
+            self.version = ""
+        stored = cache.load(self.NAME) if cache is not None else None
+        ok = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.version
+        self.table: dict[str, str] = dict(stored[1]) if ok else {}
+        self.cache = cache
+        self.added = False
+
+    def __call__(self, text: str) -> str:
+        from congressgen.urls import slugify
+
+        if text.isascii():
+            return slugify(text)
+        slug = self.table.get(text)
+        if slug is None:
+            slug = self.table[text] = slugify(text)
+            self.added = True
+        return slug
+
+    def save(self) -> None:
+        if self.cache is not None and self.added:
+            self.cache.store(self.NAME, (self.version, self.table))
+

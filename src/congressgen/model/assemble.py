@@ -1,0 +1,137 @@
+"""Assembling the site model from compiled reports: reports, columns, attachments, body
+links, related reports, taxonomies and (through `pagekinds.PAGE_KINDS`) the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from congressgen.config import ColumnConfig, SiteConfig
+from congressgen.errors import BuildFailed, ContentError, Diagnostic, Location
+from congressgen.model.attachments import attach
+from congressgen.model.datasources import SiteData
+from congressgen.model.doclife import document_life
+from congressgen.model.links import rewrite_body
+from congressgen.model.pagekinds import site_pages
+from congressgen.model.related import RelatedIndex, related_pairwise
+from congressgen.model.types import CompiledReport, Column, Report, Site, Taxonomy, Traffic
+from congressgen.model.urls import asset_dir, column_key, derive_id, report_site_path
+from congressgen.urls import slugify
+
+def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_drafts: bool = False,
+               traffic: Traffic | None = None, qr=None, related: bool = True, slug=slugify,
+               data: SiteData | None = None, today: dt.date | None = None) -> Site:
+    """Assemble the site model. Raises BuildFailed listing every error found. `related=False`
+    skips the 推荐阅读 lists, which only rendered pages need (`check` does not).
+    `slug` is `urls.slugify` or a memo of it (pinyin is slow to load)."""
+    errors: list[Diagnostic] = []
+    root = config.root
+    if data is None:
+        data = SiteData.empty() if traffic is None else SiteData.of(traffic=traffic)
+    traffic = data.get("traffic") or traffic or Traffic()
+    configured = {c.key: c for c in config.columns}
+    columns: dict[str, Column] = {}
+    reports: list[Report] = []
+    by_path: dict[str, Report] = {}
+    by_id: dict[str, Report] = {}
+
+    for item in compiled:
+        if item.fm.draft and not include_drafts:
+            continue
+        key = column_key(item.column, slug)
+        column = columns.get(key)
+        if column is None:
+            cfg = configured.get(key) or configured.get(item.column) or ColumnConfig(key, item.column)
+            column = columns[key] = Column(key, cfg.title, cfg)
+        where = Location(item.source, 1, 1)
+        ident = derive_id(item, slug)
+        try:
+            path = report_site_path(item, config)
+        except ValueError as exc:
+            raise ContentError(Location(config.path), str(exc)) from None
+        except ContentError as exc:
+            errors.append(exc.diagnostics[0])
+            continue
+        if ident in by_id:
+            errors.append(Diagnostic(where, f"id “{ident}” 与 {by_id[ident].source} 重复；请在前置信息中为其中一篇指定不同的 id"))
+            continue
+        if path in by_path:
+            errors.append(Diagnostic(where, f"网址 {path} 与 {by_path[path].source} 重复"))
+            continue
+        report = Report(item, ident, path, config.absolute_url(path), column, asset_dir(path))
+        by_id[ident], by_path[path] = report, report
+        reports.append(report)
+
+    for report in reports:
+        attach(report, root, errors)
+    addresses = document_life(reports, compiled, config, data, today, errors)
+    if errors:
+        raise BuildFailed(errors)
+
+    reports.sort(key=lambda r: (-r.fm.date.timestamp(), r.id))
+    order = {c.key: i for i, c in enumerate(config.columns)}
+    ordered_columns = sorted(columns.values(), key=lambda c: (order.get(c.key, len(order)), c.key))
+    for report in reports:
+        report.column.reports.append(report)
+
+    by_source = {r.source: r for r in reports}
+    related_index = RelatedIndex(reports)
+    by_tag: dict[str, list[Report]] | None = None
+    if any(len(set(r.fm.tags)) != len(r.fm.tags) for r in reports):
+        by_tag = defaultdict(list)
+        for report in reports:
+            for tag in report.fm.tags:
+                by_tag[tag].append(report)
+    for report in reports:
+        report.body_html = rewrite_body(report, by_source)
+        report.sections = report.fm.sections if report.fm.sections is not None else report.outline.sections
+        report.tasks = report.fm.tasks if report.fm.tasks is not None else report.outline.tasks
+        report.views = traffic.views.get(report.id, 0)
+        report.downloads = traffic.downloads.get(report.id, 0)
+        if not related:
+            report.related = []
+        elif by_tag is None:
+            report.related = related_index.related(report)
+        else:
+            report.related = related_pairwise(report, by_tag)
+        if qr is not None:
+            report.qr_svg = qr(report.url)
+    for column in ordered_columns:
+        chain = column.reports
+        for i, report in enumerate(chain):
+            report.next = chain[i - 1] if i > 0 else None            # newer
+            report.previous = chain[i + 1] if i + 1 < len(chain) else None   # older
+
+    taxonomies = _taxonomies(reports, slug)
+    site = Site(config, reports, ordered_columns, taxonomies, traffic, drafts_included=include_drafts, data=data,
+                addresses=addresses)
+    site.pages = site_pages(site)
+    return site
+
+
+def _taxonomies(reports: list[Report], slug=slugify) -> dict[str, Taxonomy]:
+    years: dict[int, list[Report]] = defaultdict(list)
+    tags: dict[str, list[Report]] = defaultdict(list)
+    categories: dict[str, list[Report]] = defaultdict(list)
+    for r in reports:
+        years[r.fm.year].append(r)
+        for tag in r.fm.tags:
+            tags[tag].append(r)
+        categories[r.category_name].append(r)
+
+    def terms(groups: dict, folder: str, key=str) -> list:
+        used: dict[str, str] = {}
+        result = []
+        for name in sorted(groups, key=key):
+            term = slug(str(name))
+            while term in used and used[term] != name:
+                term += "-1"
+            used[term] = name
+            result.append((str(name), f"{folder}/{term}.html", groups[name]))
+        return result
+
+    return {
+        "years": Taxonomy("years", "年度", list(reversed(terms(years, "years", key=int)))),
+        "categories": Taxonomy("categories", "分类", terms(categories, "categories")),
+        "tags": Taxonomy("tags", "标签", terms(tags, "tags")),
+    }

@@ -1,0 +1,251 @@
+"""The site model's types: reports, columns, pages, taxonomies, the site itself. Plain data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from congressgen.config import ColumnConfig, SiteConfig
+from congressgen.content import FrontMatter
+from congressgen.errors import Diagnostic
+from congressgen.outline import Outline
+
+RELATED_COUNT = 5
+RANKING_SIDEBAR = 10
+
+
+@dataclass(frozen=True)
+class CompiledReport:
+    """Everything about one report that depends only on its source file and the config:
+    the unit of caching and of parallel work."""
+
+    source: str                 # site-root-relative path, '/'-separated: content/reports/a.md
+    column: str                 # first-level folder under content/
+    stem: str                   # file name without .md
+    fm: FrontMatter
+    body_html: str
+    outline: Outline
+    text: str
+    summary: str
+    body_line: int
+    warnings: tuple[Diagnostic, ...] = ()
+    fingerprint: str = ""       # of the text as a reviewer approves it (see review.py)
+
+
+@dataclass
+class FileCopy:
+    source: Path
+    path: str                    # site path in the output
+
+
+@dataclass
+class AttachmentFile:
+    title: str
+    path: str
+    size: int
+    kind: str
+
+    @property
+    def size_text(self) -> str:
+        if self.size >= 1024 * 1024:
+            return f"{self.size / 1024 / 1024:.1f} MB"
+        if self.size >= 1024:
+            return f"{self.size / 1024:.1f} KB"
+        return f"{self.size} B"
+
+
+@dataclass
+class Traffic:
+    """Measured counts per report id (from `congressgen stats`); empty when no store exists."""
+
+    views: dict = field(default_factory=dict)
+    downloads: dict = field(default_factory=dict)
+    recent_views: dict = field(default_factory=dict)        # last 30 days
+    views_by_year: dict = field(default_factory=dict)       # year -> {id: views}
+    as_of: str = ""                                         # "YYYY-MM-DD" of the newest data
+
+    @property
+    def measured(self) -> bool:
+        return bool(self.as_of)
+
+
+@dataclass
+class Report:
+    compiled: CompiledReport
+    id: str
+    path: str                    # site path: reports/202404/t20240426_x.html
+    url: str                     # absolute public URL
+    column: "Column"
+    asset_dir: str
+    attachments: list[AttachmentFile] = field(default_factory=list)
+    files: list[FileCopy] = field(default_factory=list)
+    body_html: str = ""
+    sections: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    previous: "Report | None" = None
+    next: "Report | None" = None
+    related: list["Report"] = field(default_factory=list)
+    views: int = 0
+    downloads: int = 0
+    qr_svg: str = ""
+    # a document's life (model/doclife.py): 原文件 / 相关解读 and the 有效性 state on the build day
+    originals: list["Report"] = field(default_factory=list)
+    interpretations: list["Report"] = field(default_factory=list)
+    validity_state: object = None
+    error_report_url: str = ""    # 纠错 link carrying this page's address
+
+    def __repr__(self) -> str:   # the generated one would walk the whole linked site
+        return f"Report({self.id!r}, {self.path!r})"
+
+    # Front-matter fields, so templates can say `page.title` (and `page.meta.x` for the rest).
+    def __getattr__(self, name):
+        fm = self.__dict__.get("compiled").fm if "compiled" in self.__dict__ else None
+        if fm is not None and hasattr(fm, name):
+            return getattr(fm, name)
+        raise AttributeError(name)
+
+    @property
+    def outline(self) -> Outline:
+        return self.compiled.outline
+
+    @property
+    def summary(self) -> str:
+        return self.compiled.fm.summary or self.compiled.summary
+
+    @property
+    def source(self) -> str:
+        return self.compiled.source
+
+    @property
+    def pubdate(self) -> str:
+        """PubDate as inspection crawlers read it: YYYY-MM-DD HH:MM."""
+        return self.fm.date.strftime("%Y-%m-%d %H:%M")
+
+    @property
+    def date_text(self) -> str:
+        return self.fm.date.strftime("%Y-%m-%d %H:%M" if self.fm.has_time else "%Y-%m-%d")
+
+    @property
+    def day(self) -> str:
+        return self.fm.date.strftime("%Y-%m-%d")
+
+    @property
+    def fm(self) -> FrontMatter:
+        return self.compiled.fm
+
+    @property
+    def category_name(self) -> str:
+        return self.fm.category or self.column.title
+
+    @property
+    def has_open_metadata(self) -> bool:
+        fm = self.fm
+        return bool(fm.index_number or fm.doc_number or fm.topic or fm.issuer or fm.written_date or fm.validity
+                    or fm.validity_dates)
+
+    def section_anchor(self, title: str, part: int) -> str:
+        return self.outline.anchor_of(title, part)
+
+
+@dataclass
+class Column:
+    key: str
+    title: str
+    config: ColumnConfig
+    reports: list[Report] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return f"{self.key}/index.html"
+
+    def __repr__(self) -> str:
+        return f"Column({self.key!r}, {len(self.reports)} reports)"
+
+
+@dataclass
+class Pager:
+    number: int                  # 1-based
+    count: int
+    paths: list[str]
+
+    @property
+    def previous(self) -> str | None:
+        return self.paths[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.paths[self.number] if self.number < self.count else None
+
+
+@dataclass
+class Page:
+    """One output file to render: a template, its path and what it shows."""
+
+    template: str
+    path: str
+    title: str
+    kind: str                    # index, article, column, year, tag, category, archive, ...
+    report: Report | None = None
+    column: Column | None = None
+    items: list = field(default_factory=list)
+    pager: Pager | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Taxonomy:
+    key: str                     # years, tags, categories
+    title: str
+    terms: list[tuple[str, str, list[Report]]] = field(default_factory=list)   # (name, path, reports)
+
+
+@dataclass
+class Site:
+    config: SiteConfig
+    reports: list[Report]        # published, newest first
+    columns: list[Column]        # in configured order, only those with reports
+    taxonomies: dict[str, Taxonomy]
+    traffic: Traffic
+    data: object = None          # model.datasources.SiteData: the loaded data sources, site.data.NAME
+    pages: list[Page] = field(default_factory=list)
+    static_files: list[FileCopy] = field(default_factory=list)
+    drafts_included: bool = False
+    addresses: object = None      # model/ledger.AddressPlan: redirects and withdrawal notices
+
+    def __repr__(self) -> str:
+        return f"Site({self.config.title!r}, {len(self.reports)} reports, {len(self.pages)} pages)"
+
+    @property
+    def pinned(self) -> list[Report]:
+        return [r for r in self.reports if r.fm.pinned]
+
+    def ranking(self, counts: dict, limit: int | None = None) -> list[tuple[Report, int]]:
+        """Reports by a count, highest first; ties by newer date, then id (deterministic)."""
+        rows = [(r, counts.get(r.id, 0)) for r in self.reports if counts.get(r.id, 0) > 0]
+        rows.sort(key=lambda row: (-row[1], -row[0].fm.date.timestamp(), row[0].id))
+        return rows[:limit] if limit else rows
+
+    @property
+    def top_viewed(self) -> list[tuple[Report, int]]:
+        return self.ranking(self.traffic.views, RANKING_SIDEBAR)
+
+    @property
+    def tasks_by_year(self) -> list[tuple[int, list[Report]]]:
+        by_year: dict[int, list[Report]] = defaultdict(list)
+        for r in self.reports:
+            if r.tasks:
+                by_year[r.fm.year].append(r)
+        return sorted(((y, sorted(rs, key=lambda r: (r.column.key, r.id))) for y, rs in by_year.items()), reverse=True)
+
+
+def archive_months(reports: list[Report]) -> list[tuple[str, list[Report]]]:
+    groups: dict[str, list[Report]] = defaultdict(list)
+    for r in reports:
+        groups[r.fm.date.strftime("%Y年%m月")].append(r)
+    return sorted(groups.items(), reverse=True)
+
+
+def newest_date(reports: list[Report]) -> dt.datetime | None:
+    return max((r.fm.date for r in reports), default=None)
