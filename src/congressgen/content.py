@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from congressgen.config import SiteConfig, suggest
 from congressgen.errors import ContentError, Diagnostic, Location
-from congressgen.validity import Validity, parse_validity
+from congressgen.validity import VALIDITY_KEYS, Validity
 from congressgen.yamlsrc import YamlMapping, load_mapping
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -179,6 +179,37 @@ def _attachments(value, where: Location) -> tuple[Attachment, ...]:
         title = _string(item.get("title"), where, "attachments.title") or PurePosixPath(file).name
         result.append(Attachment(file, title))
     return tuple(result)
+
+
+def parse_validity(value, doc, shown: str) -> tuple[str, Validity | None]:
+    """(free text, None) for the old form; ("", Validity) for the structured one."""
+    if not isinstance(value, dict):
+        if value is None or value == "":
+            return "", None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ContentError(doc.location(shown, "validity"),
+                               "“validity” 应为文字（如 有效），或写成 effective / expires / abolished / replaced_by 的映射")
+        return str(value).strip(), None
+
+    def at(sub: str) -> Location:
+        return doc.nested_location(shown, "validity", sub)
+
+    for key in value:
+        if key not in VALIDITY_KEYS:
+            raise ContentError(at(str(key)), f"“validity” 中有未知的键 “{key}”；可用：{' '.join(VALIDITY_KEYS)}")
+    dates = {}
+    for key in ("effective", "expires", "abolished"):
+        if value.get(key) not in (None, ""):
+            dates[key] = parse_date(value[key], at(key), f"validity.{key}")[0].date()
+    replaced = value.get("replaced_by")
+    replaced = "" if replaced is None else str(replaced).strip()
+    if replaced and not ID_PATTERN.match(replaced):
+        raise ContentError(at("replaced_by"), f"“validity.replaced_by” 应为另一篇文件的 id，实际写的是 “{replaced}”")
+    effective = dates.get("effective")
+    for key, words in (("abolished", "废止日期"), ("expires", "失效日期")):
+        if effective is not None and key in dates and dates[key] < effective:
+            raise ContentError(at(key), f"{words} {dates[key]} 早于生效日期 {effective}，不可能；请核对日期")
+    return "", Validity(effective, dates.get("expires"), dates.get("abolished"), replaced)
 
 
 def parse_front_matter(doc: YamlMapping, shown: str, config: SiteConfig) -> tuple[FrontMatter, list[Diagnostic]]:
