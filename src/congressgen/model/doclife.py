@@ -1,7 +1,10 @@
-"""A document's life in the site model: 解读 ↔ 原文件 links and the 有效性 state on the build day.
+"""A document's life in the site model (docs/document-life.md): 解读 ↔ 原文件 links, the 有效性
+state on the build day, the 纠错 link, and the address ledger's redirect and notice pages.
 
-Run once the reports of a site are known (`link_documents`); errors name the file and the
-line of the key that is wrong, all of them at once (BuildFailed).
+`document_life` runs inside `assemble.build_site` once the reports are known; its errors name
+the file and the line of the key that is wrong, all of them at once (BuildFailed). The pages
+and files it adds are registered in the seams: PAGE_KINDS (`lapsed_and_favourites_pages`,
+`address_pages`), OUTPUTS (`redirect_paths`, `address_files`), DATA_SOURCES (`addresses`).
 """
 
 from __future__ import annotations
