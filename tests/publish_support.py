@@ -4,6 +4,7 @@ TARGET/current on 127.0.0.1, and a client loop that records every response durin
 from __future__ import annotations
 
 import functools
+import getpass
 import os
 import shutil
 import socket
@@ -218,3 +219,148 @@ def _file_bytes(path: Path) -> bytes:
 def versions_of(record: Fetched, builds: dict[str, Path]) -> set[str]:
     """Which builds a response is byte-for-byte identical to (empty: a mixture or a torn file)."""
     return {name for name, out in builds.items() if _file_bytes(out / record.path) == record.body}
+
+
+SSHD = "/usr/sbin/sshd"
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory):
+    """(user, port, ssh options) of a throwaway sshd on 127.0.0.1 that accepts one new key."""
+    for tool in (SSHD, shutil.which("ssh"), shutil.which("ssh-keygen"), shutil.which("rsync")):
+        if not tool or not Path(tool).exists():
+            pytest.skip("openssh-server, ssh and rsync are needed (the README's test command installs them)")
+    home = tmp_path_factory.mktemp("sshd")
+    for key in ("host_key", "user_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / key)], check=True)
+    shutil.copy(home / "user_key.pub", home / "authorized_keys")
+    if os.geteuid() == 0:
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)     # sshd's privilege-separation folder
+    port = free_port()
+    (home / "sshd_config").write_text("\n".join([
+        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {home / 'host_key'}", f"PidFile {home / 'sshd.pid'}",
+        f"AuthorizedKeysFile {home / 'authorized_keys'}", "PubkeyAuthentication yes",
+        "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no",
+        "PermitRootLogin prohibit-password", "LogLevel ERROR", ""]), encoding="utf-8")
+    process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(home / "sshd_config")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_for_port(port, process, "sshd")
+    options = (f"-p {port} -i {home / 'user_key'} -o StrictHostKeyChecking=no "
+               "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR")
+    yield getpass.getuser(), port, options
+    process.terminate()
+    process.wait(timeout=5)
+
+
+# --- concurrent publishes ------------------------------------------------------------------
+
+
+@dataclass
+class Running:
+    """A `congressgen` process started in the background; its output goes to files, so a test can
+    read what it printed so far (`said`) while it runs."""
+
+    process: subprocess.Popen
+    out: Path
+    err: Path
+
+    def said(self, text: str) -> bool:
+        return text in self.err.read_text(encoding="utf-8", errors="replace")
+
+    def finish(self, timeout: float = 180) -> subprocess.CompletedProcess:
+        self.process.wait(timeout=timeout)
+        return subprocess.CompletedProcess(self.process.args, self.process.returncode,
+                                           self.out.read_text(encoding="utf-8"), self.err.read_text(encoding="utf-8"))
+
+
+def start_cli(logs: Path, *args: str) -> Running:
+    """`congressgen ARGS` as a separate process, started now, in its own process group."""
+    import sys
+    import tempfile
+
+    exe = shutil.which("congressgen")
+    cmd = [exe, *args] if exe else [sys.executable, "-m", "congressgen", *args]
+    logs.mkdir(parents=True, exist_ok=True)
+    out = Path(tempfile.mkstemp(".out", dir=logs)[1])
+    err = Path(tempfile.mkstemp(".err", dir=logs)[1])
+    with out.open("w") as stdout, err.open("w") as stderr:
+        process = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, start_new_session=True,
+                                   env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+    return Running(process, out, err)
+
+
+def wait_until(condition, timeout: float = 60, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def hold_lock(target: Path, pid: int | None = None) -> Path:
+    """Take `target`'s publish lock as another (live) publish on this machine would."""
+    from congressgen.publish.lock import LOCK_DIR, OWNER_FILE, this_owner
+
+    folder = target / LOCK_DIR
+    folder.mkdir()
+    owner = this_owner("publish")
+    if pid is not None:
+        owner = type(owner)(owner.token, owner.user, owner.host, pid, owner.time, owner.command)
+    (folder / OWNER_FILE).write_text(owner.to_json(), encoding="utf-8")
+    return folder
+
+
+class CurrentWatcher:
+    """A thread resolving TARGET/current over and over during a test: every release it ever points
+    to must be whole (renamed into place, its manifest written, every file of the manifest there)."""
+
+    def __init__(self, target: Path):
+        self.target = target
+        self.seen: set[str] = set()
+        self.broken: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from congressgen.publish.releases import RELEASE_NAME, Manifest
+
+        checked: set[str] = set()
+        while not self._stop.is_set():
+            try:
+                link = os.readlink(self.target / "current")
+            except OSError:
+                time.sleep(0.005)
+                continue
+            name = Path(link).parent.name
+            self.seen.add(name)
+            if name not in checked:
+                checked.add(name)
+                release = self.target / "releases" / name
+                manifest = Manifest.from_json((release / "release.json").read_text()) \
+                    if (release / "release.json").is_file() else None
+                if not RELEASE_NAME.match(name) or manifest is None or \
+                        any(not (release / "site" / p).is_file() for p in manifest.entries):
+                    self.broken.append(name)
+            time.sleep(0.002)
+
+    def __enter__(self) -> "CurrentWatcher":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+def lock_holder_pid(target: Path, timeout: float = 60) -> int | None:
+    """Spin until TARGET/publish.lock names its owner; its pid (None on timeout)."""
+    import json
+
+    owner = target / "publish.lock" / "owner.json"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return int(json.loads(owner.read_text())["pid"])
+        except (OSError, ValueError, KeyError):
+            pass
+    return None

@@ -352,7 +352,7 @@ def test_error_report_link_carries_the_page_address_and_honours_the_config(site_
 def test_ledger_matching_rules_and_snippet_paths_under_a_sub_path():
     from types import SimpleNamespace
 
-    from congressgen.model.ledger import Ledger, LedgerEntry, match, nginx_snippet, plan, recorded
+    from congressgen.model.ledger import Ledger, LedgerEntry, match, nginx_snippet, plan, published_of, recorded
 
     def report(ident, source, path, former=()):
         return SimpleNamespace(id=ident, source=source, path=path, fm=SimpleNamespace(former_ids=former, draft=False))
@@ -363,7 +363,7 @@ def test_ledger_matching_rules_and_snippet_paths_under_a_sub_path():
     a = report("a", "content/r/moved-a.md", "r/2/a.html")           # same id, file moved: by id
     b2 = report("b2", "content/r/b.md", "r/1/b2.html")               # id renamed in place: by source
     c2 = report("c2", "content/r/c2.md", "r/1/c2.html", ("c",))      # both changed: by former_ids
-    assert match(ledger, [a, b2, c2]) == {"a": a, "b": b2, "c": c2}
+    assert {k: v.id for k, v in match(ledger, published_of([a, b2, c2])).items()} == {"a": "a", "b": "b2", "c": "c2"}
     moved = plan(ledger, [a, b2, c2])
     assert [(r.old, r.report.id) for r in moved.redirects] == [("r/1/a.html", "a"), ("r/1/b.html", "b2"),
                                                                ("r/1/c.html", "c2")]
@@ -371,7 +371,7 @@ def test_ledger_matching_rules_and_snippet_paths_under_a_sub_path():
     # without former_ids the third is not guessed: its address is dropped
     c3 = report("c3", "content/r/c3.md", "r/1/c3.html")
     assert plan(ledger, [a, b2, c3]).dropped == [("r/1/c.html", ledger.entries[2])]
-    after = recorded(ledger, [a, b2, c2])
+    after = recorded(ledger, published_of([a, b2, c2]))
     assert [(e.id, e.addresses, e.former_ids) for e in after.entries] == [
         ("a", ("r/1/a.html", "r/2/a.html"), ()), ("b2", ("r/1/b.html", "r/1/b2.html"), ("b",)),
         ("c2", ("r/1/c.html", "r/1/c2.html"), ("c",))]
@@ -387,3 +387,18 @@ def test_a_broken_ledger_is_an_error_with_its_line_and_the_output_stays(site_dir
     assert failed.returncode == 1 and "addresses.json:3:" in failed.stderr
     assert (site_dir / "build/index.html").read_bytes() == before
     assert (site_dir / "addresses.json").read_text(encoding="utf-8").startswith('{"format": 1,')
+
+
+def test_the_same_build_publishes_to_a_second_target_after_the_ledger_was_written(site_dir, tmp_path):
+    write(site_dir / "content/reports/a.md", report_text("报告", "2024-04-26", id="a"))
+    cli_ok("build", "--quiet", cwd=site_dir)
+    assert publish(site_dir, tmp_path / "staging").returncode == 0
+    assert (site_dir / "addresses.json").is_file()
+    second = publish(site_dir, tmp_path / "production")
+    assert second.returncode == 0, second.stderr
+    # a hand edit that does change the build's inputs is still caught: by the address check
+    text = (site_dir / "addresses.json").read_text(encoding="utf-8")
+    (site_dir / "addresses.json").write_text(text.replace('"addresses": [', '"addresses": [\n        "reports/gone.html",', 1),
+                                             encoding="utf-8")
+    refused = publish(site_dir, tmp_path / "production")
+    assert refused.returncode == 1 and "reports/gone.html" in refused.stderr

@@ -51,7 +51,7 @@ def publish(target, site: Path, *extra: str) -> subprocess.CompletedProcess:
 def setup_publish(target: Path, site: Path) -> None:
     """A publish that only prepares a test, in-process (the CLI path is what the tests check)."""
     config, _ = load_config(site)
-    stage.publish(stage.PublishOptions(str(target), site), config, checker=lambda root: [])
+    stage.publish(stage.PublishOptions(str(target), site), config)
 
 
 def published(target, site: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -153,6 +153,61 @@ def test_rollback_brings_the_old_page_back_and_list_shows_it(sites, nginx, tmp_p
     assert live_release(target) == first
 
 
+def test_rollback_after_a_later_publish_goes_by_history(sites, nginx, tmp_path):
+    """#16 item 7: publish A, publish B (bad), roll back to A, publish C. --rollback now restores A
+    (live before C), not B (the release rolled back from); the hint says so; --keep 2 removes B and
+    keeps A; release numbers are never reused."""
+    target = tmp_path / "www"
+    target.mkdir()
+    published(target, sites["old"])
+    published(target, sites["new"])
+    a, b = release_names(target)
+    assert f"从版本 {b} 切换回 {a}" in run_cli("publish", str(target), "--rollback").stdout
+    third = published(target, sites["changed"], "--keep", "2")
+    c = release_names(target)[-1]
+    assert f"上一版本 {a} 可用 --rollback 恢复" in third.stdout
+    assert f"已删除旧版本（保留最近 2 个）：{b}" in third.stdout
+    assert release_names(target) == [a, c]
+
+    base = nginx.serve(target / "current")
+    back = run_cli("publish", str(target), "--rollback")
+    assert back.returncode == 0 and f"从版本 {c} 切换回 {a}" in back.stdout, back.stderr
+    assert live_release(target) == a and OLD_TITLE in fetch(base + "index.html")[1].decode()
+    again = run_cli("publish", str(target), "--rollback")
+    assert again.returncode == 1 and "没有比当前版本" in again.stderr and live_release(target) == a
+
+    # B's number (2) stays used: the next release is 4, and the rollback from it goes to A.
+    fourth = published(target, sites["new"])
+    d = release_names(target)[-1]
+    assert d.endswith("-4") and f"上一版本 {a} 可用 --rollback 恢复" in fourth.stdout
+    history = [stage.parse_history(line)[0] for line in
+               (target / "history.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(s.action, s.release, s.previous) for s in history] == [
+        ("publish", a, None), ("publish", b, a), ("rollback", a, b), ("publish", c, a), ("rollback", a, c),
+        ("publish", d, a)]
+
+
+def test_rollback_target_without_history_and_with_a_torn_line():
+    """A target published by an older congressgen has no history: the previous release by number
+    stands in. A history line torn by a killed publish is skipped."""
+    releases = tuple(stage.Release(f"20250101T00000{i}Z-{i}", None) for i in (1, 2, 3))
+    old_style = stage.TargetState(releases, releases[2].name)
+    assert old_style.previous().name == releases[1].name
+    lines = "\n".join(stage.Switch(*args).to_json() for args in (
+        ("publish", releases[0].name), ("publish", releases[1].name, releases[0].name),
+        ("rollback", releases[0].name, releases[1].name), ("publish", releases[2].name, releases[0].name)))
+    history = stage.parse_history(lines + '\n{"time":"2025-01-01T00:00:09+00:00","action":"pub')
+    assert len(history) == 4
+    state = stage.TargetState(releases, releases[2].name, history=history)
+    assert state.previous().name == releases[0].name
+    assert stage.releases_to_remove(state, "20250102T000000Z-4", 2) == [releases[1].name, releases[0].name]
+    # --keep 1 still keeps the release --rollback would restore.
+    assert stage.releases_to_remove(state, "20250102T000000Z-4", 1) == [releases[1].name, releases[0].name]
+    # `current` switched but the history line was never written (killed in between): still right.
+    unlogged = stage.TargetState(releases, releases[1].name, history=history[:1])
+    assert unlogged.previous().name == releases[0].name
+
+
 def test_keep_two_leaves_two_releases(sites, tmp_path):
     target = tmp_path / "www"
     target.mkdir()
@@ -205,18 +260,77 @@ def test_refuses_a_build_older_than_the_content(sites, tmp_path):
     target = tmp_path / "www"
     target.mkdir()
     report = sites["new"] / "content/news/2025-hexi-minsheng-piaojue.md"
+    original = report.read_bytes()
     before = report.stat()
+    # Exact, not by date: a file touched but unchanged is not a change.
     later = dt.datetime.now().timestamp() + 60
     os.utime(report, (later, later))
     try:
+        assert published(target, sites["new"], "--dry-run").returncode == 0
+        report.write_bytes(original + "\n补记一句。\n".encode())
         done = publish(target, sites["new"])
         assert done.returncode == 1
-        assert "构建结果早于网站内容：content/news/2025-hexi-minsheng-piaojue.md" in done.stderr
+        assert "构建结果早于网站内容：content/news/2025-hexi-minsheng-piaojue.md 在构建之后有改动" in done.stderr
         assert "--allow-stale" in done.stderr and "未发布：线上网站未改动" in done.stderr
         assert list(target.iterdir()) == []
         assert published(target, sites["new"], "--allow-stale", "--dry-run").returncode == 0
     finally:
+        report.write_bytes(original)
         os.utime(report, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert published(target, sites["new"], "--dry-run").returncode == 0      # the same bytes again: fresh
+
+
+def test_refuses_a_build_without_a_record_or_changed_after_it(sites, tmp_path):
+    """The record is what publish trusts: no record, or an output edited after the build, is refused."""
+    target = tmp_path / "www"
+    target.mkdir()
+    copy = tmp_path / "copied-build"
+    shutil.copytree(sites["new"] / "build", copy)        # a build folder no build wrote there
+    done = run_cli("publish", str(target), "--source", str(sites["new"]), "--output", str(copy))
+    assert done.returncode == 1
+    assert f"找不到 {copy} 的构建记录" in done.stderr and "--allow-stale" in done.stderr
+    assert list(target.iterdir()) == []
+    forced = run_cli("publish", str(target), "--source", str(sites["new"]), "--output", str(copy),
+                     "--allow-stale", "--dry-run")
+    assert forced.returncode == 0 and "没有构建记录" in forced.stderr
+
+    edited = build(sites["new"], output=tmp_path / "edited")
+    (edited / "index.html").write_bytes((edited / "index.html").read_bytes() + b"<!-- hand edit -->")
+    done = run_cli("publish", str(target), "--source", str(sites["new"]), "--output", str(edited))
+    assert done.returncode == 1 and "在构建之后被改动过" in done.stderr
+
+
+def test_preflight_reads_the_record_and_compiles_nothing(sites, tmp_path, monkeypatch):
+    """publish no longer compiles the site: with Markdown rendering, the compile unit and check all
+    made to fail, preflight still decides from the build record, and still refuses a stale build."""
+    import congressgen.check
+    import congressgen.compile
+    import congressgen.loading
+    import congressgen.markdown
+
+    def boom(*args, **kwargs):
+        raise AssertionError("publish compiled the site")
+
+    for module, name in ((congressgen.markdown.BodyRenderer, "render"), (congressgen.compile, "compile_report"),
+                         (congressgen.compile, "compile_all"), (congressgen.loading, "load_site"),
+                         (congressgen.loading, "site_model"), (congressgen.check, "run_check")):
+        monkeypatch.setattr(module, name, boom)
+    config, _ = load_config(sites["new"])
+    target = stage.Target(str(tmp_path))
+    refused, notes, record = stage.preflight(sites["new"] / "build", config, target, stage.Overrides())
+    assert refused == [] and record.base_url == config.base_url and record.check.ran
+    assert record.draft_reports == () and not record.drafts
+    preview = build(sites["new"], "--base-url", "http://127.0.0.1:8000/", output=tmp_path / "preview")
+    refused, _, _ = stage.preflight(preview, config, target, stage.Overrides())
+    assert [r.reason for r in refused] == ["base_url"]
+    report = sites["new"] / "content/news/2025-hexi-minsheng-piaojue.md"
+    original = report.read_bytes()
+    try:
+        report.write_bytes(original.replace("。".encode(), "；".encode(), 1))
+        refused, _, _ = stage.preflight(sites["new"] / "build", config, target, stage.Overrides())
+        assert [r.reason for r in refused] == ["stale"]
+    finally:
+        report.write_bytes(original)
 
 
 def test_refuses_a_build_made_with_drafts(sites, tmp_path):
@@ -246,24 +360,21 @@ def test_refuses_a_build_for_another_base_url(sites, tmp_path):
 def test_named_target_base_url_is_compared(sites, tmp_path):
     config, _ = load_config(sites["new"])
     target = stage.Target(str(tmp_path), "portal", base_url="https://www.example.gov.cn/rd/")
-    refused, _ = stage.preflight(sites["new"] / "build", config, target, stage.Overrides(), lambda _: [])
+    refused, _, _ = stage.preflight(sites["new"] / "build", config, target, stage.Overrides())
     assert [r.reason for r in refused] == ["base_url"]
     assert "发布目标 portal 配置的网址是 https://www.example.gov.cn/rd/" in refused[0].message
 
 
-def test_refuses_check_errors_and_notes_a_missing_checker(sites, tmp_path):
-    config, _ = load_config(sites["new"])
-    error = Diagnostic(Location("content/reports/a.md", 3, 5), "身份证号码泄露")
-    options = stage.PublishOptions(str(tmp_path), sites["new"], dry_run=True)
-    with pytest.raises(stage.PublishRefused) as refused:
-        stage.publish(options, config, checker=lambda root: [error])
-    assert refused.value.refusals[0].flag == "--allow-check-errors"
-    assert "content/reports/a.md:3:5: 错误: 身份证号码泄露" in refused.value.refusals[0].message
-    allowed = stage.PublishOptions(str(tmp_path), sites["new"], dry_run=True,
-                                   overrides=stage.Overrides(check_errors=True))
-    assert stage.publish(allowed, config, checker=lambda root: [error]).dry_run
-    absent = stage.publish(options, config, checker=lambda root: None)
-    assert any("未安装内容检查" in n for n in absent.notes)
+def test_refuses_a_build_made_without_check(sites, tmp_path):
+    target = tmp_path / "www"
+    target.mkdir()
+    unchecked = build(sites["new"], "--no-check", output=tmp_path / "unchecked")
+    args = ("publish", str(target), "--source", str(sites["new"]), "--output", str(unchecked))
+    done = run_cli(*args)
+    assert done.returncode == 1
+    assert "构建时加了 --no-check，未做内容检查" in done.stderr and "--allow-check-errors" in done.stderr
+    allowed = run_cli(*args, "--allow-check-errors", "--dry-run")
+    assert allowed.returncode == 0 and "已按 --allow-check-errors 跳过内容检查" in allowed.stderr
 
 
 # --- bad targets: a clear error, and the live site untouched --------------------------

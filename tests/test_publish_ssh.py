@@ -3,48 +3,13 @@ throwaway key made here: incremental rsync --link-dest upload under live traffic
 
 from __future__ import annotations
 
-import getpass
-import os
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from publish_support import (CHANGED_FROM, CHANGED_PAGE, CHANGED_TO, ClientLoop, Nginx, build, change_report,
-                             copied_files, fetch, free_port, live_release, make_site, release_names, run_cli,
-                             version_runs, versions_of, wait_for_port)
-
-SSHD = "/usr/sbin/sshd"
-
-
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory):
-    """(user, port, ssh options) of a throwaway sshd on 127.0.0.1 that accepts one new key."""
-    for tool in (SSHD, shutil.which("ssh"), shutil.which("ssh-keygen"), shutil.which("rsync")):
-        if not tool or not Path(tool).exists():
-            pytest.skip("openssh-server, ssh and rsync are needed (the README's test command installs them)")
-    home = tmp_path_factory.mktemp("sshd")
-    for key in ("host_key", "user_key"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / key)], check=True)
-    shutil.copy(home / "user_key.pub", home / "authorized_keys")
-    if os.geteuid() == 0:
-        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)     # sshd's privilege-separation folder
-    port = free_port()
-    (home / "sshd_config").write_text("\n".join([
-        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {home / 'host_key'}", f"PidFile {home / 'sshd.pid'}",
-        f"AuthorizedKeysFile {home / 'authorized_keys'}", "PubkeyAuthentication yes",
-        "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no",
-        "PermitRootLogin prohibit-password", "LogLevel ERROR", ""]), encoding="utf-8")
-    process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(home / "sshd_config")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wait_for_port(port, process, "sshd")
-    options = (f"-p {port} -i {home / 'user_key'} -o StrictHostKeyChecking=no "
-               "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR")
-    yield getpass.getuser(), port, options
-    process.terminate()
-    process.wait(timeout=5)
+                             copied_files, fetch, live_release, make_site, release_names, run_cli,
+                             sshd, version_runs, versions_of)  # noqa: F401 (sshd: a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -110,13 +75,20 @@ def test_publish_over_ssh_incremental_under_traffic_then_list_and_rollback(sshd,
     assert CHANGED_FROM in body and CHANGED_TO not in body
     assert not [p for p in www.iterdir() if p.name.startswith(".current")]
 
-    # keep: 2 (from the target's config) prunes on the server: the release rolled back from stays,
-    # the oldest goes, although it was live until this publish switched away from it.
+    # keep: 2 (from the target's config) prunes on the server by history (#16 item 7): the release
+    # rolled back from (the bad one) goes; the one that was live before this publish stays, and
+    # the hint and --rollback name it.
     third = run_cli("publish", "production", "--source", str(site))
     assert third.returncode == 0, third.stderr
-    assert f"已删除旧版本（保留最近 2 个）：{one}" in third.stdout
+    assert f"已删除旧版本（保留最近 2 个）：{two}" in third.stdout
+    assert f"上一版本 {one} 可用 --rollback 恢复" in third.stdout
     names = release_names(www)
-    assert len(names) == 2 and names[0] == two and live_release(www) == names[1]
+    assert len(names) == 2 and names[0] == one and live_release(www) == names[1]
+    back = run_cli("publish", "production", "--source", str(site), "--rollback")
+    assert back.returncode == 0 and live_release(www) == one, back.stderr
+    history = (www / "history.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [line.split('"action":"')[1].split('"')[0] for line in history] == \
+        ["publish", "publish", "rollback", "publish", "rollback"]
 
 
 def test_ssh_bad_targets_give_clear_errors(sshd, tmp_path):

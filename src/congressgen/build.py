@@ -29,7 +29,7 @@ from congressgen.loading import load_site
 from congressgen.content import TZ
 from congressgen.errors import BuildFailed, Diagnostic, Location
 from congressgen.output import StagedOutput, WriteReport, check_output_folder
-from congressgen import review
+from congressgen import record, review
 from congressgen.model.doclife import dropped_warnings
 from congressgen.outputs import output_files
 from congressgen.model.types import CompiledReport, Site
@@ -146,102 +146,20 @@ def render_pages(site: Site, renderer, staged: StagedOutput, cache: BuildCache |
     return writer.finish()
 
 
-@dataclass
-class BuildRecord:
-    """What the last successful build into an output folder read and wrote."""
-
-    inputs: str                                  # input_fingerprint() taken before it started
-    extra: tuple[str, ...]                       # other files it copied (attachments), root-relative
-    extra_hash: str                              # extra_fingerprint() of those, taken before copying
-    outputs: dict[str, tuple[int, int]]          # every output file: (size, mtime_ns)
-    reports: int
-    files: int
-    warnings: list[Diagnostic]
+def _skip_if_unchanged(config: SiteConfig, options: BuildOptions, fingerprints: record.Fingerprints,
+                       started: float) -> BuildResult | None:
+    """A result when nothing changed since the last build into this output (see record.unchanged)."""
+    last = record.unchanged(config, options.output_dir, fingerprints)
+    if last is None:
+        return None
+    stats = BuildStats(reports=last.reports, unchanged=True)
+    return BuildResult(None, WriteReport(0, last.files), time.perf_counter() - started,
+                       list(last.warnings), options.output_dir, stats)
 
 
-def _hash_tree(h, folder: Path, shown: str) -> None:
-    for directory, dirs, files in os.walk(folder):
-        dirs.sort()
-        base = Path(directory)
-        for name in sorted(files):
-            path = base / name
-            h.update(f"{shown}/{path.relative_to(folder).as_posix()}\0".encode("utf-8", "surrogateescape"))
-            try:
-                h.update(path.read_bytes())
-            except OSError:
-                h.update(b"\1unreadable")
-            h.update(b"\0")
-
-
-def input_fingerprint(config: SiteConfig, options: BuildOptions) -> str:
-    """A hash of everything a build reads: the options, the files at the site root, every
-    file (bytes, not dates) under content/, static/, data/ and themes/, the built-in theme,
-    and the versions of congressgen, its libraries and Python. (Attachments kept elsewhere
-    in the site: `extra_fingerprint`.)"""
-    import sys
-
-    from importlib import resources
-
-    from congressgen.cache import CACHE_FORMAT, dependency_versions
-
-    import congressgen
-
-    builtin_theme = Path(str(resources.files("congressgen.themes"))) / "default"   # as render.builtin_theme_dir
-    root = config.root
-    h = hashlib.sha256(repr((CACHE_FORMAT, congressgen.__version__, dependency_versions(), sys.version_info[:2],
-                             str(root), str(options.output_dir.resolve()), options.drafts, options.base_url,
-                             options.today, options.check, options.allow_unreviewed,
-                             config.content_dir, config.static_dir, config.data_dir)).encode())
-    for entry in sorted(os.scandir(root), key=lambda e: e.name):
-        if entry.is_file():
-            h.update(entry.name.encode("utf-8", "surrogateescape") + b"\0")
-            h.update(Path(entry.path).read_bytes() + b"\0")
-    for folder in dict.fromkeys((config.content_dir, config.static_dir, config.data_dir, "themes")):
-        _hash_tree(h, root / folder, folder)
-    _hash_tree(h, builtin_theme, "<builtin>")
-    return h.hexdigest()
-
-
-def extra_fingerprint(root: Path, extra: tuple[str, ...]) -> str:
-    h = hashlib.sha256()
-    for rel in extra:
-        path = root / rel
-        h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
-        h.update(path.read_bytes() if path.is_file() else b"\1missing")
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def output_manifest(output: Path) -> dict[str, tuple[int, int]]:
-    manifest = {}
-    for directory, _, files in os.walk(output):
-        for name in files:
-            path = Path(directory) / name
-            st = path.stat()
-            manifest[path.relative_to(output).as_posix()] = (st.st_size, st.st_mtime_ns)
-    return manifest
-
-
-def _record_name(output: Path, drafts: bool) -> str:
-    return "last-" + _memo_name(output, drafts)[len("pages-"):]
-
-
-def _skip_if_unchanged(config: SiteConfig, options: BuildOptions, cache: BuildCache,
-                       started: float) -> tuple[str, BuildResult | None]:
-    """(this build's input fingerprint, a result when there is nothing to do)."""
-    record = cache.load(_record_name(options.output_dir, options.drafts))
-    record = record if isinstance(record, BuildRecord) else None
-    inputs = input_fingerprint(config, options)
-    if record is None or record.inputs != inputs or extra_fingerprint(config.root, record.extra) != record.extra_hash:
-        return inputs, None
-    try:
-        if output_manifest(options.output_dir) != record.outputs:
-            return inputs, None
-    except OSError:
-        return inputs, None
-    stats = BuildStats(reports=record.reports, unchanged=True)
-    return inputs, BuildResult(None, WriteReport(0, record.files), time.perf_counter() - started,
-                               list(record.warnings), options.output_dir, stats)
+def _settings(options: BuildOptions) -> tuple:
+    """The build options that change what a build writes: part of its input fingerprint."""
+    return (options.drafts, options.base_url, options.today, options.check, options.allow_unreviewed)
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -251,9 +169,9 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     output = options.output_dir
     check_output_folder(output, config.root)
     cache = BuildCache(config.root / config.cache_dir, options.report_memory) if options.cache else None
-    inputs = None
+    fingerprints = record.take_fingerprints(config, output, _settings(options))
     if options.reuse_unchanged and cache is not None:
-        inputs, skipped = _skip_if_unchanged(config, options, cache, started)
+        skipped = _skip_if_unchanged(config, options, fingerprints, started)
         if skipped is not None:
             return skipped
     from congressgen.render import Renderer, load_theme, static_files   # Jinja: only when building
@@ -262,20 +180,24 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     workers = Workers(options.job_count)
     try:
         slugs = SlugMemo(cache)
+        unreviewed: list[Diagnostic] = []      # what --allow-unreviewed let through, for the record
+
+        def gate(compiled: list[CompiledReport]) -> list[Diagnostic]:
+            unreviewed.extend(review_gate(config, compiled, options))
+            return unreviewed
+
         loaded = load_site(config, drafts=options.drafts, now=options.today, cache=cache, workers=workers,
-                           stats=stats, progress=progress, slug=slugs,
-                           gate=lambda compiled: review_gate(config, compiled, options))
+                           stats=stats, progress=progress, slug=slugs, gate=gate)
         compiled, site = loaded.compiled, loaded.site
         warnings += loaded.diagnostics
         for _, label in config.footer.missing():
             warnings.append(Diagnostic(Location(config.path), f"页脚缺少“{label}”（footer 配置）；政府网站检查会扣分", "warning"))
         attach_qr_codes(site, cache, workers)
         warnings += dropped_warnings(site)
-        if inputs is not None:   # the attachments outside content/, hashed before they are copied
-            root = config.root.resolve()
-            extra = tuple(sorted({item.source.resolve().relative_to(root).as_posix() for r in site.reports
-                                  for item in r.files if item.source.resolve().is_relative_to(root)}))
-            extra_hash = extra_fingerprint(root, extra)
+        root = config.root.resolve()   # the attachments outside content/, hashed before they are copied
+        extra = tuple(sorted({item.source.resolve().relative_to(root).as_posix() for r in site.reports
+                              for item in r.files if item.source.resolve().is_relative_to(root)}))
+        extra_hash = record.extra_fingerprint(root, extra)
     finally:
         stats.workers = workers.started
         workers.close()
@@ -310,9 +232,14 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         cache.store(memo_name, memo)
         slugs.save()
         cache.prune_reports()
-        if inputs is not None:
-            cache.store(_record_name(output, options.drafts),
-                        BuildRecord(inputs, extra, extra_hash, output_manifest(output), len(site.reports),
-                                    written.total, list(warnings)))
+    record.write_record(config, output, record.BuildRecord(
+        fingerprints.inputs, fingerprints.sources, fingerprints.environment, extra, extra_hash,
+        record.output_manifest(output), len(site.reports), written.total, tuple(warnings),
+        base_url=config.base_url, drafts=options.drafts,
+        draft_reports=tuple(r.source for r in site.reports if r.fm.draft),
+        check=record.CheckOutcome(options.check, 0, sum(w.severity == "warning" for w in warnings)),
+        allow_unreviewed=options.allow_unreviewed, unreviewed=tuple(unreviewed),
+        time=record.now_stamp(), output=str(output.resolve()),
+        addresses=tuple((r.id, r.source, r.path, r.fm.former_ids) for r in site.reports)))
     return BuildResult(site, written, time.perf_counter() - started, warnings, output, stats,
                        staged.retired if options.keep_retired else None)

@@ -42,7 +42,7 @@ def fail(exc: BaseException) -> None:
         errors = sum(1 for d in exc.diagnostics if d.severity == "error")
         click.echo(f"构建失败：发现 {errors} 处错误，原有输出未改动。", err=True)
     else:
-        click.echo(f"{exc.location}: 错误: {exc.message}", err=True)
+        click.echo(exc.report(), err=True)
     sys.exit(1)
 
 

@@ -28,8 +28,17 @@ class Diagnostic:
     severity: str = "error"
 
     def __str__(self) -> str:
-        label = "错误" if self.severity == "error" else "警告"
-        return f"{self.location}: {label}: {self.message}"
+        return format_problem(self.location, self.severity, self.message)
+
+
+def format_problem(location: Location, severity: str, message: str, rule: str = "") -> str:
+    """The one way an error, warning or check finding is printed: `path:line:col: 错误: message`,
+    or for a check rule `path:line:col: error rule-id: message` (the rule id is what
+    check-ignore markers and config severities name, so it leads the message)."""
+    if rule:
+        return f"{location}: {severity} {rule}: {message}"
+    label = "错误" if severity == "error" else "警告"
+    return f"{location}: {label}: {message}"
 
 
 class CongressError(Exception):
@@ -45,6 +54,10 @@ class CongressError(Exception):
     @property
     def diagnostics(self) -> list[Diagnostic]:
         return [Diagnostic(self.location, self.message)]
+
+    def report(self) -> str:
+        """The line the CLI prints for this error."""
+        return str(self.diagnostics[0])
 
 
 class ConfigError(CongressError):

@@ -19,6 +19,7 @@ from congressgen.errors import Location, ThemeError
 from congressgen.pagememo import ReadLog, TrackingEnvironment, shape
 from congressgen.qr import qr_svg
 from congressgen.model.types import FileCopy, Page, Site, archive_months, newest_date
+from congressgen.model.urls import canonical_url
 from congressgen.urls import relative_url
 
 
@@ -138,7 +139,8 @@ class Renderer:
         context = {
             "site": site, "config": site.config, "page": page, "report": page.report,
             "url": url, "asset": asset, "version": congressgen.__version__, "qr": qr_svg,
-            "build_date": self._per_site(site)[0], **MODEL_FUNCTIONS,
+            "build_date": self._per_site(site)[0], "canonical": canonical_url(site.config, page.path, page.kind),
+            **MODEL_FUNCTIONS,
         }
         if log is not None:
             # url/asset depend only on the page and config, qr only on its arguments (base key).

@@ -11,7 +11,7 @@ from functools import cached_property
 
 from congressgen.config import SiteConfig
 from congressgen.content import FrontMatter, SourceText
-from congressgen.errors import Diagnostic, Location
+from congressgen.errors import Diagnostic, Location, format_problem
 from congressgen.model.types import CompiledReport, Report, Site
 from congressgen.yamlsrc import YamlMapping, load_mapping
 
@@ -36,7 +36,7 @@ class Finding:
     severity: str = ""  # filled from the rule and the site's config by the engine
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity} {self.rule}: {self.message}"
+        return format_problem(Location(self.path, self.line, self.col), self.severity, self.message, self.rule)
 
     def as_dict(self) -> dict:
         return {"path": self.path, "line": self.line, "col": self.col, "severity": self.severity,

@@ -92,7 +92,7 @@ def import_command(files: tuple[Path, ...], column: str, ident: str | None, titl
     for _, outcome in import_files(list(files), options, config):
         if isinstance(outcome, CongressError):
             failed += 1
-            click.echo(f"{outcome.location}: 错误: {outcome.message}", err=True)
+            click.echo(outcome.report(), err=True)
             continue
         show(outcome.warnings)
         for line in _describe(outcome, config.root, dry_run):

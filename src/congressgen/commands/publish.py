@@ -57,9 +57,13 @@ def _load_config(source: Path, required: bool):
 @click.option("--allow-drafts", is_flag=True, help="构建中含草稿时也发布")
 @click.option("--allow-base-url", is_flag=True, help="构建网址与目标网址不同时也发布")
 @click.option("--allow-unreviewed", is_flag=True, help="要求三审三校时，仍发布未完成审核的报告（记入 logs/build-log.jsonl）")
+@click.option("--wait", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+              help="另一个发布正在进行时，最多等待几秒")
+@click.option("--break-lock", is_flag=True, help="清除被中断的发布留下的发布锁（确认没有其他发布在进行时才用）")
 def publish_command(target: str, source: Path, output: Path | None, dry_run: bool, keep: int | None,
                     rollback: bool, list_: bool, ssh_options: str, allow_stale: bool, allow_check_errors: bool,
-                    allow_drafts: bool, allow_base_url: bool, allow_unreviewed: bool) -> None:
+                    allow_drafts: bool, allow_base_url: bool, allow_unreviewed: bool, wait: float,
+                    break_lock: bool) -> None:
     """把 build/ 发布到网站服务器：新建一个版本，原子切换，可回退。
 
     TARGET 为本机（或已挂载的）目录、用户@服务器:/目录，或 congressgen.yaml 中 publish 下的目标名。
@@ -81,17 +85,18 @@ def publish_command(target: str, source: Path, output: Path | None, dry_run: boo
     if rollback and list_:
         raise click.UsageError("--rollback 与 --list 不能同时使用")
     options = tuple(shlex.split(ssh_options))
+    lock = stage.LockOptions(wait, break_lock, lambda message: click.echo(f"注意：{message}", err=True))
     try:
         config = _load_config(source, required=not (rollback or list_))
         if list_:
             _show_list(*stage.list_releases(target, config, options))
         elif rollback:
-            _show_rollback(stage.rollback(target, config, options, dry_run))
+            _show_rollback(stage.rollback(target, config, options, dry_run, lock))
         else:
             overrides = stage.Overrides(allow_stale, allow_check_errors, allow_drafts, allow_base_url,
                                         allow_unreviewed)
-            result = stage.publish(stage.PublishOptions(target, source, output, dry_run, keep, overrides, options),
-                                   config)
+            result = stage.publish(stage.PublishOptions(target, source, output, dry_run, keep, overrides, options,
+                                                        lock), config)
             _show_publish(result)
     except stage.PublishRefused as refused:
         for r in refused.refusals:
@@ -100,13 +105,19 @@ def publish_command(target: str, source: Path, output: Path | None, dry_run: boo
         sys.exit(1)
     except (CongressError, BuildFailed) as exc:
         if isinstance(exc, stage.PublishError):
-            click.echo(f"{exc.location}: 错误: {exc.message}", err=True)
+            click.echo(exc.report(), err=True)
             click.echo("未发布：线上网站未改动。", err=True)
             sys.exit(1)
         fail(exc)
 
 
+def _show_broken(owner) -> None:
+    if owner is not None:
+        click.echo(f"注意：已按 --break-lock 清除发布锁（原持有者：{owner.shown}）", err=True)
+
+
 def _show_publish(result) -> None:
+    _show_broken(result.broken_lock)
     for note in result.notes:
         click.echo(f"注意：{note}", err=True)
     changes = result.changes
@@ -137,6 +148,7 @@ def _show_publish(result) -> None:
 
 
 def _show_rollback(result) -> None:
+    _show_broken(result.broken_lock)
     if result.dry_run:
         click.echo(f"演练：将把 {result.target.label} 从版本 {result.previous} 切换回 {result.release}")
     else:

@@ -59,6 +59,8 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
             errors.append(Diagnostic(where, f"网址 {path} 与 {by_path[path].source} 重复"))
             continue
         report = Report(item, ident, path, config.absolute_url(path), column, asset_dir(path))
+        if config.review.get("show_on_page"):
+            report.review_names = review_names(item.fm.review)
         by_id[ident], by_path[path] = report, report
         reports.append(report)
 
@@ -135,3 +137,8 @@ def _taxonomies(reports: list[Report], slug=slugify) -> dict[str, Taxonomy]:
         "categories": Taxonomy("categories", "分类", terms(categories, "categories")),
         "tags": Taxonomy("tags", "标签", terms(tags, "tags")),
     }
+
+
+def review_names(signoffs: tuple) -> tuple[tuple[str, str], ...]:
+    """The 审核/签发 names a page shows: each recorded stage and who signed it."""
+    return tuple((s["stage"], s.get("by", "")) for s in signoffs if isinstance(s, dict) and "stage" in s)

@@ -61,6 +61,20 @@ class Ledger:
 
 
 @dataclass(frozen=True)
+class Published:
+    """A report as the ledger sees it (from the model, or from a build record)."""
+
+    id: str
+    source: str
+    path: str
+    former_ids: tuple[str, ...] = ()
+
+
+def published_of(reports: list) -> list[Published]:
+    return [Published(r.id, r.source, r.path, tuple(r.fm.former_ids)) for r in reports]
+
+
+@dataclass(frozen=True)
 class Redirect:
     old: str             # site path of the old address
     report: object       # the Report it moved to
@@ -142,10 +156,10 @@ def save_ledger(root: Path, ledger: Ledger) -> Path:
 # Reports and entries
 
 
-def match(ledger: Ledger, reports: list) -> dict[str, object]:
+def match(ledger: Ledger, reports: list[Published]) -> dict[str, Published]:
     """Ledger entry id → the current report it is (see the module's rules)."""
     by_id = {r.id: r for r in reports}
-    by_former = {f: r for r in reports for f in r.fm.former_ids}
+    by_former = {f: r for r in reports for f in r.former_ids}
     by_source = {r.source: r for r in reports}
     matched: dict[str, object] = {}
     taken: set[int] = set()
@@ -172,7 +186,8 @@ def plan(ledger: Ledger, reports: list, locate=None) -> AddressPlan:
     """Redirects, withdrawal notices and dropped addresses for this set of reports."""
     result = AddressPlan()
     current = {r.path for r in reports}
-    matched = match(ledger, reports)
+    by_id = {r.id: r for r in reports}
+    matched = {entry: by_id[p.id] for entry, p in match(ledger, published_of(reports)).items()}
     for entry in ledger.entries:
         report = matched.get(entry.id)
         if entry.withdrawn is not None:
@@ -195,7 +210,7 @@ def plan(ledger: Ledger, reports: list, locate=None) -> AddressPlan:
     return result
 
 
-def recorded(ledger: Ledger, reports: list) -> Ledger:
+def recorded(ledger: Ledger, reports: list[Published]) -> Ledger:
     """The ledger once these reports are published: each report's entry (found by `match`,
     renamed to its current id) gains its current address; new reports get an entry."""
     matched = {id(r): ident for ident, r in match(ledger, reports).items()}
@@ -204,7 +219,7 @@ def recorded(ledger: Ledger, reports: list) -> Ledger:
         old_id = matched.get(id(report))
         entry = entries.pop(old_id) if old_id is not None else LedgerEntry(report.id, report.source, ())
         former = entry.former_ids + ((entry.id,) if entry.id != report.id else ())
-        former = tuple(dict.fromkeys(f for f in former + tuple(report.fm.former_ids) if f != report.id))
+        former = tuple(dict.fromkeys(f for f in former + tuple(report.former_ids) if f != report.id))
         addresses = entry.addresses + (() if report.path in entry.addresses else (report.path,))
         entries[report.id] = replace(entry, id=report.id, source=report.source, addresses=addresses,
                                      former_ids=former)

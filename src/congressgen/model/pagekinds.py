@@ -47,7 +47,7 @@ def taxonomy_pages(site: Site) -> list[Page]:
     for key, taxonomy in site.taxonomies.items():
         pages.append(Page("terms.html", f"{key}/index.html", taxonomy.title, "terms", extra={"taxonomy": taxonomy}))
         for name, path, reports in taxonomy.terms:
-            label = f"{name}年" if key == "years" else name
+            label = taxonomy.label(name)
             pages.append(Page("list.html", path, label, key, items=reports, extra={"taxonomy": taxonomy}))
     return pages
 

@@ -14,6 +14,8 @@ from congressgen.outline import Outline
 
 RELATED_COUNT = 5
 RANKING_SIDEBAR = 10
+RANKING_PAGE = 50            # rows of each all-time / 30-day / download table on 文章排行
+RANKING_PAGE_YEAR = 20       # rows of each per-year table
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class Report:
     views: int = 0
     downloads: int = 0
     qr_svg: str = ""
+    review_names: tuple[tuple[str, str], ...] = ()   # (审核环节, 姓名) shown under the body, when the site asks
     # a document's life (model/doclife.py): 原文件 / 相关解读 and the 有效性 state on the build day
     originals: list["Report"] = field(default_factory=list)
     interpretations: list["Report"] = field(default_factory=list)
@@ -193,12 +196,39 @@ class Page:
     pager: Pager | None = None
     extra: dict = field(default_factory=dict)
 
+    @property
+    def crumbs(self) -> list[tuple[str, str | None]]:
+        """当前位置, from the home page to this page: (label, site path); the last has no link."""
+        if self.report is not None:
+            return [("首页", "index.html"), (self.report.column.title, self.report.column.path), ("正文", None)]
+        taxonomy = self.extra.get("taxonomy")
+        if taxonomy is not None and self.kind != "terms":
+            return [("首页", "index.html"), (taxonomy.title, taxonomy.path), (self.title, None)]
+        return [("首页", "index.html"), (self.title, None)]
+
 
 @dataclass
 class Taxonomy:
     key: str                     # years, tags, categories
     title: str
     terms: list[tuple[str, str, list[Report]]] = field(default_factory=list)   # (name, path, reports)
+
+    @property
+    def path(self) -> str:
+        return f"{self.key}/index.html"
+
+    def label(self, name: str) -> str:
+        """A term as a reader sees it: years read 2024年."""
+        return f"{name}年" if self.key == "years" else name
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One table of 文章排行: reports by a measured count, highest first."""
+
+    label: str                   # 总阅读排行, 近30天阅读排行, 2024年阅读排行 ...
+    unit: str                    # 阅读 or 下载量
+    rows: list[tuple[Report, int]]
 
 
 @dataclass
@@ -230,6 +260,18 @@ class Site:
     @property
     def top_viewed(self) -> list[tuple[Report, int]]:
         return self.ranking(self.traffic.views, RANKING_SIDEBAR)
+
+    @property
+    def rankings(self) -> list[Ranking]:
+        """The tables of the 文章排行 page, in the order shown: all time, last 30 days,
+        downloads, then each year newest first."""
+        traffic = self.traffic
+        tables = [Ranking("总阅读排行", "阅读", self.ranking(traffic.views, RANKING_PAGE)),
+                  Ranking("近30天阅读排行", "阅读", self.ranking(traffic.recent_views, RANKING_PAGE)),
+                  Ranking("附件下载排行", "下载量", self.ranking(traffic.downloads, RANKING_PAGE))]
+        for year, counts in sorted(traffic.views_by_year.items(), reverse=True):
+            tables.append(Ranking(f"{year}年阅读排行", "阅读", self.ranking(counts, RANKING_PAGE_YEAR)))
+        return tables
 
     @property
     def tasks_by_year(self) -> list[tuple[int, list[Report]]]:

@@ -31,3 +31,10 @@ def report_site_path(item: CompiledReport, config: SiteConfig) -> str:
     pattern, ContentError for a path that would leave the output folder."""
     path = expand_permalink(config.permalink, column=column_key(item.column), id=derive_id(item), date=item.fm.date)
     return safe_site_path(path, Location(item.source, 1, 1), "网址")
+
+
+def canonical_url(config: SiteConfig, page_path: str, kind: str) -> str | None:
+    """A page's canonical address; none for the 404 page, which is served at any path."""
+    if kind == "404":
+        return None
+    return config.absolute_url(page_path if page_path != "index.html" else "")

@@ -1,0 +1,308 @@
+"""The build record: what a successful build into an output folder read, decided and wrote.
+
+Every build writes one record per output folder, as JSON, into the site's cache folder
+(`.congressgen-cache/records/<hash of the output path>.json`). It serves two readers:
+
+- the build itself, to do nothing when no input changed and the output is as it left it
+  (`unchanged`), and
+- `publish`, whose preflight reads the build's base_url, draft reports, check outcome and
+  review overrides from it instead of recompiling the site, and judges staleness exactly by
+  hashing the inputs again (`changed_sources`): no compiling, no dates.
+
+Why the cache folder and not a file inside build/: the output folder is published content and
+must stay byte-deterministic (a record holds the build time); a file in it would be copied to
+the web server by anyone who publishes build/ with their own tool. The record is written even
+with `--no-cache`, because it is not a cache entry (nothing is reused from it unless the inputs
+hash equal) but the build's receipt that publish needs. It is keyed by the output folder's
+absolute path, so `build --output DIR` and `publish --output DIR` find the same record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from congressgen.model.ledger import LEDGER_FILE
+from congressgen.config import SiteConfig
+from congressgen.errors import Diagnostic, Location
+
+RECORD_FORMAT = 1
+# The address ledger (addresses.json) is written by publish itself: not a change that makes a
+# build stale, since publish checks every address in it against the build (preflight.address_refusals).
+PUBLISHED_ADDRESSES = LEDGER_FILE
+RECORDS_DIR = "records"
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    ran: bool                        # False for `build --no-check`
+    errors: int = 0
+    warnings: int = 0
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """What the last successful build into an output folder read and wrote."""
+
+    inputs: str                                  # input_fingerprint(): sources and build options
+    sources: dict[str, str]                      # source_digests(): every input file's SHA-256
+    environment: str                             # environment_fingerprint(): versions, layout
+    extra: tuple[str, ...]                       # other files it copied (attachments), root-relative
+    extra_hash: str                              # extra_fingerprint() of those, taken before copying
+    outputs: dict[str, tuple[int, int]]          # every output file: (size, mtime_ns)
+    reports: int
+    files: int
+    warnings: tuple[Diagnostic, ...]
+    base_url: str = ""
+    drafts: bool = False                         # built with --drafts
+    draft_reports: tuple[str, ...] = ()          # sources of the draft reports in the output
+    check: CheckOutcome = CheckOutcome(False)
+    allow_unreviewed: bool = False               # built with --allow-unreviewed
+    unreviewed: tuple[Diagnostic, ...] = ()      # the review problems that override let through
+    time: str = ""                               # when the build finished, ISO 8601 UTC
+    output: str = ""                             # the output folder's absolute path
+    # every report's address in the output: (id, source, site path, former ids), for the
+    # address ledger that publish updates (model/ledger.py)
+    addresses: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
+
+    def to_json(self) -> str:
+        data = {
+            "format": RECORD_FORMAT, "time": self.time, "output": self.output, "inputs": self.inputs,
+            "environment": self.environment, "sources": dict(sorted(self.sources.items())),
+            "extra": list(self.extra), "extra_hash": self.extra_hash, "base_url": self.base_url,
+            "drafts": self.drafts, "draft_reports": list(self.draft_reports),
+            "check": {"ran": self.check.ran, "errors": self.check.errors, "warnings": self.check.warnings},
+            "allow_unreviewed": self.allow_unreviewed, "unreviewed": _diagnostics(self.unreviewed),
+            "reports": self.reports, "files": self.files,
+            "warnings": _diagnostics(self.warnings),
+            "outputs": {p: list(v) for p, v in sorted(self.outputs.items())},
+            "addresses": [[i, s, p, list(f)] for i, s, p, f in self.addresses],
+        }
+        return json.dumps(data, ensure_ascii=False, indent=0, sort_keys=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "BuildRecord | None":
+        try:
+            data = json.loads(text)
+            if data.get("format") != RECORD_FORMAT:
+                return None
+            check = data["check"]
+            return cls(
+                inputs=str(data["inputs"]), sources={str(k): str(v) for k, v in data["sources"].items()},
+                environment=str(data["environment"]), extra=tuple(map(str, data["extra"])),
+                extra_hash=str(data["extra_hash"]),
+                outputs={str(p): (int(v[0]), int(v[1])) for p, v in data["outputs"].items()},
+                reports=int(data["reports"]), files=int(data["files"]),
+                warnings=_read_diagnostics(data["warnings"]),
+                base_url=str(data["base_url"]), drafts=bool(data["drafts"]),
+                draft_reports=tuple(map(str, data["draft_reports"])),
+                check=CheckOutcome(bool(check["ran"]), int(check["errors"]), int(check["warnings"])),
+                allow_unreviewed=bool(data["allow_unreviewed"]), unreviewed=_read_diagnostics(data["unreviewed"]),
+                time=str(data["time"]), output=str(data["output"]),
+                addresses=tuple((str(i), str(s), str(p), tuple(map(str, f))) for i, s, p, f in data.get("addresses", ())),
+            )
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return None
+
+
+def _diagnostics(items: tuple[Diagnostic, ...]) -> list[list]:
+    return [[d.location.path, d.location.line, d.location.col, d.message, d.severity] for d in items]
+
+
+def _read_diagnostics(rows: list) -> tuple[Diagnostic, ...]:
+    return tuple(Diagnostic(Location(str(r[0]), int(r[1]), int(r[2])), str(r[3]), str(r[4])) for r in rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Fingerprints of the inputs (bytes, not dates)
+
+
+def builtin_theme_dir() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("congressgen.themes"))) / "default"   # as render.builtin_theme_dir
+
+
+def _hash_file(path: Path) -> str:
+    h = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return "unreadable"
+    return h.hexdigest()
+
+
+def _tree(digests: dict[str, str], folder: Path, shown: str) -> None:
+    for directory, dirs, files in os.walk(folder):
+        dirs.sort()
+        base = Path(directory)
+        for name in sorted(files):
+            path = base / name
+            rel = f"{shown}/{path.relative_to(folder).as_posix()}"
+            digests[rel] = _hash_file(path)
+
+
+def source_digests(config: SiteConfig) -> dict[str, str]:
+    """SHA-256 of everything a build reads, by shown path: the files at the site root, every
+    file under content/, static/, data/ and themes/, and the built-in theme (as `<builtin>/…`).
+    (Attachments kept elsewhere in the site: `extra_fingerprint`.)"""
+    root = config.root
+    digests: dict[str, str] = {}
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        if entry.is_file():
+            digests[entry.name] = _hash_file(Path(entry.path))
+    for folder in dict.fromkeys((config.content_dir, config.static_dir, config.data_dir, "themes")):
+        _tree(digests, root / folder, folder)
+    _tree(digests, builtin_theme_dir(), "<builtin>")
+    return digests
+
+
+def environment_fingerprint(config: SiteConfig) -> str:
+    """The versions of congressgen, its libraries and Python, and where the inputs are."""
+    from congressgen.cache import CACHE_FORMAT, dependency_versions
+
+    import congressgen
+
+    return hashlib.sha256(repr((CACHE_FORMAT, congressgen.__version__, dependency_versions(), sys.version_info[:2],
+                                str(config.root), config.content_dir, config.static_dir,
+                                config.data_dir)).encode()).hexdigest()
+
+
+def input_fingerprint(environment: str, sources: dict[str, str], output: Path, settings: tuple) -> str:
+    """One hash of a build's inputs: the environment, every source's digest, the output folder
+    and the build's own settings (drafts, base_url, day, check, review override)."""
+    h = hashlib.sha256(repr((environment, str(output.resolve()), settings)).encode())
+    for rel, digest in sorted(sources.items()):
+        h.update(f"{rel}\0{digest}\0".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def extra_fingerprint(root: Path, extra: tuple[str, ...]) -> str:
+    h = hashlib.sha256()
+    for rel in extra:
+        path = root / rel
+        h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+        h.update(path.read_bytes() if path.is_file() else b"\1missing")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def output_manifest(output: Path) -> dict[str, tuple[int, int]]:
+    manifest = {}
+    for directory, _, files in os.walk(output):
+        for name in files:
+            path = Path(directory) / name
+            st = path.stat()
+            manifest[path.relative_to(output).as_posix()] = (st.st_size, st.st_mtime_ns)
+    return manifest
+
+
+# ---------------------------------------------------------------------------------------
+# Where records live
+
+
+def record_path(config: SiteConfig, output: Path) -> Path:
+    where = hashlib.sha256(str(output.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return config.root / config.cache_dir / RECORDS_DIR / f"{where}.json"
+
+
+def read_record(config: SiteConfig, output: Path) -> BuildRecord | None:
+    try:
+        text = record_path(config, output).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return BuildRecord.from_json(text)
+
+
+def write_record(config: SiteConfig, output: Path, record: BuildRecord) -> bool:
+    from congressgen.cache import write_atomic
+
+    path = record_path(config, output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, record.to_json().encode("utf-8"))
+    except OSError:
+        return False    # publish then refuses (no record) and says to build again
+    prune_records(path.parent)
+    return True
+
+
+_OUTPUT_LINE = re.compile(r'^"output": ("(?:[^"\\]|\\.)*"),?$', re.M)
+
+
+def prune_records(folder: Path) -> None:
+    """Remove the records of output folders that no longer exist (serve's previews, say)."""
+    for path in folder.glob("*.json"):
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(4096).decode("utf-8", errors="replace")
+            match = _OUTPUT_LINE.search(head)
+            if match and not Path(json.loads(match.group(1))).is_dir():
+                path.unlink()
+        except (OSError, ValueError):
+            continue
+
+
+def now_stamp(now: dt.datetime | None = None) -> str:
+    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------------------------------
+# Readers
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """A build's inputs, hashed once before it starts."""
+
+    environment: str
+    sources: dict[str, str] = field(repr=False)
+    inputs: str
+
+
+def take_fingerprints(config: SiteConfig, output: Path, settings: tuple) -> Fingerprints:
+    environment = environment_fingerprint(config)
+    sources = source_digests(config)
+    return Fingerprints(environment, sources, input_fingerprint(environment, sources, output, settings))
+
+
+def unchanged(config: SiteConfig, output: Path, fingerprints: Fingerprints) -> BuildRecord | None:
+    """The last build's record when it read exactly these inputs and its output is as it left it."""
+    record = read_record(config, output)
+    if record is None or record.inputs != fingerprints.inputs \
+            or extra_fingerprint(config.root, record.extra) != record.extra_hash:
+        return None
+    try:
+        if output_manifest(output) != record.outputs:
+            return None
+    except OSError:
+        return None
+    return record
+
+
+@dataclass(frozen=True)
+class SourceChanges:
+    changed: tuple[str, ...]         # shown paths added, edited or removed since the build
+    environment: bool = False        # congressgen, a library or Python differ, or the site moved
+
+    def __bool__(self) -> bool:
+        return bool(self.changed) or self.environment
+
+
+def changed_sources(config: SiteConfig, record: BuildRecord) -> SourceChanges:
+    """What differs between the inputs now and the inputs the recorded build read: hashing,
+    no compiling (exact: a touched but unchanged file is not a change)."""
+    now = source_digests(config)
+    changed = sorted(p for p in set(now) | set(record.sources) if now.get(p) != record.sources.get(p)
+                     and p != PUBLISHED_ADDRESSES)
+    if extra_fingerprint(config.root, record.extra) != record.extra_hash:
+        changed += [p for p in record.extra if p not in changed]
+    return SourceChanges(tuple(changed), environment_fingerprint(config) != record.environment)

@@ -1,0 +1,53 @@
+"""The build record (congressgen.record): every build writes it, outside the published output,
+with what publish needs to decide without compiling."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from congressgen import record
+from congressgen.config import load_config
+from publish_support import build, make_site
+
+
+def test_every_build_writes_its_record_outside_the_output(tmp_path):
+    site = make_site(tmp_path / "site", extra_config="review:\n  required: true\n")
+    out = build(site, "--drafts", "--base-url", "http://127.0.0.1:8000/", "--no-check", "--no-cache",
+                "--allow-unreviewed", output=tmp_path / "preview")
+    config, _ = load_config(site)
+    path = record.record_path(config, out)
+    assert path.is_file() and path.is_relative_to(site / ".congressgen-cache")   # written even with --no-cache
+    assert path.name not in {p.name for p in out.rglob("*")}                   # not published content
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["base_url"] == "http://127.0.0.1:8000/" and data["drafts"] is True
+    assert data["draft_reports"] == ["content/reports/2025-hexi-zhengfu.md"]
+    assert data["check"]["ran"] is False and data["allow_unreviewed"] is True
+    assert data["unreviewed"] and all(row[0].startswith("content/") for row in data["unreviewed"])
+    assert data["time"] and data["output"] == str(out.resolve())
+    loaded = record.read_record(config, out)
+    assert loaded is not None and loaded.outputs == record.output_manifest(out)
+    assert "content/reports/2025-hexi-zhengfu.md" in loaded.sources
+    assert not record.changed_sources(config, loaded)
+
+    plain = build(site, "--allow-unreviewed")                    # another output: its own record
+    again = record.read_record(config, plain)
+    assert again.base_url == config.base_url and again.draft_reports == () and again.check.ran
+    assert again.check.warnings == sum(w.severity == "warning" for w in again.warnings)
+    assert record.read_record(config, out).drafts                # the first one untouched
+
+    shutil.rmtree(out)                                           # a preview folder that is gone:
+    build(site, "--allow-unreviewed", output=tmp_path / "third")   # its record goes with the next build
+    assert not path.exists() and record.read_record(config, plain) is not None
+
+
+def test_a_changed_input_is_named_and_a_broken_record_reads_as_none(tmp_path):
+    site = make_site(tmp_path / "site")
+    out = build(site)
+    config, _ = load_config(site)
+    made = record.read_record(config, out)
+    (site / "content" / "reports" / "new.md").write_text("---\ntitle: 新\ndate: 2025-01-01\n---\n正文\n",
+                                                        encoding="utf-8")
+    assert record.changed_sources(config, made).changed == ("content/reports/new.md",)
+    record.record_path(config, out).write_text('{"format": 1, "inputs": ', encoding="utf-8")
+    assert record.read_record(config, out) is None
