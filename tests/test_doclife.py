@@ -288,7 +288,9 @@ def test_each_validity_state_on_the_right_day(site_dir, day, old, timed):
     if old == "已废止":
         found = banner.search(old_html).group(1)
         assert "2025年06月30日 废止" in found and 'href="../202506/t20250620_new.html">新办法</a>' in found
-        assert "新办法</a>" in lapsed
+        assert "新办法</a>" in lapsed and "<td>已废止</td><td>2025-06-30</td>" in lapsed
+    if timed == "已失效":
+        assert "<td>已失效</td><td>2025-12-31</td>" in lapsed
 
 
 @pytest.mark.parametrize("more, line, words", [

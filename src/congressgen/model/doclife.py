@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from congressgen.errors import Diagnostic, Location
-from congressgen.validity import ABOLISHED, EXPIRED, Validity, state_on
+from congressgen.validity import ABOLISHED, EXPIRED, PENDING, VALID, Validity, state_on
 
 LAPSED_PAGE = "lapsed.html"
 LAPSED_TITLE = "废止和失效文件"
@@ -33,6 +33,16 @@ class ValidityState:
     @property
     def lapsed(self) -> bool:
         return self.label in (ABOLISHED, EXPIRED)
+
+    @property
+    def code(self) -> str:
+        """ASCII name of the state, for a CSS class."""
+        return {VALID: "valid", PENDING: "pending", EXPIRED: "expired", ABOLISHED: "abolished"}[self.label]
+
+    @property
+    def lapsed_on(self) -> dt.date | None:
+        """The day it was abolished, or its last valid day when it expired."""
+        return {ABOLISHED: self.validity.abolished, EXPIRED: self.validity.expires}.get(self.label)
 
     @property
     def banner(self) -> str:
