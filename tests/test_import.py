@@ -158,9 +158,11 @@ def test_text_import_keeps_every_character_title_and_outline(text_site, kind):
     # The build drops the sentence end after a run-in heading ("（一）经济运行稳中有进。…") by design.
     assert shown.replace("。", "") == expected.replace("。", "")
     assert "*镇政协委员" in rendered.text and "#3 号地块年内出让，标记 <b> 与 a__b 原样保留" in rendered.text
-    assert rendered.outline.sections == ("2024年工作回顾", "存在的问题")
+    # "一、2024年工作回顾" only names the part: its items are what it holds (issue 15)
+    assert rendered.outline.sections == ("经济运行稳中有进", "存在的问题")
     assert rendered.outline.tasks == ("抓项目促发展",)
-    assert [e.marker for e in rendered.outline.entries] == ["一、", "（一）", "1.", "（1）", "二、", "一、", "（一）"]
+    assert [e.text for e in rendered.outline.entries if e.kind == "part"] == ["2025年工作安排"]
+    assert [e.marker for e in rendered.outline.entries] == ["一、", "（一）", "1.", "（1）", "二、", "", "一、", "（一）"]
     assert (md.with_suffix("") / text_site["files"][kind].name).read_bytes() == _text_bytes(kind)
 
 

@@ -34,8 +34,9 @@ def test_run_in_headings_review_and_task_parts():
     assert outline.sections == ("坚持依法履职，全面加强监督工作", "密切联系群众，充分发挥代表作用", "加强自身建设，提升履职能力")
     assert outline.tasks == ("围绕中心大局，增强监督实效", "践行全过程人民民主，做好代表工作")
     anchors = [(e.level, e.anchor) for e in outline.entries]
+    # the stand-alone "2025年工作安排" is the plan part's title (level 0), over 一、 and 二、
     assert anchors == [(1, "sec-1"), (2, "sec-1-1"), (2, "sec-1-2"), (1, "sec-2"), (1, "sec-3"),
-                       (1, "task-1"), (2, "task-1-1"), (1, "task-2")]
+                       (0, "part-plan"), (1, "task-1"), (2, "task-1-1"), (1, "task-2")]
     assert outline.entries[1].line == 7   # body line where （一） starts
 
 
@@ -59,12 +60,15 @@ def test_heading_on_its_own_line_and_lower_levels():
     _, outline = prepare(text)
     assert [(e.level, e.marker, e.title) for e in outline.entries] == [
         (1, "一、", "2024年工作回顾"), (3, "1.", "强化学习"), (4, "（1）", "细化任务"), (1, "一、", "2025年主要任务")]
-    assert outline.sections == ("2024年工作回顾",) and outline.tasks == ("2025年主要任务",)
+    # a numbered heading that only names its part holds the part's items (issue 15)
+    assert outline.sections == ("强化学习",) and outline.tasks == ("2025年主要任务",)
+    assert [e.part for e in outline.entries] == ["review", "review", "review", "plan"]
 
 
 def test_markdown_headings_with_numbering_join_the_outline():
     _, outline = prepare("## 一、工作回顾\n\n正文。\n\n## 二、工作安排\n")
-    assert outline.sections == ("工作回顾", "工作安排") and outline.tasks == ()
+    # 工作安排 announces the plan although the numbering goes on (issue 15)
+    assert outline.sections == ("工作回顾",) and outline.tasks == ("工作安排",)
 
 
 def test_numbers_that_are_not_headings():

@@ -23,15 +23,15 @@ from pathlib import Path
 
 from congressgen.cache import BuildCache
 from congressgen import loading
+from congressgen.collisions import refuse_collisions
 from congressgen.compile import Progress, SlugMemo, Workers, attach_qr_codes
 from congressgen.config import SiteConfig
 from congressgen.loading import load_site
 from congressgen.content import TZ
 from congressgen.errors import BuildFailed, Diagnostic, Location
 from congressgen.output import StagedOutput, WriteReport, check_output_folder
-from congressgen import record, review
+from congressgen import outputs, record, review
 from congressgen.model.doclife import dropped_warnings
-from congressgen.outputs import output_files
 from congressgen.model.types import CompiledReport, Site
 
 
@@ -212,16 +212,19 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         bytecode = cache.folder / "jinja"
         bytecode.mkdir(parents=True, exist_ok=True)
     renderer = Renderer(theme, bytecode, debug=options.debug)
+    static = static_files(theme, config.root / config.static_dir)
+    generated = [(output.name, list(output.files(site, cache=cache))) for output in outputs.OUTPUTS]
+    refuse_collisions(site, static, [(name, [path for path, _ in files]) for name, files in generated])
     staged = StagedOutput(output)
     memo_name = _memo_name(output, options.drafts)
     try:
         memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress)
-        for path, data in output_files(site, cache=cache):   # outputs.OUTPUTS: the search index …
+        for path, data in (item for _, files in generated for item in files):   # outputs.OUTPUTS, in order
             staged.write(path, data)
         for report in site.reports:
             for item in report.files:
                 staged.copy(item)
-        for item in static_files(theme, config.root / config.static_dir):
+        for item in static:
             staged.copy(item)
         written = staged.commit(remove_retired=not options.keep_retired)
     except BaseException:

@@ -88,6 +88,7 @@ LAZY_COMMANDS = {
     "publish": "congressgen.commands.publish:publish_command",
     "review": "congressgen.commands.review:review_command",
     "withdraw": "congressgen.commands.withdraw:withdraw_command",
+    "outline": "congressgen.commands.outline:outline_command",
 }
 
 

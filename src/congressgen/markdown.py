@@ -3,7 +3,8 @@
 Python-Markdown with tables, footnotes, attribute lists and sane lists, plus what Chinese
 official text needs: the GB/T 9704 outline (see `outline`), CJK soft line breaks joined
 without a space, and no single-`*`/`_` emphasis, because published reports use `*` for
-redacted names (`*镇`, `镇长*名`) and Chinese typography has no italics. `**bold**` works.
+redacted names (`*镇`, `镇长*名`) and Chinese typography has no italics. `**bold**` works,
+except where the pair is a redaction (`**镇人民政府`, `20**年`: see `redactions`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import markdown as md_lib
 from markdown.extensions import Extension
 from markdown import inlinepatterns
 
-from congressgen.mdspeed import FastInlineExtension
+from congressgen.inline import FastInlineExtension
 from congressgen.outline import Outline, prepare
 
 EXTENSIONS = ("tables", "footnotes", "attr_list", "sane_lists", "md_in_html")
 # Part of every cache key: a change here must re-render every body.
-RENDERER_VERSION = "1:" + ",".join(EXTENSIONS) + ":strong-only"
+RENDERER_VERSION = "2:" + ",".join(EXTENSIONS) + ":strong-only:outline-parts:redactions"
 _SENTENCE_END = "。！？；"
 
 

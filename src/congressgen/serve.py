@@ -10,6 +10,10 @@ Pieces, one job each:
   vendored livereload.js, its </head> injector). We broadcast reloads ourselves, so livereload's
   3-second throttle and 800 ms polling never apply.
 - `SiteFileHandler`: Tornado static serving confined to the output folder (404 for anything outside).
+- `HostPolicy`: which `Host` headers and websocket `Origin`s the preview answers. A web page the
+  clerk visits could otherwise reach the preview through DNS rebinding (a name of the attacker's
+  that resolves to 127.0.0.1) and read it, drafts included: a request naming any other host gets
+  403, and the reload websocket accepts only pages of the preview itself.
 
 The preview is built with base_url = the local address, so links, assets and QR codes all point at
 this server whatever `base_url` says; the published `build/` folder is never touched.
@@ -33,6 +37,7 @@ import webbrowser
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
+from urllib.parse import urlsplit
 
 import tornado.httpserver
 import tornado.ioloop
@@ -88,6 +93,64 @@ def preview_url(host: str, port: int) -> str:
     if ":" in shown and not shown.startswith("["):
         shown = f"[{shown}]"
     return f"http://{shown}:{port}/"
+
+
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class HostPolicy:
+    """The host names the preview answers to: 127.0.0.1, localhost and the address it is bound to.
+    Bound to every interface (`--host 0.0.0.0`), any IP address too (other PCs use the LAN
+    address; an IP literal cannot be rebound). Never any other name: that is DNS rebinding."""
+
+    names: frozenset[str]
+    port: int
+    any_ip: bool = False
+
+    @classmethod
+    def for_bind(cls, host: str, port: int) -> "HostPolicy":
+        names = {"127.0.0.1", "localhost", "localhost.localdomain", "::1"} if is_loopback(host) or \
+            host in WILDCARD_HOSTS else {"127.0.0.1", "localhost"}
+        if host not in WILDCARD_HOSTS:
+            names.add(host.strip("[]").lower())
+        return cls(frozenset(names), port, any_ip=host in WILDCARD_HOSTS)
+
+    def allows_name(self, name: str) -> bool:
+        name = name.strip("[]").lower()
+        return name in self.names or (self.any_ip and _is_ip(name))
+
+    def allows_host(self, header: str | None) -> bool:
+        """A request's `Host` header (`127.0.0.1:8000`, `[::1]:8000`). The name is what rebinding
+        changes; the port is not compared (an SSH tunnel may forward another local port)."""
+        if not header:
+            return False
+        try:
+            parts = urlsplit(f"http://{header}")
+            parts.port   # raises on a malformed port
+        except ValueError:
+            return False
+        return parts.hostname is not None and self.allows_name(parts.hostname)
+
+    def allows_origin(self, origin: str | None) -> bool:
+        """A websocket upgrade's `Origin`: only pages served by this preview (http, its host, its port)."""
+        if not origin:
+            return False
+        try:
+            parts = urlsplit(origin)
+            port = parts.port or (80 if parts.scheme == "http" else None)
+        except ValueError:
+            return False
+        return (parts.scheme == "http" and parts.hostname is not None and self.allows_name(parts.hostname)
+                and port == self.port and parts.path in ("", "/") and not parts.query)
 
 
 def is_inside(path: str, root: str) -> bool:
@@ -335,6 +398,29 @@ class PreviewState:
 
 
 # --------------------------------------------------------------------------------------------
+# Who may talk to the preview
+
+
+class HostChecked:
+    """Mixin for every handler: a request whose `Host` is not the preview's own gets 403."""
+
+    policy: HostPolicy
+
+    def initialize(self, policy: HostPolicy, **kwargs) -> None:
+        self.policy = policy
+        super().initialize(**kwargs)
+
+    def prepare(self):
+        if not self.policy.allows_host(self.request.headers.get("Host")):
+            raise tornado.web.HTTPError(403, reason="Host not allowed")
+        return super().prepare()
+
+    def log_exception(self, typ, value, tb) -> None:
+        if not isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)
+
+
+# --------------------------------------------------------------------------------------------
 # livereload adapter: every use of livereload's internals is here
 
 
@@ -350,12 +436,40 @@ class LiveReloadAdapter:
               b's.src="/livereload.js?port="+(window.location.port||80);'
               b'document.head.appendChild(s);})();</script>')
 
-    def __init__(self, state: PreviewState):
+    def __init__(self, state: PreviewState, policy: HostPolicy):
         from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
         from livereload.server import LiveScriptInjector
 
-        self._handler = LiveReloadHandler
-        self._js_handler = LiveReloadJSHandler
+        class ReloadSocket(HostChecked, LiveReloadHandler):
+            """livereload's handshake, for pages of this preview only; malformed messages ignored."""
+
+            def check_origin(self, origin: str) -> bool:
+                return self.policy.allows_origin(origin)
+
+            def prepare(self):
+                super().prepare()
+                if not self.policy.allows_origin(self.request.headers.get("Origin")):
+                    raise tornado.web.HTTPError(403, reason="Origin not allowed")   # also when it is missing
+
+            def on_message(self, message) -> None:
+                try:
+                    data = json.loads(message)
+                except (TypeError, ValueError, RecursionError):
+                    return
+                if not isinstance(data, dict) or not isinstance(data.get("command"), str) \
+                        or not isinstance(data.get("url", ""), str):
+                    return
+                try:
+                    super().on_message(json.dumps(data))
+                except Exception:  # a hostile message must never put a traceback in the terminal
+                    return
+
+        class ReloadScript(HostChecked, LiveReloadJSHandler):
+            pass
+
+        self._handler = ReloadSocket
+        self._js_handler = ReloadScript
+        self.policy = policy
         adapter = self
 
         class Injector(LiveScriptInjector):
@@ -371,7 +485,8 @@ class LiveReloadAdapter:
         return self.CLIENT + overlay_script(errors)
 
     def handlers(self) -> list:
-        return [(r"/livereload", self._handler), (r"/livereload\.js", self._js_handler)]
+        kwargs = {"policy": self.policy}
+        return [(r"/livereload", self._handler, kwargs), (r"/livereload\.js", self._js_handler, kwargs)]
 
     def browsers(self) -> int:
         return len(self._handler.waiters)
@@ -391,13 +506,13 @@ class LiveReloadAdapter:
 # Serving files, confined to the output folder
 
 
-class SiteFileHandler(tornado.web.StaticFileHandler):
+class SiteFileHandler(HostChecked, tornado.web.StaticFileHandler):
     """Static files of the output folder only: anything resolving outside it (.., %2e%2e, absolute
     paths, symlinks) is a 404. Never cached, so a reload always shows the current build."""
 
-    def initialize(self, path: str, default_filename: str | None = None,
+    def initialize(self, policy: HostPolicy, path: str, default_filename: str | None = None,
                    state: PreviewState | None = None) -> None:
-        super().initialize(path, default_filename)
+        super().initialize(policy, path=path, default_filename=default_filename)
         self.state = state
 
     async def get(self, path: str, include_body: bool = True) -> None:
@@ -433,7 +548,9 @@ class SiteFileHandler(tornado.web.StaticFileHandler):
         self.clear_header("Content-Length")
         page = Path(self.root) / "404.html"
         errors, built = self.state.snapshot() if self.state else ((), True)
-        if status_code == 404 and page.is_file():
+        if status_code == 403:
+            self.finish(PLACEHOLDER_PAGE.format(title="403 禁止访问", text="预览只接受本机地址（如 127.0.0.1）的访问。"))
+        elif status_code == 404 and page.is_file():
             self.finish(page.read_bytes())
         elif not built and errors:
             self.finish(PLACEHOLDER_PAGE.format(title="网站还没有生成成功",
@@ -480,7 +597,8 @@ class Preview:
         self.url = preview_url(options.host, self.port)
         self.echo = echo
         self.state = PreviewState()
-        self.adapter = LiveReloadAdapter(self.state)
+        self.policy = HostPolicy.for_bind(options.host, self.port)
+        self.adapter = LiveReloadAdapter(self.state, self.policy)
         self.stop = threading.Event()
         self.loop: tornado.ioloop.IOLoop | None = None
         self.rebuilder = Rebuilder(options, self.output, self.url, self.stop)
@@ -492,10 +610,12 @@ class Preview:
         return tornado.web.Application(
             self.adapter.handlers() + [
                 (r"/(.*)", SiteFileHandler,
-                 {"path": str(self.output), "default_filename": "index.html", "state": self.state}),
+                 {"policy": self.policy, "path": str(self.output), "default_filename": "index.html",
+                  "state": self.state}),
             ],
             transforms=[self.adapter.transform],
             log_function=_log_request,
+            websocket_max_message_size=64 * 1024,   # livereload.js sends a few hundred bytes
         )
 
     # -- rebuild thread --------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from congressgen.compile import compile_report
 from congressgen.cache import BuildCache, fingerprint
-from congressgen.check import formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
+from congressgen.check import active, collisions, formulations, frontmatter, gongwen, links, privacy, review, siteconfig, typography
 from congressgen.check.model import (SEVERITIES, BuildDocument, CheckContext, CheckSettings, Document, Finding,
                                      LocalFacts, Rule)
 from congressgen.check.privacy import normalise_phone
@@ -27,12 +27,13 @@ from congressgen.model.types import CompiledReport, Site
 from congressgen import loading
 from congressgen.model.attachments import locate_attachment
 
-FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, siteconfig, review)
+FAMILIES = (frontmatter, links, privacy, formulations, gongwen, typography, active, siteconfig, review,
+            collisions)
 META_RULES = (Rule("check-ignore-unknown", "warning", "check-ignore 标记中写了不存在的规则 id（标记不起作用）"),)
 RULES: dict[str, Rule] = {r.id: r for r in META_RULES + tuple(r for f in FAMILIES for r in f.RULES)}
 SETTINGS_KEYS = ("rules", "hotlines", "external_links")
 # Bump when a rule's findings change for the same input (part of every cached facts key).
-CHECK_VERSION = 1
+CHECK_VERSION = 2
 _TEMPLATE_ID = re.compile(r"""\sid=["']([A-Za-z][\w-]*)["']""")
 
 

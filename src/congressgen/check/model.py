@@ -75,7 +75,8 @@ class Segment:
 
     @cached_property
     def code_masked(self) -> str:
-        from congressgen.check.text import mask_code, mask_yaml_comments
+        from congressgen.check.text import mask_yaml_comments
+        from congressgen.mdmask import mask_code
 
         return mask_yaml_comments(self.text) if self.kind == "front" else mask_code(self.text)
 

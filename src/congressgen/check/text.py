@@ -12,13 +12,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from congressgen.mdmask import blank
 from congressgen.outline import is_cjk
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_NOT_NEWLINE = re.compile(r"[^\n]")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _YAML_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.M)
 # Not prose: link targets, reference definitions, HTML tags, attribute lists, URLs, e-mail.
 _LINK_TARGET = re.compile(r"\]\([^)\n]*\)")
@@ -32,59 +29,6 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _FLOW_LINE = re.compile(r"^(\s*(?:-\s+)?(?:[\w-]+\s*:\s+)?)([\[{].*)$", re.M)
 _FLOW_SYNTAX = re.compile(r"[\[\]{},]|:(?=\s)")
 _FRONT_NOT_PROSE = re.compile(r"^\s*-?\s*(?:file|id|date|written_date|index_number|doc_number|review)\s*:.*$", re.M)
-
-
-def blank(text: str, spans) -> str:
-    """`text` with every character inside `spans` except newlines replaced by a space."""
-    spans = sorted(spans)
-    if not spans:
-        return text
-    out, last = [], 0
-    for start, end in spans:
-        start = max(start, last)
-        if start >= end:
-            continue
-        out.append(text[last:start])
-        out.append(_NOT_NEWLINE.sub(" ", text[start:end]))
-        last = end
-    out.append(text[last:])
-    return "".join(out)
-
-
-def code_block_spans(text: str) -> list[tuple[int, int]]:
-    """Fenced code blocks and indented code blocks (4 spaces or a tab after a blank line)."""
-    spans: list[tuple[int, int]] = []
-    offset, fence, fence_start = 0, "", 0
-    previous_blank, in_indented = True, False
-    for line in text.split("\n"):
-        end = offset + len(line)
-        stripped = line.strip()
-        if fence:
-            if stripped.startswith(fence):
-                spans.append((fence_start, end))
-                fence = ""
-        else:
-            m = _FENCE.match(line)
-            if m:
-                fence, fence_start = m.group(1)[0] * 3, offset
-            elif stripped and line.startswith(("    ", "\t")) and (previous_blank or in_indented):
-                spans.append((offset, end))
-                in_indented = True
-            elif stripped:
-                in_indented = False
-        previous_blank = not stripped
-        offset = end + 1
-    if fence:
-        spans.append((fence_start, len(text)))
-    return spans
-
-
-def mask_code(text: str) -> str:
-    """A Markdown body with code blocks, inline code and HTML comments blanked."""
-    blocks = blank(text, code_block_spans(text))
-    spans = [m.span() for m in _COMMENT.finditer(blocks)]
-    spans += [m.span() for m in _INLINE_CODE.finditer(blocks)]
-    return blank(blocks, spans)
 
 
 def mask_yaml_comments(text: str) -> str:

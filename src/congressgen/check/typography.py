@@ -11,10 +11,12 @@ from congressgen.check.model import Document, Finding, Rule
 from congressgen.check.siteconfig import config_line
 from congressgen.check.text import HAN
 from congressgen.outline import join_lines
+from congressgen.redactions import ambiguous_spots
 
 RULES = (
     Rule("typography-halfwidth", "warning", "中文字符之间的半角标点 , . ; : ? ! ( )"),
     Rule("typography-doubled", "warning", "重复或连用的标点，如“，，”“。，”"),
+    Rule("typography-ambiguous-bold", "warning", "成对的 ** 可能是隐去的字，也可能是加粗：按原样显示"),
     Rule("image-alt", "warning", "图片没有替代文字（alt），读屏软件无法朗读"),
     Rule("structure-empty-section", "warning", "标题下面没有内容"),
     Rule("structure-sections", "warning", "前置信息 sections / tasks 中的标题在正文大纲中找不到"),
@@ -43,6 +45,17 @@ def _punctuation(prose):
         yield prose.finding(m.start(), "typography-doubled", f"标点“{m.group()}”重复或连用，请保留一个")
 
 
+def _ambiguous_bold(doc: Document):
+    """A `**` pair that reads both as a redaction and as bold is shown as written; say so, and
+    how to write real bold."""
+    body = doc.body
+    for line, column in ambiguous_spots(body.text):
+        offset = body.line_starts[line - 1] + column - 1
+        yield body.finding(offset, "typography-ambiguous-bold",
+                           "这对 ** 像是隐去的字（如 **镇、20**年），已按原样显示；"
+                           "如确需加粗，请写成 <strong>要加粗的文字</strong>")
+
+
 def _image_alt(doc: Document):
     for link in doc.links:
         if link.kind == "image" and not (link.alt or "").strip():
@@ -57,7 +70,7 @@ def _empty_sections(doc: Document):
     lines = doc.body.lines
     for i, entry in enumerate(entries):
         following = entries[i + 1] if i + 1 < len(entries) else None
-        if following is not None and following.level > entry.level:
+        if following is not None and following.depth > entry.depth:
             continue   # it has sub-sections
         end = following.line - 1 if following is not None else len(lines)
         block = [line for line in lines[entry.line - 1:end] if line.strip()]
@@ -94,6 +107,8 @@ def check_document(doc: Document, ctx):
     if settings.enabled("typography-halfwidth", "typography-doubled"):
         for segment in (doc.front, doc.body):
             yield from _punctuation(segment.prose)
+    if settings.enabled("typography-ambiguous-bold") and doc.body is not None:
+        yield from _ambiguous_bold(doc)
     if settings.enabled("image-alt"):
         yield from _image_alt(doc)
     if doc.compiled is not None:

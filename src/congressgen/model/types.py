@@ -148,7 +148,7 @@ class Report:
         return bool(fm.index_number or fm.doc_number or fm.topic or fm.issuer or fm.written_date or fm.validity
                     or fm.validity_dates)
 
-    def section_anchor(self, title: str, part: int) -> str:
+    def section_anchor(self, title: str, part: str) -> str:
         return self.outline.anchor_of(title, part)
 
 

@@ -12,7 +12,8 @@ Every other line is skipped under the first reason that applies, in the order of
 
 Never twice: every counted line gets a fingerprint, a 64-bit BLAKE2b hash of the raw line
 (without its line ending) and of its occurrence number among identical lines of the same
-second (two readers behind one NAT can send byte-identical lines). The fingerprints live
+second in the file (two readers behind one NAT can send byte-identical lines; nginx workers
+write lines out of time order, so "A t0, B t1, A t0" is three requests). The fingerprints live
 in the store; a line whose fingerprint is already there is a duplicate. The identity is
 the line itself, not the file, its name or its offset, so re-reading a log, a log that
 overlaps another (copytruncate's copy and the truncated file; logs fetched twice), or one
@@ -21,9 +22,12 @@ file is one transaction: a file is counted whole or not at all, except that a da
 `.gz` keeps what was read before the damage. A last line without its newline is still
 being written: it is left for the next ingestion.
 
-The one limit, by construction: byte-identical lines of the same second on both sides of a
+The limits, by construction: byte-identical lines of the same second on both sides of a
 file boundary (a rotation at that very second) are taken for one request — an undercount
-by one, never a double count. The store keeps one 8-byte fingerprint per counted request
+by one, never a double count; and occurrence numbers are remembered for the latest
+LINES_REMEMBERED counted lines, so an identical line that comes back after more than that
+many others is taken for the earlier one (the same undercount). A line longer than
+`logparse.LINE_LIMIT` is read in pieces and skipped as malformed (memory stays bounded). The store keeps one 8-byte fingerprint per counted request
 (about 21 bytes on disk with its day and the index).
 """
 
@@ -39,7 +43,8 @@ from typing import Callable, Iterable
 from congressgen.config import SiteConfig
 from congressgen.errors import CongressError, Diagnostic, Location
 from congressgen.stats.bots import bot_pattern, is_bot
-from congressgen.stats.logparse import FAST_PATTERNS, PARSERS, Parser, day_of, open_log, read_errors
+from congressgen.stats.logparse import (FAST_PATTERNS, LINE_LIMIT, PARSERS, Parser, day_of, log_lines, open_log,
+                                        read_errors)
 from congressgen.stats.store import StatsStore, db_path
 from congressgen.stats.urlmap import DOWNLOAD, Target, UrlMap, load_url_map
 
@@ -57,6 +62,7 @@ REASONS = {
     "duplicate": "已统计过（重复或重叠的日志）",
 }
 SHOWN_PROBLEMS = 5          # malformed lines reported with file:line per file
+LINES_REMEMBERED = 200_000  # counted lines whose occurrence numbers are kept (8-byte keys; see `scan`)
 BATCH = 20_000              # counted lines held in memory before they go to the store
 CACHE_LIMIT = 100_000       # distinct paths / user agents remembered (hostile logs have many)
 
@@ -115,8 +121,14 @@ def scan(lines: Iterable[bytes], scanner: Scanner, result: FileResult, sink: Sin
     targets: dict = {}
     agents: dict = {}
     days: dict = {}
+    # Occurrence counts of identical lines, per log time, keyed by the line's own fingerprint:
+    # workers write out of order, so a time comes back after others (A t0, B t1, A t0 is three
+    # requests). The most recent times are kept, up to LINES_REMEMBERED lines in all.
+    seconds: dict = {}
+    remembered = 0
     same_second: dict = {}
     last_time = None
+    piece = False          # inside an over-long line (pieces of LINE_LIMIT bytes)
     batch: list = []
     lineno = 0
 
@@ -128,10 +140,18 @@ def scan(lines: Iterable[bytes], scanner: Scanner, result: FileResult, sink: Sin
 
     try:
         for raw in lines:
-            lineno += 1
-            if raw[-1] != 10:  # b"\n"
-                skipped["incomplete"] += 1
+            if raw[-1] != 10 or piece:  # b"\n"
+                if len(raw) == LINE_LIMIT and raw[-1] != 10:
+                    piece = True        # more of this line follows
+                    continue
+                lineno += 1
+                if piece:
+                    piece = False
+                    malformed(lineno, raw[:120], f"日志行过长（超过 {LINE_LIMIT // 1024} KiB）")
+                else:
+                    skipped["incomplete"] += 1
                 continue
+            lineno += 1
             m = fast(raw)
             if m is not None:
                 time, method, target, status, size, agent = m.groups()
@@ -179,14 +199,23 @@ def scan(lines: Iterable[bytes], scanner: Scanner, result: FileResult, sink: Sin
                 days[key] = day
             line = raw.rstrip(b"\r\n")
             if time != last_time:
-                same_second.clear()
+                same_second = seconds.get(time)
+                if same_second is None:
+                    while remembered > LINES_REMEMBERED and seconds:
+                        remembered -= len(seconds.pop(next(iter(seconds))))   # the oldest time seen
+                    same_second = seconds[time] = {}
                 last_time = time
-            occurrence = same_second.get(line, 0)
-            same_second[line] = occurrence + 1
-            batch.append((fingerprint(line, occurrence), day, hit[0], hit[1]))
+            first = fingerprint(line, 0)
+            occurrence = same_second.get(first, 0)
+            same_second[first] = occurrence + 1
+            remembered += occurrence == 0
+            batch.append((first if occurrence == 0 else fingerprint(line, occurrence), day, hit[0], hit[1]))
             if len(batch) >= BATCH:
                 _flush(batch, sink, result)
                 batch = []
+        if piece:          # the file ends inside an over-long line
+            lineno += 1
+            skipped["incomplete"] += 1
     finally:
         result.lines = lineno
         if batch:
@@ -213,7 +242,7 @@ def ingest_file(path: Path, scanner: Scanner, store: StatsStore, shown: str | No
     try:
         with stream:
             try:
-                scan(stream, scanner, result, store.add)
+                scan(log_lines(stream), scanner, result, store.add)
             except read_errors() as exc:
                 result.problems.append(Diagnostic(
                     Location(result.name, result.lines + 1),

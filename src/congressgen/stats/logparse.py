@@ -18,8 +18,9 @@ import datetime as dt
 import gzip
 import json
 import re
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Callable, Optional, Tuple
+from typing import BinaryIO, Callable, Iterator, Optional, Tuple
 
 from congressgen.content import TZ
 
@@ -66,7 +67,7 @@ def parse_json(raw: bytes) -> Fields | None:
     try:
         # nginx's escape=json leaves non-UTF-8 bytes as they are; keep them, byte for byte.
         record = json.loads(raw.decode("utf-8", "surrogateescape"))
-    except ValueError:
+    except (ValueError, RecursionError):    # RecursionError: hostile nesting ([[[[… 5,000 deep)
         return None
     if not isinstance(record, dict):
         return None
@@ -130,10 +131,22 @@ def is_gzip(path: Path) -> bool:
 
 
 def open_log(path: Path) -> BinaryIO:
-    """A log file as binary lines; rotated `.gz` files are recognised by content, not name."""
+    """A log file as a binary stream; rotated `.gz` files are recognised by content, not name."""
     if is_gzip(path):
         return gzip.open(path, "rb")
     return open(path, "rb", buffering=1 << 20)
+
+
+# No real access-log line comes near this (nginx's own request-line limit is 8 KiB); a longer
+# one is read in pieces of this size and skipped as malformed, so memory stays bounded even for
+# a gzip bomb that inflates to gigabytes without a newline.
+LINE_LIMIT = 64 * 1024
+
+
+def log_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The stream's lines, none longer than LINE_LIMIT: a longer line comes as pieces, all but
+    the last of exactly LINE_LIMIT bytes without a newline (see `ingest.scan`)."""
+    return iter(partial(stream.readline, LINE_LIMIT), b"")
 
 
 # What reading a damaged compressed file raises: truncated (EOFError), bad CRC or header

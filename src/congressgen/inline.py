@@ -1,4 +1,4 @@
-"""A faster inline pass for Python-Markdown, with byte-identical output.
+"""The inline pass of Python-Markdown, faster, with byte-identical output (was `mdspeed`).
 
 Python-Markdown tries every inline pattern (links, code, emphasis, HTML, entities …) on
 every text node, one Python call per pattern. Chinese report paragraphs rarely contain any
