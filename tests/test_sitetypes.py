@@ -18,7 +18,8 @@ from congressgen.sitetype import Limit
 TODAY = dt.datetime.now(TZ).date()
 MONTH, DAY = f"{TODAY:%Y%m}", f"{TODAY:%Y%m%d}"
 GONGKAI_PAGES = {"zfxxgk/index.html", "zfxxgk/zhinan.html", "zfxxgk/ysqgk.html", "zfxxgk/mulu.html"}
-COMMON_PAGES = {"index.html", "404.html", "archive.html", "ranking.html", "search.html", "sitemap.html", "tasks.html"}
+COMMON_PAGES = {"index.html", "404.html", "archive.html", "ranking.html", "search.html", "sitemap.html", "tasks.html",
+                "lapsed.html", "favourites.html"}   # 废止和失效文件 and 我的收藏 (docs/document-life.md)
 
 # What each type is documented to make (docs/site-types.md): columns, in order, and article ids.
 EXPECTED = {

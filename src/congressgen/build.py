@@ -31,6 +31,7 @@ from congressgen.freshness import empty_columns
 from congressgen.errors import BuildFailed, Diagnostic
 from congressgen.output import StagedOutput, WriteReport, check_output_folder, write_site
 from congressgen import record, review
+from congressgen.model.doclife import dropped_warnings
 from congressgen.model.types import CompiledReport, Site
 
 
@@ -137,6 +138,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         warnings += loaded.diagnostics
         warnings += loading.footer_warnings(config)
         attach_qr_codes(site, cache, workers)
+        warnings += dropped_warnings(site)
         root = config.root.resolve()   # the attachments outside content/, hashed before they are copied
         extra = tuple(sorted({item.source.resolve().relative_to(root).as_posix() for r in site.reports
                               for item in r.files if item.source.resolve().is_relative_to(root)}))
@@ -176,5 +178,6 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         check=record.CheckOutcome(options.check, 0, sum(w.severity == "warning" for w in warnings)),
         allow_unreviewed=options.allow_unreviewed, unreviewed=tuple(unreviewed),
         empty_columns=empty_columns(config, site.reports),
-        time=record.now_stamp(), output=str(output.resolve())))
+        time=record.now_stamp(), output=str(output.resolve()),
+        addresses=tuple((r.id, r.source, r.path, r.fm.former_ids) for r in site.reports)))
     return BuildResult(site, written, time.perf_counter() - started, warnings, output, stats)

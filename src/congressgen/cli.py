@@ -87,6 +87,7 @@ LAZY_COMMANDS = {
     "import": "congressgen.commands.importer:import_command",
     "publish": "congressgen.commands.publish:publish_command",
     "review": "congressgen.commands.review:review_command",
+    "withdraw": "congressgen.commands.withdraw:withdraw_command",
     "outline": "congressgen.commands.outline:outline_command",
     "status": "congressgen.commands.status:status_command",
 }

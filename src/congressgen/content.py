@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from congressgen.config import SiteConfig, suggest
 from congressgen.errors import ContentError, Diagnostic, Location
+from congressgen.validity import VALIDITY_KEYS, Validity
 from congressgen.yamlpos import YamlMapping, load_mapping
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -31,6 +32,8 @@ KNOWN_KEYS = (
     "sections", "tasks", "attachments", "doc_number", "index_number", "draft", "pinned",
     # 政务公开 metadata block
     "topic", "issuer", "written_date", "validity",
+    # a document's life (docs/document-life.md)
+    "interprets", "former_ids",
     # 三审三校 sign-offs, written by `congressgen review`
     "review",
 )
@@ -63,7 +66,10 @@ class FrontMatter:
     topic: str = ""
     issuer: str = ""
     written_date: dt.date | None = None
-    validity: str = ""
+    validity: str = ""                        # free text (有效性), or the state's words when structured
+    validity_dates: "Validity | None" = None   # structured `validity:` (effective, expires, ...)
+    interprets: tuple[str, ...] = ()           # a 解读's 原文件 ids
+    former_ids: tuple[str, ...] = ()           # ids this report was published under before
     draft: bool = False
     pinned: bool = False
     review: tuple = ()
@@ -208,6 +214,37 @@ def _attachments(value, where: Location, item_at) -> tuple[Attachment, ...]:
     return tuple(result)
 
 
+def parse_validity(value, doc, shown: str) -> tuple[str, Validity | None]:
+    """(free text, None) for the old form; ("", Validity) for the structured one."""
+    if not isinstance(value, dict):
+        if value is None or value == "":
+            return "", None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ContentError(doc.location(shown, "validity"),
+                               "“validity” 应为文字（如 有效），或写成 effective / expires / abolished / replaced_by 的映射")
+        return str(value).strip(), None
+
+    def at(sub: str) -> Location:
+        return doc.location(shown, "validity", sub)
+
+    for key in value:
+        if key not in VALIDITY_KEYS:
+            raise ContentError(at(str(key)), f"“validity” 中有未知的键 “{key}”；可用：{' '.join(VALIDITY_KEYS)}")
+    dates = {}
+    for key in ("effective", "expires", "abolished"):
+        if value.get(key) not in (None, ""):
+            dates[key] = parse_date(value[key], at(key), f"validity.{key}")[0].date()
+    replaced = value.get("replaced_by")
+    replaced = "" if replaced is None else str(replaced).strip()
+    if replaced and not ID_PATTERN.match(replaced):
+        raise ContentError(at("replaced_by"), f"“validity.replaced_by” 应为另一篇文件的 id，实际写的是 “{replaced}”")
+    effective = dates.get("effective")
+    for key, words in (("abolished", "废止日期"), ("expires", "失效日期")):
+        if effective is not None and key in dates and dates[key] < effective:
+            raise ContentError(at(key), f"{words} {dates[key]} 早于生效日期 {effective}，不可能；请核对日期")
+    return "", Validity(effective, dates.get("expires"), dates.get("abolished"), replaced)
+
+
 def parse_front_matter(doc: YamlMapping, shown: str, config: SiteConfig) -> tuple[FrontMatter, list[Diagnostic]]:
     data = doc.data
     warnings: list[Diagnostic] = []
@@ -245,6 +282,11 @@ def parse_front_matter(doc: YamlMapping, shown: str, config: SiteConfig) -> tupl
 
     sections = data.get("sections")
     tasks = data.get("tasks")
+    validity_text, validity_dates = parse_validity(data.get("validity"), doc, shown)
+    for key in ("interprets", "former_ids"):
+        for value in _string_list(data.get(key), at(key), key):
+            if not ID_PATTERN.match(value):
+                raise ContentError(at(key), f"“{key}” 中的 “{value}” 不是有效的 id（小写字母、数字、- 和 _）")
     fm = FrontMatter(
         title=title, date=date, has_time=has_time, year=year,
         session=_string(data.get("session"), at("session"), "session"),
@@ -262,7 +304,10 @@ def parse_front_matter(doc: YamlMapping, shown: str, config: SiteConfig) -> tupl
         topic=_string(data.get("topic"), at("topic"), "topic"),
         issuer=_string(data.get("issuer"), at("issuer"), "issuer"),
         written_date=written,
-        validity=_string(data.get("validity"), at("validity"), "validity"),
+        validity=validity_text,
+        validity_dates=validity_dates,
+        interprets=_string_list(data.get("interprets"), at("interprets"), "interprets"),
+        former_ids=_string_list(data.get("former_ids"), at("former_ids"), "former_ids"),
         draft=_bool(data.get("draft"), at("draft"), "draft"),
         pinned=_bool(data.get("pinned"), at("pinned"), "pinned"),
         review=tuple(review),

@@ -57,7 +57,7 @@ def site_model(compiled: list[CompiledReport], config: SiteConfig, *, drafts: bo
         data = load_data(config.root, config, now or dt.datetime.now(TZ).date())
     elif data is False:
         data = SiteData.empty()
-    return build_site(compiled, config, include_drafts=drafts, data=data, related=related, slug=slug)
+    return build_site(compiled, config, include_drafts=drafts, data=data, related=related, slug=slug, today=now)
 
 
 def load_site(root: Path | SiteConfig, *, base_url: str | None = None, drafts: bool = False,

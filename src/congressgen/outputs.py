@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from congressgen.model.doclife import address_files, redirect_paths
 from congressgen.model.types import Site
 
 
@@ -43,6 +44,7 @@ def search_files(site: Site, cache=None) -> list[tuple[str, bytes]]:
 
 OUTPUTS: tuple[Output, ...] = (
     Output("search", search_paths, search_files),
+    Output("redirects", redirect_paths, address_files),     # nginx / Apache 301s of moved addresses
 )
 
 

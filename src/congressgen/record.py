@@ -28,10 +28,14 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from congressgen.model.ledger import LEDGER_FILE
 from congressgen.config import SiteConfig
 from congressgen.errors import Diagnostic, Location
 
 RECORD_FORMAT = 1
+# The address ledger (addresses.json) is written by publish itself: not a change that makes a
+# build stale, since publish checks every address in it against the build (preflight.address_refusals).
+PUBLISHED_ADDRESSES = LEDGER_FILE
 RECORDS_DIR = "records"
 
 
@@ -64,6 +68,9 @@ class BuildRecord:
     empty_columns: tuple[str, ...] = ()          # configured columns without a published item (freshness.py)
     time: str = ""                               # when the build finished, ISO 8601 UTC
     output: str = ""                             # the output folder's absolute path
+    # every report's address in the output: (id, source, site path, former ids), for the
+    # address ledger that publish updates (model/ledger.py)
+    addresses: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
 
     def to_json(self) -> str:
         data = {
@@ -77,6 +84,7 @@ class BuildRecord:
             "reports": self.reports, "files": self.files,
             "warnings": _diagnostics(self.warnings),
             "outputs": {p: list(v) for p, v in sorted(self.outputs.items())},
+            "addresses": [[i, s, p, list(f)] for i, s, p, f in self.addresses],
         }
         return json.dumps(data, ensure_ascii=False, indent=0, sort_keys=False)
 
@@ -100,6 +108,7 @@ class BuildRecord:
                 allow_unreviewed=bool(data["allow_unreviewed"]), unreviewed=_read_diagnostics(data["unreviewed"]),
                 empty_columns=tuple(map(str, data.get("empty_columns", ()))),
                 time=str(data["time"]), output=str(data["output"]),
+                addresses=tuple((str(i), str(s), str(p), tuple(map(str, f))) for i, s, p, f in data.get("addresses", ())),
             )
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             return None
@@ -297,7 +306,8 @@ def changed_sources(config: SiteConfig, record: BuildRecord) -> SourceChanges:
     """What differs between the inputs now and the inputs the recorded build read: hashing,
     no compiling (exact: a touched but unchanged file is not a change)."""
     now = source_digests(config)
-    changed = sorted(p for p in set(now) | set(record.sources) if now.get(p) != record.sources.get(p))
+    changed = sorted(p for p in set(now) | set(record.sources) if now.get(p) != record.sources.get(p)
+                     and p != PUBLISHED_ADDRESSES)
     if extra_fingerprint(config.root, record.extra) != record.extra_hash:
         changed += [p for p in record.extra if p not in changed]
     return SourceChanges(tuple(changed), environment_fingerprint(config) != record.environment)

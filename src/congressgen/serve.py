@@ -52,6 +52,7 @@ from congressgen.compile import CompileStats, SlugMemo, Workers, attach_qr_codes
 from congressgen.config import CONFIG_FILE, SiteConfig, load_config
 from congressgen.content import TZ
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
+from congressgen.model.doclife import dropped_warnings
 from congressgen.output import LiveOutput, write_site
 from congressgen.render import RenderStats, Renderer, load_theme, memo_name, static_files
 
@@ -350,6 +351,7 @@ class LiveSite:
             site = loaded.site
             warnings += loaded.diagnostics + loading.footer_warnings(config)
             attach_qr_codes(site, cache, workers)
+            warnings += dropped_warnings(site)
         finally:
             workers.close()
         from congressgen.check import errors_for_build

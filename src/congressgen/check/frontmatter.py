@@ -10,6 +10,7 @@ from congressgen.config import suggest
 from congressgen.content import KNOWN_KEYS
 from congressgen.errors import CongressError, ContentError
 from congressgen.model.urls import derive_id, report_site_path
+from congressgen.validity import EXPIRY_WARNING_DAYS, expires_soon
 
 RULES = (
     Rule("frontmatter-invalid", "error", "文件无法读取，或前置信息缺少必填项、格式或类型不对（build 会拒绝）"),
@@ -19,6 +20,7 @@ RULES = (
     Rule("frontmatter-duplicate-id", "error", "两篇报告的 id 相同"),
     Rule("frontmatter-duplicate-url", "error", "两篇报告生成同一网址"),
     Rule("file-encoding", "warning", "文件不是 UTF-8 编码（按 GB18030 读取）"),
+    Rule("validity-expiring", "warning", "文件将在 30 天内失效（validity.expires），请确认是否续期或标明替代文件"),
 )
 
 _DATE_KEYS = ("date", "written_date")
@@ -58,6 +60,13 @@ def check_document(doc: Document, ctx):
 def check_document_in_site(doc: Document, ctx):
     """Depends on the time of the run, so not cached with the document's local findings."""
     fm = doc.fm
+    validity = fm.validity_dates if fm is not None else None
+    if validity is not None and ctx.now is not None and expires_soon(validity, ctx.now.date()):
+        mapping = doc.front_mapping
+        line, col = mapping.position("validity", "expires") or (1, 1) if mapping is not None else (1, 1)
+        yield Finding(doc.path, line, col, "validity-expiring",
+                      f"本文件有效期至 {validity.expires}，距 {ctx.now.date()} 不到 {EXPIRY_WARNING_DAYS} 天；"
+                      "请确认是否续期，或在新文件发布后写 replaced_by")
     if fm is not None and not fm.draft and ctx.now is not None and fm.date > ctx.now:
         mapping = doc.front_mapping
         written = str(mapping.data.get("date")) if mapping is not None else ""

@@ -61,7 +61,7 @@ def _list_rules(config) -> None:
 @click.option("--external-links", is_flag=True, help="同时列出正文中的外部链接，供人工核对（不联网）")
 @click.option("--list-rules", is_flag=True, help="列出全部规则 id 及本网站当前的级别")
 @click.option("--now", callback=day_option, metavar="YYYY-MM-DD",
-              help="按这一天判断栏目是否超期未更新（默认今天，北京时间）")
+              help="按这一天检查（栏目是否超期未更新、建议答复和年报期限、即将失效的文件；默认今天，北京时间）")
 def check_command(paths: tuple[Path, ...], source: Path, fmt: str, strict: bool, external_links: bool,
                   list_rules: bool, now) -> None:
     """发布前检查：死链、附件、个人信息泄露、规范表述、公文格式、标点和页脚必查项。
@@ -76,8 +76,11 @@ def check_command(paths: tuple[Path, ...], source: Path, fmt: str, strict: bool,
       congressgen check content/reports/2024-zhuxituan.md
       congressgen check --strict --format json > check.json
     """
+    import datetime as dt
+
     from congressgen.check import run_check
     from congressgen.cli import fail
+    from congressgen.content import TZ
     from congressgen.config import load_config
 
     try:

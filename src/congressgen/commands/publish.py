@@ -100,7 +100,7 @@ def publish_command(target: str, source: Path, output: Path | None, dry_run: boo
             _show_publish(result)
     except stage.PublishRefused as refused:
         for r in refused.refusals:
-            click.echo(f"错误: {r.message}（如确需发布，加 {r.flag}）", err=True)
+            click.echo(f"错误: {r.message}" + (f"（如确需发布，加 {r.flag}）" if r.flag else ""), err=True)
         click.echo("未发布：线上网站未改动。", err=True)
         sys.exit(1)
     except (CongressError, BuildFailed) as exc:

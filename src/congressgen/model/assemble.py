@@ -3,12 +3,14 @@ links, related reports, taxonomies and (through `pagekinds.PAGE_KINDS`) the page
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from congressgen.config import ColumnConfig, SiteConfig
 from congressgen.errors import BuildFailed, ContentError, Diagnostic, Location
 from congressgen.model.attachments import attach
 from congressgen.model.datasources import SiteData
+from congressgen.model.doclife import document_life
 from congressgen.model.links import rewrite_body
 from congressgen.model.pagekinds import site_pages
 from congressgen.model.related import RelatedIndex, related_pairwise
@@ -18,7 +20,7 @@ from congressgen.urls import slugify
 
 def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_drafts: bool = False,
                traffic: Traffic | None = None, qr=None, related: bool = True, slug=slugify,
-               data: SiteData | None = None) -> Site:
+               data: SiteData | None = None, today: dt.date | None = None) -> Site:
     """Assemble the site model. Raises BuildFailed listing every error found. `related=False`
     skips the 推荐阅读 lists, which only rendered pages need (`check` does not).
     `slug` is `urls.slugify` or a memo of it (pinyin is slow to load)."""
@@ -64,6 +66,7 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
 
     for report in reports:
         attach(report, root, errors)
+    addresses = document_life(reports, compiled, config, data, today, errors)
     if errors:
         raise BuildFailed(errors)
 
@@ -102,7 +105,8 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
             report.previous = chain[i + 1] if i + 1 < len(chain) else None   # older
 
     taxonomies = _taxonomies(reports, slug)
-    site = Site(config, reports, ordered_columns, taxonomies, traffic, drafts_included=include_drafts, data=data)
+    site = Site(config, reports, ordered_columns, taxonomies, traffic, drafts_included=include_drafts, data=data,
+                addresses=addresses)
     site.pages = site_pages(site)
     return site
 

@@ -80,10 +80,23 @@ def _traffic(root: Path, config, today: dt.date):
     return load_traffic(root, config, today)      # looked up at call time: tests may replace it
 
 
+def ledger_inputs(root: Path, config) -> list[Path]:
+    from congressgen.model.ledger import LEDGER_FILE
+
+    return [root / LEDGER_FILE]
+
+
+def _ledger(root: Path, config):
+    from congressgen.model.ledger import load_ledger
+
+    return load_ledger(root)
+
+
 DATA_SOURCES: tuple[DataSource, ...] = (
     DataSource("traffic", traffic_inputs, _traffic, today=True),
     DataSource("jianyi", jianyi_inputs, jianyi_load),        # 代表建议办理: data/jianyi/YEAR.csv|yaml
     DataSource("nianbao", nianbao_inputs, nianbao_load),     # 政府信息公开工作年度报告: data/nianbao/YEAR.yaml
+    DataSource("addresses", ledger_inputs, _ledger),       # addresses.json: every published address
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from congressgen.model.doclife import address_pages, lapsed_and_favourites_pages
 from congressgen.model.datapages import jianyi_pages, nianbao_pages
 from congressgen.model.gongkai import column_group_pages, gongkai_pages
 from congressgen.model.paging import paginate
@@ -72,8 +73,8 @@ def feed_pages(site: Site) -> list[Page]:
 
 
 PAGE_KINDS: tuple[PageKind, ...] = (index_page, article_pages, column_pages, taxonomy_pages, fixed_pages,
-                                    search_page, jianyi_pages, nianbao_pages, feed_pages, gongkai_pages,
-                                    column_group_pages)
+                                    lapsed_and_favourites_pages, search_page, jianyi_pages, nianbao_pages, feed_pages,
+                                    gongkai_pages, column_group_pages, address_pages)
 
 
 def site_pages(site: Site, kinds: tuple[PageKind, ...] | None = None) -> list[Page]:

@@ -93,6 +93,11 @@ class Report:
     downloads: int = 0
     qr_svg: str = ""
     review_names: tuple[tuple[str, str], ...] = ()   # (审核环节, 姓名) shown under the body, when the site asks
+    # a document's life (model/doclife.py): 原文件 / 相关解读 and the 有效性 state on the build day
+    originals: list["Report"] = field(default_factory=list)
+    interpretations: list["Report"] = field(default_factory=list)
+    validity_state: object = None
+    error_report_url: str = ""    # 纠错 link carrying this page's address
 
     def __repr__(self) -> str:   # the generated one would walk the whole linked site
         return f"Report({self.id!r}, {self.path!r})"
@@ -140,7 +145,8 @@ class Report:
     @property
     def has_open_metadata(self) -> bool:
         fm = self.fm
-        return bool(fm.index_number or fm.doc_number or fm.topic or fm.issuer or fm.written_date or fm.validity)
+        return bool(fm.index_number or fm.doc_number or fm.topic or fm.issuer or fm.written_date or fm.validity
+                    or fm.validity_dates)
 
     def section_anchor(self, title: str, part: str) -> str:
         return self.outline.anchor_of(title, part)
@@ -242,6 +248,7 @@ class Site:
     pages: list[Page] = field(default_factory=list)
     static_files: list[FileCopy] = field(default_factory=list)
     drafts_included: bool = False
+    addresses: object = None      # model/ledger.AddressPlan: redirects and withdrawal notices
 
     def __repr__(self) -> str:
         return f"Site({self.config.title!r}, {len(self.reports)} reports, {len(self.pages)} pages)"

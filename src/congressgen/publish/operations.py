@@ -128,7 +128,16 @@ def publish(options: PublishOptions, config: SiteConfig, now: dt.datetime | None
         except BaseException:
             backend.discard(partial)
             raise
+    if built is not None:
+        record_published(config.root, built.addresses)
     return result
+
+
+def record_published(root: Path, addresses) -> None:
+    """After a release went live: its reports' addresses into the site's addresses.json."""
+    from congressgen.model.ledger import Published, load_ledger, recorded, save_ledger
+
+    save_ledger(root, recorded(load_ledger(root), [Published(*row) for row in addresses]))
 
 
 def _result(target: Target, state: TargetState, manifest: Manifest, now: dt.datetime, notes: list[str],

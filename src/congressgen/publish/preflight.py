@@ -90,11 +90,20 @@ def preflight(build: Path, config: SiteConfig, target: Target,
         notes.append("没有构建记录：未核对草稿、内容检查、三审三校与 base_url")
     else:
         refusals += record_refusals(record, config, target, overrides, notes)
-    refused = [r for r in refusals if not getattr(overrides, r.reason)]
+    refusals += address_refusals(build, config)
+    refused = [r for r in refusals if not getattr(overrides, r.reason, False)]
     for r in refusals:
         if r not in refused:
             notes.append(f"已按 {r.flag} 忽略：{r.message}")
     return refused, notes, record
+
+
+def address_refusals(build: Path, config: SiteConfig) -> list[Refusal]:
+    """A release may not drop an address the site has published (addresses.json) without a
+    redirect or a withdrawal notice; there is no override (docs/document-life.md)."""
+    from congressgen.model.ledger import dropped_refusals
+
+    return [Refusal("dropped_address", "", message) for message in dropped_refusals(build, config.root)]
 
 
 def record_refusals(record: records.BuildRecord, config: SiteConfig, target: Target, overrides: Overrides,
