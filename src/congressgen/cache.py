@@ -42,7 +42,7 @@ _MAGIC = b"CGCACHE" + bytes([CACHE_FORMAT])
 _DIGEST = 32
 
 
-def fingerprint(*parts: object) -> str:
+def cache_key(*parts: object) -> str:
     """A stable hex key of some values (their repr), plus the versions that shape results."""
     h = hashlib.sha256()
     for part in (CACHE_FORMAT, congressgen.__version__, dependency_versions(), sys.version_info[:2]) + parts:
@@ -187,7 +187,7 @@ class BuildCache:
         if self._stamps is None:
             from congressgen.markdown import RENDERER_VERSION
 
-            self._stamps_tag = fingerprint("stamps", RENDERER_VERSION)
+            self._stamps_tag = cache_key("stamps", RENDERER_VERSION)
             held = self.memory.get(("stamps",)) if self.memory is not None else self.load(self.STAMPS)
             ok = isinstance(held, tuple) and len(held) == 2 and held[0] == self._stamps_tag
             self._stamps = dict(held[1]) if ok else {}

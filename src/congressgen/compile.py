@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from congressgen import review
-from congressgen.cache import BuildCache, fingerprint
+from congressgen.cache import BuildCache, cache_key
 from congressgen.config import SiteConfig
 from congressgen.content import check_outline_limit, find_sources, parse_source, read_report, read_source
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
@@ -68,7 +68,7 @@ def compile_inputs(config: SiteConfig) -> tuple:
 def report_key(raw: bytes, source: str, column: str, config_part: tuple) -> str:
     from congressgen.markdown import RENDERER_VERSION
 
-    return fingerprint("report", RENDERER_VERSION, source, column, config_part, raw)
+    return cache_key("report", RENDERER_VERSION, source, column, config_part, raw)
 
 
 # ---------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ class Theme:
     def static_dirs(self) -> list[Path]:
         return [d / "static" for d in self.dirs if (d / "static").is_dir()]
 
-    def fingerprint_files(self) -> list[Path]:
+    def digest_files(self) -> list[Path]:
         """Every file that can change rendered output (for cache keys)."""
         files = []
         for d in self.template_dirs:
@@ -112,13 +112,13 @@ class Renderer:
         self.theme = theme
         self.debug = debug        # a template's Python error propagates with its traceback
         self.env = make_environment(theme, bytecode_dir)
-        self._fingerprint: bytes | None = None
+        self._template_digest: bytes | None = None
         self._site: Site | None = None
         self._site_values: tuple = ()
 
-    def fingerprint(self) -> bytes:
+    def template_digest(self) -> bytes:
         """Digest of every template file: a page renders anew when any of them changes."""
-        if self._fingerprint is None:
+        if self._template_digest is None:
             from congressgen.cache import dependency_versions
 
             h = hashlib.sha256(repr((congressgen.__version__, dependency_versions(), sys.version_info[:2])).encode())
@@ -126,8 +126,8 @@ class Renderer:
                 for path in sorted(p for p in directory.rglob("*") if p.is_file()):
                     h.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
                 h.update(b"\1")
-            self._fingerprint = h.digest()
-        return self._fingerprint
+            self._template_digest = h.digest()
+        return self._template_digest
 
     def _per_site(self, site: Site) -> tuple:
         """(build date, config digest), computed once per site model."""
@@ -141,7 +141,7 @@ class Renderer:
         """What a page depends on besides its logged model reads."""
         build_date, config = self._per_site(site)
         parts = (page.template, page.path, page.kind, build_date.isoformat())
-        return hashlib.blake2b(self.fingerprint() + config + repr(parts).encode(), digest_size=16).digest()
+        return hashlib.blake2b(self.template_digest() + config + repr(parts).encode(), digest_size=16).digest()
 
     def render(self, site: Site, page: Page, log: ReadLog | None = None) -> bytes:
         def url(target: str) -> str:

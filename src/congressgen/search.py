@@ -219,10 +219,10 @@ def doc_tokens(doc: SearchDoc) -> DocTokens:
 
 def doc_key(doc: SearchDoc) -> str:
     """Cache key of `doc_tokens(doc)`: exactly the fields it reads, plus the format versions
-    (the Python version, which fixes unicodedata's NFKC tables, is in every `fingerprint`)."""
-    from congressgen.cache import fingerprint
+    (the Python version, which fixes unicodedata's NFKC tables, is in every `cache_key`)."""
+    from congressgen.cache import cache_key
 
-    return fingerprint("search", SEARCH_VERSION, doc.title, doc.outline, doc.meta,
+    return cache_key("search", SEARCH_VERSION, doc.title, doc.outline, doc.meta,
                        doc.text.encode("utf-8", "surrogatepass"))
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from congressgen.compile import compile_report
-from congressgen.cache import BuildCache, fingerprint
+from congressgen.cache import BuildCache, cache_key
 from congressgen.check import (active, collisions, datafiles, formulations, freshness, frontmatter, gongkai,
                                gongwen, links, privacy, review, siteconfig, typography)
 from congressgen.check.model import (SEVERITIES, BuildDocument, CheckContext, CheckSettings, Document, Finding,
@@ -248,7 +248,7 @@ class FactsCache:
         self.new: dict = {}
         self.changed = False
         settings = ctx.settings
-        self.context_key = fingerprint(
+        self.context_key = cache_key(
             "check", CHECK_VERSION, sorted(settings.severities.items()), sorted(settings.overrides.items()),
             sorted(settings.hotlines), settings.external_links, formulations.data_fingerprint(ctx.config))
         self.today = ctx.now.date() if ctx.now else dt.date.today()
@@ -257,7 +257,7 @@ class FactsCache:
         report_key = self.cache.report_keys.get(doc.path)
         if report_key is None:
             return None
-        return fingerprint(self.context_key, report_key, *(part for item in attachments for part in item))
+        return cache_key(self.context_key, report_key, *(part for item in attachments for part in item))
 
     def get(self, doc: Document, key: str) -> LocalFacts | None:
         entry = self.old.get(doc.path)

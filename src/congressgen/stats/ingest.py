@@ -10,11 +10,11 @@ a download manager's parallel parts, a resumed download) are shorter and do not 
 
 Every other line is skipped under the first reason that applies, in the order of REASONS.
 
-Never twice: every counted line gets a fingerprint, a 64-bit BLAKE2b hash of the raw line
+Never twice: every counted line gets a request key, a 64-bit BLAKE2b hash of the raw line
 (without its line ending) and of its occurrence number among identical lines of the same
 second in the file (two readers behind one NAT can send byte-identical lines; nginx workers
-write lines out of time order, so "A t0, B t1, A t0" is three requests). The fingerprints live
-in the store; a line whose fingerprint is already there is a duplicate. The identity is
+write lines out of time order, so "A t0, B t1, A t0" is three requests). The request keys live
+in the store; a line whose request key is already there is a duplicate. The identity is
 the line itself, not the file, its name or its offset, so re-reading a log, a log that
 overlaps another (copytruncate's copy and the truncated file; logs fetched twice), or one
 that logrotate renamed or compressed adds nothing; files can be given in any order. Each
@@ -27,7 +27,7 @@ file boundary (a rotation at that very second) are taken for one request — an 
 by one, never a double count; and occurrence numbers are remembered for the latest
 LINES_REMEMBERED counted lines, so an identical line that comes back after more than that
 many others is taken for the earlier one (the same undercount). A line longer than
-`logparse.LINE_LIMIT` is read in pieces and skipped as malformed (memory stays bounded). The store keeps one 8-byte fingerprint per counted request
+`logparse.LINE_LIMIT` is read in pieces and skipped as malformed (memory stays bounded). The store keeps one 8-byte request key per counted request
 (about 21 bytes on disk with its day and the index).
 """
 
@@ -106,7 +106,7 @@ def _excerpt(raw: bytes) -> str:
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
-def fingerprint(line: bytes, occurrence: int) -> int:
+def request_key(line: bytes, occurrence: int) -> int:
     if occurrence:
         line += b"\n%d" % occurrence
     return int.from_bytes(blake2b(line, digest_size=8).digest(), "little", signed=True)
@@ -121,7 +121,7 @@ def scan(lines: Iterable[bytes], scanner: Scanner, result: FileResult, sink: Sin
     targets: dict = {}
     agents: dict = {}
     days: dict = {}
-    # Occurrence counts of identical lines, per log time, keyed by the line's own fingerprint:
+    # Occurrence counts of identical lines, per log time, keyed by the line's own request key:
     # workers write out of order, so a time comes back after others (A t0, B t1, A t0 is three
     # requests). The most recent times are kept, up to LINES_REMEMBERED lines in all.
     seconds: dict = {}
@@ -205,11 +205,11 @@ def scan(lines: Iterable[bytes], scanner: Scanner, result: FileResult, sink: Sin
                         remembered -= len(seconds.pop(next(iter(seconds))))   # the oldest time seen
                     same_second = seconds[time] = {}
                 last_time = time
-            first = fingerprint(line, 0)
+            first = request_key(line, 0)
             occurrence = same_second.get(first, 0)
             same_second[first] = occurrence + 1
             remembered += occurrence == 0
-            batch.append((first if occurrence == 0 else fingerprint(line, occurrence), day, hit[0], hit[1]))
+            batch.append((first if occurrence == 0 else request_key(line, occurrence), day, hit[0], hit[1]))
             if len(batch) >= BATCH:
                 _flush(batch, sink, result)
                 batch = []
