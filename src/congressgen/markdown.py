@@ -18,7 +18,7 @@ from markdown.extensions import Extension
 from markdown import inlinepatterns
 
 from congressgen.inline import FastInlineExtension
-from congressgen.outline import Outline, prepare
+from congressgen.outline import LEADIN_CLOSE, LEADIN_OPEN, Outline, prepare
 
 EXTENSIONS = ("tables", "footnotes", "attr_list", "sane_lists", "md_in_html")
 # Part of every cache key: a change here must re-render every body.
@@ -52,19 +52,52 @@ class RenderedBody:
     text: str          # plain text of the body, for summaries, search and checks
 
 
+def _markdown() -> md_lib.Markdown:
+    return md_lib.Markdown(
+        extensions=list(EXTENSIONS) + [LiteralAsteriskExtension(), FastInlineExtension()],
+        extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处注释", "SEPARATOR": "-"}},
+        output_format="html")
+
+
+def has_raw_html(prepared: str) -> bool:
+    """Whether a prepared body may hold raw HTML or character references for the block HTML
+    pass to read (it rewrites `&#3` as `&#3;`). The outline's own run-in marks
+    (`<strong class="leadin">…</strong>`) are inline HTML only, which that pass hands on as
+    text; without any other `<` or `&` it would only copy the document."""
+    if "&" in prepared:
+        return True
+    if "<" not in prepared:
+        return False
+    leadins = prepared.count(LEADIN_OPEN)
+    rest = prepared.replace(LEADIN_OPEN, "").replace(LEADIN_CLOSE, "", leadins)
+    return "<" in rest
+
+
 class BodyRenderer:
-    """One Python-Markdown instance, reset between documents (creating one is costly)."""
+    """Python-Markdown instances, reset between documents (creating one is costly).
+
+    The block HTML pass (md_in_html's parser, ~15 % of a conversion) reads the whole document
+    with the stdlib HTML parser; for a body without raw HTML (nearly every report) it finds
+    nothing, so such bodies go to a second instance without that pass. Output is the same
+    (tests/test_markdown_speed.py compares both instances over every sample we have)."""
 
     def __init__(self) -> None:
-        self._md = md_lib.Markdown(
-            extensions=list(EXTENSIONS) + [LiteralAsteriskExtension(), FastInlineExtension()],
-            extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处注释", "SEPARATOR": "-"}},
-            output_format="html")
+        self._md = _markdown()
+        self._plain = _markdown()
+        self._plain.preprocessors.deregister("html_block")
+
+    def convert(self, prepared: str, *, plain: bool | None = None) -> str:
+        """HTML of a prepared body; `plain` forces (True) or refuses (False) the instance
+        without the block HTML pass (None: chosen by `has_raw_html`)."""
+        if plain is None:
+            plain = not has_raw_html(prepared)
+        md = self._plain if plain else self._md
+        md.reset()
+        return md.convert(prepared)
 
     def render(self, body: str) -> RenderedBody:
         prepared, outline = prepare(body)
-        self._md.reset()
-        body_html = self._md.convert(prepared)
+        body_html = self.convert(prepared)
         return RenderedBody(body_html, outline, html_to_text(body_html))
 
 

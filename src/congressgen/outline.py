@@ -322,8 +322,11 @@ def _escape_block_start(text: str) -> str:
     return text
 
 
+LEADIN_OPEN, LEADIN_CLOSE = '<strong class="leadin">', "</strong>"   # a run-in sub-heading's mark
+
+
 def _emphasise_leadins(text: str) -> str:
-    return _LEADIN.sub(lambda m: f'{m.group(1)}<strong class="leadin">{m.group(2)}</strong>', text)
+    return _LEADIN.sub(lambda m: f"{m.group(1)}{LEADIN_OPEN}{m.group(2)}{LEADIN_CLOSE}", text)
 
 
 def _inline(text: str, leadins: bool) -> str:

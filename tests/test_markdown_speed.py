@@ -1,0 +1,68 @@
+"""The Markdown stage's shortcuts give the output of the full pipeline, byte for byte."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from congressgen.markdown import BodyRenderer, has_raw_html
+from congressgen.outline import LEADIN_CLOSE, LEADIN_OPEN, prepare
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((ROOT / "content").rglob("*.md")) + sorted((ROOT / "tests" / "outline_corpus").glob("*.md"))
+
+
+def _body(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("---") and "\n---\n" in text:
+        return text.split("\n---\n", 1)[1]
+    return text
+
+
+@pytest.fixture(scope="module")
+def renderer() -> BodyRenderer:
+    return BodyRenderer()
+
+
+def test_every_sample_body_converts_the_same_without_the_block_html_pass(renderer):
+    plain = 0
+    for path in SAMPLES:
+        prepared, _ = prepare(_body(path))
+        full = renderer.convert(prepared, plain=False)
+        if not has_raw_html(prepared):
+            plain += 1
+            assert renderer.convert(prepared, plain=True) == full, path
+        assert renderer.convert(prepared) == full, path
+    assert plain >= len(SAMPLES) // 2          # the shortcut is really taken
+
+
+# Characters Markdown gives meaning to, CJK text and the outline's marks; never a bare "<".
+PIECES = ["一是", "二要", "。", "，", "**", "*", "_", "__", "&amp;", "&#123;", "&", "#", "## ", "\n", "\n\n",
+          "    ", "> ", "- ", "1. ", "|", " | ", "---", "===", "[^1]", "[^1]: 注", "[链接](http://a.cn)",
+          "`代码`", "\\", "{#x .y}", "{", "}", "（一）", "一、", "3.", "：", "\u3000", "abc ", "\x02", "\x03",
+          LEADIN_OPEN + "一是" + LEADIN_CLOSE, "工作报告", "2024-2025", "100%", "![图](a.png)", "~~~", "```"]
+
+
+def test_random_markdown_converts_the_same_without_the_block_html_pass(renderer):
+    rng = random.Random(17)
+    for _ in range(4000):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 60)))
+        prepared, _ = prepare(text)
+        if has_raw_html(prepared):
+            continue
+        assert renderer.convert(prepared, plain=True) == renderer.convert(prepared, plain=False), repr(text)
+
+
+@pytest.mark.parametrize("text, raw", [
+    ("纯文字。", False),
+    (LEADIN_OPEN + "一是" + LEADIN_CLOSE + "抓落实。", False),
+    ("<div markdown>**加粗**</div>", True),
+    ("<!-- outline: plan -->", True),
+    (LEADIN_OPEN + "一是" + LEADIN_CLOSE + "见</strong>", True),    # a closing tag of the clerk's own
+    ("a < b", True),
+    ("&#3 不完整的字符引用", True),
+])
+def test_raw_html_is_recognised(text, raw):
+    assert has_raw_html(text) is raw
