@@ -56,8 +56,11 @@ from congressgen.model.doclife import dropped_warnings
 from congressgen.output import LiveOutput, write_site
 from congressgen.render import RenderStats, Renderer, load_theme, memo_name, static_files
 
-QUIET_MS = 150           # a batch ends after this long without a new change (editors save in bursts)
-STEP_MS = 50             # how often watchfiles looks for new changes inside a burst
+# A batch ends once nothing changed for about STEP_MS + QUIET_MS (editors save in bursts of
+# temp file, rename and backup within a few ms; saves 30 ms apart still make one batch). Both
+# waits sit inside every save's latency, so they are kept short.
+QUIET_MS = 60            # a batch ends after this long without a new change
+STEP_MS = 20             # how often watchfiles looks for new changes inside a burst
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 Echo = Callable[[str, bool], None]   # (text, to_stderr)
