@@ -413,9 +413,12 @@ def test_cache_pruning_removes_only_its_own_entries(site_dir):
     cache.put_report("ab" + "0" * 62, {"x": 1})
     cache.put_report("ab" + "1" * 62, {"x": 2})
     cache.used = {"ab" + "1" * 62}
-    assert cache.prune_reports() == 1
+    # the unused entry goes, and the used one's single file once it is held in reports.pack
+    assert cache.prune_reports() == 2
     assert clerk.read_bytes() == b"%PDF-1.4"
-    assert sorted(p.name for p in clerk.parent.iterdir()) == sorted(["附件.pdf", "ab" + "1" * 62])
+    assert sorted(p.name for p in clerk.parent.iterdir()) == ["附件.pdf"]
+    assert BuildCache(folder).get_report("ab" + "1" * 62) == {"x": 2}
+    assert BuildCache(folder).get_report("ab" + "0" * 62) is None
 
 
 def test_cache_dir_content_build_keeps_attachments(site_dir):
