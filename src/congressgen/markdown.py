@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import markdown as md_lib
 from markdown.extensions import Extension
 from markdown import inlinepatterns
+from markdown.extensions import attr_list
 
 from congressgen.inline import FastInlineExtension
 from congressgen.outline import LEADIN_CLOSE, LEADIN_OPEN, Outline, prepare
@@ -45,6 +46,40 @@ class LiteralAsteriskExtension(Extension):
         md.inlinePatterns.register(underscore(r"_"), "em_strong2", 50)
 
 
+class _Only:
+    """A tree stand-in whose iter() gives, in document order, only some of its elements."""
+
+    def __init__(self, doc, wanted: set) -> None:
+        self._doc, self._wanted = doc, wanted
+
+    def iter(self):
+        return (elem for elem in self._doc.iter() if elem in self._wanted)
+
+
+class BraceOnlyAttrList(attr_list.AttrListTreeprocessor):
+    """attr_list's tree pass over only the elements it could change. Every pattern it applies
+    needs a "{" in an element's text, its tail, or a child's tail (`{#id .class}`); the others
+    (nearly all paragraphs) it only tests, at a regex search each. Same elements, same order,
+    same code: the same result."""
+
+    def run(self, doc) -> None:
+        wanted = set()
+        for elem in doc.iter():
+            if elem.text and "{" in elem.text:
+                wanted.add(elem)
+            for child in elem:
+                if child.tail and "{" in child.tail:
+                    wanted.add(elem)
+                    wanted.add(child)
+        if wanted:
+            super().run(_Only(doc, wanted))
+
+
+class BraceOnlyAttrListExtension(Extension):
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's API name
+        md.treeprocessors.register(BraceOnlyAttrList(md), "attr_list", 8)
+
+
 @dataclass(frozen=True)
 class RenderedBody:
     html: str
@@ -54,7 +89,7 @@ class RenderedBody:
 
 def _markdown() -> md_lib.Markdown:
     return md_lib.Markdown(
-        extensions=list(EXTENSIONS) + [LiteralAsteriskExtension(), FastInlineExtension()],
+        extensions=list(EXTENSIONS) + [LiteralAsteriskExtension(), FastInlineExtension(), BraceOnlyAttrListExtension()],
         extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处注释", "SEPARATOR": "-"}},
         output_format="html")
 
