@@ -86,3 +86,12 @@ def test_random_markdown_converts_the_same_as_stock_python_markdown(renderer, st
 ])
 def test_raw_html_is_recognised(text, raw):
     assert has_raw_html(text) is raw
+
+
+@pytest.mark.parametrize("line", ["一、总体要求", "（二）抓落实", "(三)抓落实", "1.强化监督", "１．强化监督", "٣. 标题", "（4）细则"])
+def test_the_marker_prefilter_lets_every_marker_through(line):
+    from congressgen import outline
+
+    expected = next((level for level, pattern in outline._MARKERS if pattern.match(line)), None)
+    found = outline.match_marker(line)
+    assert expected is not None and found is not None and found[0] == expected

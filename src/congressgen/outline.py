@@ -189,8 +189,13 @@ class Outline:
         return tuple((PART_NAMES[g[0].part] if named else "", tuple(g)) for g in groups)
 
 
+_MARKER_FIRST = frozenset(_NUMERAL + "（(")     # or a decimal digit: what every marker opens with
+
+
 def match_marker(line: str) -> tuple[int, str, str, int] | None:
     """(level, marker as written, rest of the line, numeral value) when a line opens with numbering."""
+    if not line or not (line[0] in _MARKER_FIRST or line[0].isdecimal()):
+        return None      # most lines: no pattern could match (\d is any decimal digit, as isdecimal)
     for level, pattern in _MARKERS:
         m = pattern.match(line)
         if m:
