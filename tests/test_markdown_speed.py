@@ -95,3 +95,24 @@ def test_the_marker_prefilter_lets_every_marker_through(line):
     expected = next((level for level, pattern in outline._MARKERS if pattern.match(line)), None)
     found = outline.match_marker(line)
     assert expected is not None and found is not None and found[0] == expected
+
+
+# Lead-in heavy bodies without the characters that keep the marks as HTML (see marks_pass_as_text).
+LEADIN_PIECES = [p for p in PIECES if not any(c in p for c in "&[`*_")] + [
+    "一是抓", "。二是", "，三是", "（一）", "一、", "\n\n", "\n", "是", "二", "：", "   ", "  \n", "> ", "- ", "1. ",
+    "\x01", "\u3000", " ", "  ", "+ ", "#", "=", "-", "|", "{", "}", ":", "\\"] * 2
+
+
+def test_run_in_marks_as_control_characters_give_stock_output(renderer, stock):
+    from congressgen.markdown import marks_pass_as_text
+
+    rng = random.Random(3)
+    taken = 0
+    for _ in range(25000):
+        text = "".join(rng.choice(LEADIN_PIECES) for _ in range(rng.randint(1, 50)))
+        prepared, _ = prepare(text)
+        if LEADIN_OPEN not in prepared or has_raw_html(prepared) or not marks_pass_as_text(prepared):
+            continue
+        taken += 1
+        assert renderer.convert(prepared) == stock(prepared), repr(text)
+    assert taken > 200
