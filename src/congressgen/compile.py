@@ -101,6 +101,14 @@ def _compile_chunk(config: SiteConfig, items: list[tuple], cache_folder: Path | 
     return out
 
 
+def _warm_up() -> None:
+    """Import Markdown and make the renderer in a new worker while the parent still reads."""
+    from congressgen.markdown import BodyRenderer
+
+    if "body" not in _WORKER:
+        _WORKER["body"] = BodyRenderer()
+
+
 def _qr_chunk(urls: list[str]) -> list[str]:
     from congressgen.qr import qr_svg
 
@@ -122,6 +130,11 @@ class Workers:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("spawn"))
         return self._pool
+
+    def warm_up(self) -> None:
+        """Start the workers now (each imports and sets up in the background)."""
+        for _ in range(self.jobs):
+            self.pool.submit(_warm_up)
 
     @property
     def started(self) -> int:
@@ -155,6 +168,8 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     missing: list[tuple[int, bytes, str, str, str]] = []
     content_prefix = len(str(config.content_path)) + 1
     stamps = cache.stamps() if cache is not None else None
+    if workers is not None and workers.wanted(len(sources)) and len(stamps or ()) < len(sources) // 2:
+        workers.warm_up()      # likely a cold build: spawning overlaps reading and hashing the sources
     root_prefix = len(str(root)) + 1
     for index, path in enumerate(sources):
         # find_sources gives paths below content/: plain string slicing is enough (and fast)
