@@ -13,6 +13,8 @@ What is kept, and why it is safe:
 - `search/`: each report's search-index token counts, by a hash of the text they are
   counted from (`search.doc_key`), in 16 files; `search-index.pickle`: the last search
   index built, encoded per token, which a rebuild patches for the reports that changed.
+- `digests.pickle`: each input file's SHA-256 for the build record, with the stamp it was
+  hashed at (`record.DigestMemo`), so an unchanged file is not read and hashed again.
 - `qr.pickle`: share QR codes (inline SVG) by the text they encode.
 - `stamps.pickle`: each report source's stamp (mtime, size, inode, ctime) and report key as
   last read, so an unchanged file is neither read nor hashed again (`BuildCache.stamps`).
@@ -33,7 +35,9 @@ import hashlib
 import os
 import pickle
 import re
+import stat
 import sys
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -112,6 +116,28 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError:
         temp.unlink(missing_ok=True)
         raise
+
+
+def source_stamp(path: str) -> tuple[int, int, int, int] | None:
+    """What changes whenever a file's bytes do (ctime cannot be set back by a program); None
+    for anything but a plain file (a link is always read and checked where it is used)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns
+
+
+# File times tick coarsely (a few ms): a second write within the same tick and of the same
+# size would leave the stamp as it was. A stamp is trusted only once its file has not
+# changed for this long before it was read ("racy git" has the same rule).
+SETTLED_NS = 2_000_000_000
+
+
+def settled(stamp: tuple[int, int, int, int]) -> bool:
+    return time.time_ns() - stamp[3] > SETTLED_NS
 
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
