@@ -115,7 +115,10 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     output = options.output_dir
     check_output_folder(output, config.root)
     cache = BuildCache(config.root / config.cache_dir, options.report_memory) if options.cache else None
-    fingerprints = record.take_fingerprints(config, output, _settings(options))
+    digests = record.DigestMemo(cache.load(record.DigestMemo.NAME)) if cache is not None else None
+    fingerprints = record.take_fingerprints(config, output, _settings(options), digests)
+    if digests is not None and digests.changed():
+        cache.store(record.DigestMemo.NAME, digests.seen)
     if options.reuse_unchanged and cache is not None:
         skipped = _skip_if_unchanged(config, options, fingerprints, started)
         if skipped is not None:
