@@ -290,22 +290,33 @@ def doc_tokens(doc: SearchDoc) -> DocTokens:
     return DocTokens(dict(han), dict(words), length)
 
 
-def doc_key(doc: SearchDoc) -> str:
+def doc_key(doc: SearchDoc, report_key: str | None = None) -> str:
     """Cache key of `doc_tokens(doc)`: exactly the fields it reads, plus the format versions
-    (the Python version, which fixes unicodedata's NFKC tables, is in every `cache_key`)."""
+    (the Python version, which fixes unicodedata's NFKC tables, is in every `cache_key`).
+    `report_key`: the build cache's key of the compiled report the text comes from (it fixes
+    the text, so the text need not be hashed again)."""
+    digest = hashlib.sha256(_key_prefix())
+    digest.update(repr((doc.title, doc.outline, doc.meta, report_key)).encode("utf-8", "surrogatepass"))
+    if not report_key:
+        digest.update(doc.text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _key_prefix() -> bytes:
+    """What every `doc_key` starts from: the versions in every `cache.cache_key`, and ours."""
     from congressgen.cache import cache_key
 
-    return cache_key("search", SEARCH_VERSION, doc.title, doc.outline, doc.meta,
-                       doc.text.encode("utf-8", "surrogatepass"))
+    return cache_key("search", SEARCH_VERSION).encode("ascii")
 
 
-def _doc_keys(docs: list[SearchDoc], memory: dict | None) -> tuple[str, ...]:
+def _doc_keys(docs: list[SearchDoc], report_keys: list[str | None], memory: dict | None) -> tuple[str, ...]:
     """`doc_key` of each doc; with `memory`, the key found last time for equal fields."""
     if memory is None:
-        return tuple(doc_key(d) for d in docs)
+        return tuple(map(doc_key, docs, report_keys))
     known = memory.get(("search", "keys"), {})
     fields = [(d.title, d.outline, d.meta, d.text) for d in docs]
-    fresh = {f: known.get(f) or doc_key(d) for f, d in zip(fields, docs)}
+    fresh = {f: known.get(f) or doc_key(d, k) for f, d, k in zip(fields, docs, report_keys)}
     memory[("search", "keys")] = fresh
     return tuple(fresh[f] for f in fields)
 
@@ -594,14 +605,15 @@ def _noting_length(tokens, lengths: list[int]):
         yield t
 
 
-def _postings(docs: list[SearchDoc], cache, shard_bytes: int) -> IndexState:
-    """The encoded postings of `docs`: patched from the last build's when few reports changed,
-    else merged from each report's (cached) token counts."""
+def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_bytes: int) -> IndexState:
+    """The encoded postings of `docs` (of the report sources `sources`, None for other pages):
+    patched from the last build's when few reports changed, else merged from each report's
+    (cached) token counts."""
     if cache is None:
         lengths: list[int] = []
         rows = _merge(_noting_length(map(doc_tokens, docs), lengths))
         return IndexState.made((), lengths, rows, shard_bytes)
-    keys = _doc_keys(docs, cache.memory)
+    keys = _doc_keys(docs, [cache.report_keys.get(s) if s else None for s in sources], cache.memory)
     store = TokenStore(cache)
     state = cache.load(STATE_NAME)
     if isinstance(state, IndexState) and state.usable(len(keys)) and state.shards == _shards_for(state.total,
@@ -652,10 +664,11 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -
     again; the output is byte for byte that of a build without it."""
     if not site.config.search:
         return []
-    docs = [search_doc(r) for r in searchable_reports(site)]
+    reports = searchable_reports(site)
+    docs = [search_doc(r) for r in reports]
     extra_docs, extra_columns = page_docs(site)
     docs += extra_docs
-    state = _postings(docs, cache, shard_bytes)
+    state = _postings(docs, [r.source for r in reports] + [None] * len(extra_docs), cache, shard_bytes)
     memory = cache.memory if cache is not None else None     # a long-running process (`serve`)
     shard_memo = memory.setdefault(("search", "shards"), {}) if memory is not None else None
     shards, width, shard_data = _shard_files(state, shard_memo)
