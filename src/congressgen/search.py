@@ -461,20 +461,18 @@ def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: lis
     spliced, not re-encoded. `decoded` (kept by a long-running process) holds token ->
     (rows, doc numbers, gaps) of the rows this function made, so the next patch need not
     parse them again. `state` itself is left as it was (it may be one kept in memory)."""
-    gone = set(changed)
-    first, last = min(changed), max(changed)
-    fresh: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
-    touched: set[str] = set()
+    gone: defaultdict[str, set[int]] = defaultdict(set)        # token -> documents where its count changed
+    fresh: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)    # token -> their new counts
     for number, before, after in zip(changed, old, new):
-        keys = _changed_keys(before, after)
-        touched.update(map(_token, keys))
-        for key in keys:
+        for key in _changed_keys(before, after):
+            token = _token(key)
+            gone[token].add(number)
             count = after.han.get(key) if key.__class__ is int else after.words.get(key)
             if count is not None:
-                fresh[_token(key)].append((number, count))
+                fresh[token].append((number, count))
     entries, total = dict(state.entries), state.total
     added, removed = [], []
-    for token in sorted(touched):
+    for token, numbers in sorted(gone.items()):
         entry = entries.get(token)
         if entry is None:
             rows = [n for pair in sorted(fresh[token]) for n in pair]
@@ -487,7 +485,7 @@ def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: lis
         total -= _size(token, rows.count(b",") + 1)
         known = decoded.get(token) if decoded is not None else None
         made = _splice(rows, known[1:] if known is not None and known[0] is entry else None,
-                       first, last, gone, fresh.get(token, []))
+                       min(numbers), max(numbers), numbers, fresh.get(token, []))
         if made is None:
             del entries[token]
             removed.append(token)
