@@ -222,12 +222,15 @@ def test_a_patched_state_equals_a_state_made_from_scratch(change):
     target = 512
     state = search.IndexState.made(range(12), [t.length for t in old_tokens], search._merge(old_tokens), target)
     changed = [n for n in range(12) if texts[n] != edited[n]]
+    memo: dict = {}
+    search._shard_files(state, memo)        # as `serve` keeps them: the patched state reuses untouched shards
     patched = search._patch(state, changed, [old_tokens[n] for n in changed], [new_tokens[n] for n in changed],
                             target, decoded={})
+    from_memo = search._shard_files(patched, memo)[2]
     fresh = search.IndexState.made(range(12), [t.length for t in new_tokens], search._merge(new_tokens), target)
     assert (patched.shards, patched.total, patched.layout, patched.entries) == \
         (fresh.shards, fresh.total, fresh.layout, fresh.entries)
-    assert shards_of(patched) == shards_of(fresh)
+    assert from_memo == shards_of(patched) == shards_of(fresh)
     if change.startswith("shards"):
         assert patched.shards != state.shards
     assert shards_of(state) == shards_of(search.IndexState.made(

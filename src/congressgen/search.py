@@ -36,7 +36,7 @@ from functools import lru_cache
 from itertools import accumulate, repeat
 from operator import itemgetter, sub
 from json.encoder import encode_basestring   # what json.dumps uses with ensure_ascii=False
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from congressgen.model.types import Report, Site
 
@@ -391,6 +391,15 @@ class IndexState:
     shards: int
     layout: list[list[str]]              # each shard's tokens, sorted
     format: int = STATE_FORMAT
+    # Set by `_patch` for `_shard_files` only (never pickled): the state patched, and the
+    # shards whose tokens changed; the others' files are those made for `patched_from`.
+    patched_from: "IndexState | None" = field(default=None, compare=False, repr=False)
+    touched: frozenset = frozenset()
+
+    def __getstate__(self):
+        kept = dict(self.__dict__)
+        kept.pop("patched_from", None)
+        return kept
 
     @classmethod
     def made(cls, doc_keys, lengths, rows: dict[str, list[int]], shard_bytes: int) -> "IndexState":
@@ -508,27 +517,30 @@ def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: lis
                 insort(bucket, token)
             else:
                 bucket.remove(token)
-    return IndexState(state.doc_keys, state.lengths, entries, total, shards, layout)
+    same = shards == state.shards
+    return IndexState(state.doc_keys, state.lengths, entries, total, shards, layout,
+                      patched_from=state if same else None,
+                      touched=frozenset(token_hash(t) % shards for t in gone) if same else frozenset())
 
 
 def _shard_files(state: IndexState, memo: dict | None = None) -> tuple[int, int, list[bytes]]:
-    """The shard files. `memo` (kept by a long-running process) holds each shard's tokens,
-    entries and bytes from the last call: a shard whose tokens map to the very same entry
-    objects (a patch replaces the entry of every token it changes) is reused."""
-    files = []
-    for number, bucket in enumerate(state.layout):
-        parts = list(map(state.entries.__getitem__, bucket))
-        old = memo.get((state.shards, number)) if memo is not None else None
-        if old is not None and old[0] == bucket and old[1] == parts:   # identical objects: C-level shortcut
-            files.append(old[2])
-            continue
-        data = b"{" + b",".join(parts) + b"}"
-        if memo is not None:
-            memo[(state.shards, number)] = (bucket, parts, data)
-        files.append(data)
+    """The shard files. `memo` (kept by a long-running process) holds the last state and its
+    files: for a state patched from it, only the shards the patch touched are joined again
+    (the others are the very same bytes objects, which the preview's writer need not compare)."""
+    def joined(number: int) -> bytes:
+        return b"{" + b",".join(map(state.entries.__getitem__, state.layout[number])) + b"}"
+
+    if memo is not None and memo.get("state") is state:
+        files = memo["files"]
+    elif memo is not None and state.patched_from is not None and memo.get("state") is state.patched_from:
+        files = list(memo["files"])
+        for number in state.touched:
+            files[number] = joined(number)
+    else:
+        files = [joined(number) for number in range(state.shards)]
+    state.patched_from = None           # no chain of old states kept alive
     if memo is not None:
-        for key in [k for k in memo if k[0] != state.shards]:
-            del memo[key]
+        memo["state"], memo["files"] = state, files
     return state.shards, len(str(state.shards - 1)), files
 
 
