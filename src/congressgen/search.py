@@ -19,8 +19,9 @@ title, body, sections, tasks, tags and metadata; page chrome never reaches the i
 of data files (代表建议, 年报) bring their own documents (`page_docs`).
 
 Rebuilds with the build cache are incremental (`TokenStore`, `IndexState`): a report is
-tokenised again only when its searchable text changed, and the postings of the last build
-are patched for it; the files written are byte for byte those of a build without a cache.
+tokenised again only when its searchable text changed, and in the last build's postings (one
+cache file, read with one load) only the tokens whose counts changed are patched, and only
+their shards joined again; the files written are byte for byte those of a build without a cache.
 """
 
 from __future__ import annotations
