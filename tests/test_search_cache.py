@@ -260,3 +260,15 @@ def test_an_old_format_search_cache_is_ignored_and_rebuilt(site, tmp_path, token
             bucket.write_bytes(encode_entry({key: ("人大\0主席", b"\1" * 16, 3) for key in entries}))
         (folder / search.STATE_NAME).unlink()
     edit_twice_equals_cold(site, out, tmp_path, tokenised, 7 if old == "format_1_token_entries" else 1)
+
+
+def test_tokens_counted_in_the_worker_pool_give_the_same_index(site, tmp_path, tokenised, monkeypatch):
+    """With --jobs 2 and the cache, the build tokenises in its worker pool (`tokenise_ahead`),
+    not in the main process, and the index is that of a serial build without a cache."""
+    from congressgen import compile as compile_module
+
+    monkeypatch.setattr(compile_module, "MIN_PARALLEL", 2)
+    result = build(BuildOptions(site, tmp_path / "out", jobs=2))
+    assert result.stats.workers == 2 and tokenised == []
+    assert index_tree(tmp_path / "out") == cold_index(site, tmp_path)
+    assert len(stored_keys(site)) == 7

@@ -277,6 +277,10 @@ class DocTokens:
         yield from self.han.items()
         yield from self.words.items()
 
+    def columns(self):
+        """(keys, counts) of the Han tokens and of the words, for `_merge`."""
+        return (self.han, self.han.values()), (self.words, self.words.values())
+
 
 def doc_tokens(doc: SearchDoc) -> DocTokens:
     body = token_text(doc.text)
@@ -328,8 +332,8 @@ def _merge(tokens) -> dict[str, list[int]]:
     rows: defaultdict[int | str, list[int]] = defaultdict(list)
     row = rows.__getitem__
     for number, doc in enumerate(tokens):
-        for counts in (doc.han, doc.words):   # one C-level pass per report: rows[key] += (number, count)
-            deque(map(list.extend, map(row, counts), zip(repeat(number), counts.values())), 0)
+        for keys, counts in doc.columns():   # one C-level pass per report: rows[key] += (number, count)
+            deque(map(list.extend, map(row, keys), zip(repeat(number), counts)), 0)
     return {_token(key): r for key, r in rows.items()}
 
 
@@ -568,6 +572,31 @@ def _unpack(packed) -> DocTokens | None:
 TOKENS_PACKING = 2
 
 
+@dataclass(frozen=True)
+class PackedTokens:
+    """A report's counts as the token store keeps them (`_pack`), merged without making dicts."""
+
+    han_keys: array
+    han_counts: array
+    words: list[str]
+    word_counts: array
+    length: int
+
+    @classmethod
+    def of(cls, packed) -> "PackedTokens | None":
+        try:
+            _, han_keys, han_counts, words, word_counts, length = packed
+            made = cls(array("Q", han_keys), array("q", han_counts), words.split("\0") if words else [],
+                       array("q", word_counts), length)
+        except (TypeError, ValueError, AttributeError):      # a damaged entry is a miss
+            return None
+        ok = len(made.han_keys) == len(made.han_counts) and len(made.words) == len(made.word_counts)
+        return made if ok and isinstance(length, int) else None
+
+    def columns(self):
+        return (self.han_keys, self.han_counts), (self.words, self.word_counts)
+
+
 class TokenStore:
     """Each report's `DocTokens` by `doc_key`, kept in 16 cache files (`search/<first hex
     digit of the key>.pickle`): a handful of files is much quicker to write on a cold build
@@ -592,12 +621,24 @@ class TokenStore:
         except (TypeError, ValueError, AttributeError):      # a damaged entry is a miss
             return None
 
+    def has(self, key: str) -> bool:
+        packed = self._bucket(key).get(key)
+        return isinstance(packed, tuple) and len(packed) == 6 and packed[0] == TOKENS_PACKING
+
+    def put(self, key: str, packed: tuple) -> None:
+        self._bucket(key)[key] = packed
+        self.dirty.add(key[0])
+
+    def counts(self, doc: SearchDoc, key: str) -> "PackedTokens | DocTokens":
+        """What `_merge` needs of a report: its stored counts as they are, else `tokens`."""
+        packed = PackedTokens.of(self._bucket(key).get(key)) if self.has(key) else None
+        return packed if packed is not None else self.tokens(doc, key)
+
     def tokens(self, doc: SearchDoc, key: str) -> DocTokens:
         hit = self.get(key)
         if hit is None:
             hit = doc_tokens(doc)
-            self._bucket(key)[key] = _pack(hit)
-            self.dirty.add(key[0])
+            self.put(key, _pack(hit))
         return hit
 
     def save(self, keep: set[str]) -> None:
@@ -624,7 +665,7 @@ def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_byt
         lengths: list[int] = []
         rows = _merge(_noting_length(map(doc_tokens, docs), lengths))
         return IndexState.made((), lengths, rows, shard_bytes)
-    keys = _doc_keys(docs, [cache.report_keys.get(s) if s else None for s in sources], cache.memory)
+    keys = _doc_keys(docs, _report_keys(cache, sources), cache.memory)
     store = TokenStore(cache)
     state = cache.load(STATE_NAME)
     if isinstance(state, IndexState) and state.usable(len(keys)) and state.shards == _shards_for(state.total,
@@ -647,7 +688,7 @@ def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_byt
                 cache.store(STATE_NAME, patched)
                 return patched
     lengths = []
-    rows = _merge(_noting_length((store.tokens(d, k) for d, k in zip(docs, keys)), lengths))
+    rows = _merge(_noting_length((store.counts(d, k) for d, k in zip(docs, keys)), lengths))
     fresh = IndexState.made(keys, lengths, rows, shard_bytes)
     del rows
     store.save(set(keys))
@@ -669,17 +710,54 @@ def _text_files(docs: list[SearchDoc], memory: dict | None) -> list[bytes]:
     return [fresh[d.text] for d in docs]
 
 
+def _site_docs(site: Site) -> tuple[list[SearchDoc], list[str | None], list[list[str]]]:
+    """The documents of the index, the report source of each (None for data pages), and the
+    columns the data pages add."""
+    reports = searchable_reports(site)
+    docs = [search_doc(r) for r in reports]
+    extra_docs, extra_columns = page_docs(site)
+    return docs + extra_docs, [r.source for r in reports] + [None] * len(extra_docs), extra_columns
+
+
+def _report_keys(cache, sources: list[str | None]) -> list[str | None]:
+    return [cache.report_keys.get(s) if s else None for s in sources]
+
+
+def _tokenise_chunk(docs: list[SearchDoc]) -> list[tuple]:
+    """Worker side of `tokenise_ahead`: each report's counts, packed for the token store."""
+    return [_pack(doc_tokens(d)) for d in docs]
+
+
+def tokenise_ahead(site: Site, cache, workers) -> None:
+    """Tokenise in the build's worker pool (`compile.Workers`) the reports whose counts the
+    token store lacks, and store them there, so that `index_files` (run later by the output
+    stage, when the pool is closed) finds every report's counts cached. Does nothing without
+    a cache, with search off, or when too few reports are missing for the pool to pay; the
+    index is the same either way."""
+    if cache is None or workers is None or not site.config.search:
+        return
+    docs, sources, _ = _site_docs(site)
+    keys = _doc_keys(docs, _report_keys(cache, sources), cache.memory)
+    store = TokenStore(cache)
+    missing = list({k: d for d, k in zip(docs, keys) if not store.has(k)}.items())
+    if not workers.wanted(len(missing)):
+        return
+    size = -(-len(missing) // (workers.jobs * 4))        # a few chunks per worker: even shares
+    chunks = [missing[n:n + size] for n in range(0, len(missing), size)]
+    for chunk, packed in zip(chunks, workers.pool.map(_tokenise_chunk, [[d for _, d in c] for c in chunks])):
+        for (key, _), entry in zip(chunk, packed):
+            store.put(key, entry)
+    store.save(set(keys))
+
+
 def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -> list[tuple[str, bytes]]:
     """The search index as (site path, bytes) pairs for the output stage; [] when search is off.
     With a `cache.BuildCache`, only the reports whose searchable content changed are tokenised
     again; the output is byte for byte that of a build without it."""
     if not site.config.search:
         return []
-    reports = searchable_reports(site)
-    docs = [search_doc(r) for r in reports]
-    extra_docs, extra_columns = page_docs(site)
-    docs += extra_docs
-    state = _postings(docs, [r.source for r in reports] + [None] * len(extra_docs), cache, shard_bytes)
+    docs, sources, extra_columns = _site_docs(site)
+    state = _postings(docs, sources, cache, shard_bytes)
     memory = cache.memory if cache is not None else None     # a long-running process (`serve`)
     shard_memo = memory.setdefault(("search", "shards"), {}) if memory is not None else None
     shards, width, shard_data = _shard_files(state, shard_memo)
