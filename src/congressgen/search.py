@@ -732,9 +732,10 @@ def tokenise_ahead(site: Site, cache, workers) -> None:
     """Tokenise in the build's worker pool (`compile.Workers`) the reports whose counts the
     token store lacks, and store them there, so that `index_files` (run later by the output
     stage, when the pool is closed) finds every report's counts cached. Does nothing without
-    a cache, with search off, or when too few reports are missing for the pool to pay; the
-    index is the same either way."""
-    if cache is None or workers is None or not site.config.search:
+    a cache, with search off, when the pool was not started (the reports came from the build
+    cache: an edit, where reading the token store here would only add to the build), or when
+    too few reports are missing for the pool to pay; the index is the same either way."""
+    if cache is None or workers is None or not workers.started or not site.config.search:
         return
     docs, sources, _ = _site_docs(site)
     keys = _doc_keys(docs, _report_keys(cache, sources), cache.memory)

@@ -55,6 +55,7 @@ from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 from congressgen.model.doclife import dropped_warnings
 from congressgen.output import LiveOutput, write_site
 from congressgen.render import RenderStats, Renderer, load_theme, memo_name, static_files
+from congressgen.search import tokenise_ahead
 
 QUIET_MS = 150           # a batch ends after this long without a new change (editors save in bursts)
 STEP_MS = 50             # how often watchfiles looks for new changes inside a burst
@@ -351,6 +352,7 @@ class LiveSite:
             site = loaded.site
             warnings += loaded.diagnostics + loading.footer_warnings(config)
             attach_qr_codes(site, cache, workers)
+            tokenise_ahead(site, cache, workers)    # search tokens in the pool while it is open (search.py)
             warnings += dropped_warnings(site)
         finally:
             workers.close()
