@@ -36,21 +36,18 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 
-
-def _timed_index(spent: list[float]):
-    """Wrap the search output so each call's CPU time is noted in `spent`."""
-    from congressgen import search
-
-    real = search.index_files
+def _timed(module, name: str, spent: list[float], clock=time.process_time) -> None:
+    """Wrap `module.name` so that each call's time (by `clock`) is noted in `spent`."""
+    real = getattr(module, name)
 
     def timed(*args, **kwargs):
-        start = time.process_time()
+        start = clock()
         try:
             return real(*args, **kwargs)
         finally:
-            spent.append(time.process_time() - start)
+            spent.append(clock() - start)
 
-    search.index_files = timed
+    setattr(module, name, timed)
 
 
 def edit(site: Path, n: int) -> None:
@@ -62,22 +59,13 @@ def edit(site: Path, n: int) -> None:
 def child(mode: str, site: Path, out: Path, jobs: int | None) -> None:
     """One build in this (fresh) process; prints the index CPU time, and the wall time of
     `tokenise_ahead` (the tokens counted in the worker pool, jobs > 1), as JSON."""
-    from congressgen import build as build_module
+    from congressgen import build as build_module, search
     from congressgen.build import BuildOptions, build
 
     spent: list[float] = []
-    _timed_index(spent)
     ahead: list[float] = []
-    real = build_module.tokenise_ahead
-
-    def timed_ahead(*args):
-        start = time.perf_counter()
-        try:
-            return real(*args)
-        finally:
-            ahead.append(time.perf_counter() - start)
-
-    build_module.tokenise_ahead = timed_ahead
+    _timed(search, "index_files", spent)
+    _timed(build_module, "tokenise_ahead", ahead, time.perf_counter)
     build(BuildOptions(site, out, jobs=jobs, cache=mode != "nocache", check=False))
     print(json.dumps([sum(spent), sum(ahead)]))
 
@@ -94,10 +82,11 @@ def run_child(mode: str, site: Path, out: Path, jobs: int | None, pool: list[flo
 
 
 def serve_rounds(site: Path, out: Path, rounds: int) -> list[float]:
+    from congressgen import search
     from congressgen.serve import LiveSite
 
     spent: list[float] = []
-    _timed_index(spent)
+    _timed(search, "index_files", spent)
     live = LiveSite(site, out, "http://127.0.0.1:8000/")
     live.build()
     figures = []

@@ -273,10 +273,6 @@ class DocTokens:
     words: dict[str, int]        # words and junctions
     length: int                  # body tokens, for BM25
 
-    def items(self):
-        yield from self.han.items()
-        yield from self.words.items()
-
     def columns(self):
         """(keys, counts) of the Han tokens and of the words, for `_merge`."""
         return (self.han, self.han.values()), (self.words, self.words.values())
