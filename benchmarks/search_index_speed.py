@@ -37,8 +37,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 
 def _timed(module, name: str, spent: list[float], clock=time.process_time) -> None:
-    """Wrap `module.name` so that each call's time (by `clock`) is noted in `spent`."""
-    real = getattr(module, name)
+    """Wrap `module.name` so that each call's time (by `clock`) is noted in `spent` (nothing
+    when there is no such function: an older congressgen, for a before/after figure)."""
+    real = getattr(module, name, None)
+    if real is None:
+        return
 
     def timed(*args, **kwargs):
         start = clock()
