@@ -33,6 +33,7 @@ from congressgen.output import StagedOutput, WriteReport, check_output_folder, w
 from congressgen import record, review
 from congressgen.model.doclife import dropped_warnings
 from congressgen.model.types import CompiledReport, Site
+from congressgen.search import tokenise_ahead
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         warnings += loaded.diagnostics
         warnings += loading.footer_warnings(config)
         attach_qr_codes(site, cache, workers)
+        tokenise_ahead(site, cache, workers)    # search tokens in the pool while it is open (search.py)
         warnings += dropped_warnings(site)
         root = config.root.resolve()   # the attachments outside content/, hashed before they are copied
         extra = tuple(sorted({item.source.resolve().relative_to(root).as_posix() for r in site.reports

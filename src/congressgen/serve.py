@@ -55,6 +55,7 @@ from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 from congressgen.model.doclife import dropped_warnings
 from congressgen.output import LiveOutput, write_site
 from congressgen.render import RenderStats, Renderer, load_theme, memo_name, static_files
+from congressgen.search import tokenise_ahead
 
 # A batch ends once nothing changed for about STEP_MS + QUIET_MS (editors save in bursts of
 # temp file, rename and backup within a few ms; saves 30 ms apart still make one batch). Both
@@ -354,6 +355,7 @@ class LiveSite:
             site = loaded.site
             warnings += loaded.diagnostics + loading.footer_warnings(config)
             attach_qr_codes(site, cache, workers)
+            tokenise_ahead(site, cache, workers)    # search tokens in the pool while it is open (search.py)
             warnings += dropped_warnings(site)
         finally:
             workers.close()
