@@ -412,3 +412,33 @@ def test_overlay_text_is_never_parsed_as_html():
     script = overlay_script((Diagnostic(Location("content/x.md", 3, 1), "</script><img src=x onerror=alert(1)>"),))
     assert b"</script><img" not in script and b"\\u003c/script>" in script
     assert overlay_script(()) == b""
+
+
+def test_the_heap_is_settled_once_after_a_quiet_second_and_frees_what_earlier_builds_left():
+    import gc
+    import weakref
+
+    from congressgen.serve import HeapSettler
+
+    class Cycle:
+        pass
+
+    settler = HeapSettler()
+    try:
+        garbage = Cycle()
+        garbage.self = garbage
+        gc.collect()
+        gc.freeze()                                   # an earlier settle froze it
+        alive = weakref.ref(garbage)
+        del garbage
+        settler.built()
+        for _ in range(HeapSettler.WAIT_TICKS - 1):
+            settler.tick()
+        assert settler.pending and alive() is not None   # not yet: saves may still be coming
+        settler.tick()
+        assert not settler.pending and gc.get_freeze_count() > 0
+        assert alive() is None                        # the frozen cycle was collected
+        settler.tick()                                # nothing more until the next build
+        assert not settler.pending
+    finally:
+        gc.unfreeze()

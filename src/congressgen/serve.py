@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import errno
+import gc
 import html
 import ipaddress
 import json
@@ -263,6 +264,32 @@ class ChangeWatcher:
 
 # --------------------------------------------------------------------------------------------
 # Rebuilding
+
+
+@dataclass
+class HeapSettler:
+    """Once the preview has been idle for a moment after a build: one full garbage collection
+    (frozen objects included, so what earlier builds left is freed), then the surviving
+    objects (the site kept in memory) are frozen out of later collections. Otherwise Python's
+    full collections walk that whole heap during saves (~70 ms each at 1,000 reports); done
+    while idle, the cost never sits between a save and the page."""
+
+    idle_ticks: int = 0
+    pending: bool = False
+    WAIT_TICKS = 1000 // QUIET_MS          # about a second without changes
+
+    def built(self) -> None:
+        self.pending, self.idle_ticks = True, 0
+
+    def tick(self) -> None:
+        if not self.pending:
+            return
+        self.idle_ticks += 1
+        if self.idle_ticks >= self.WAIT_TICKS:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+            self.pending = False
 
 
 @dataclass(frozen=True)
@@ -764,14 +791,17 @@ class Preview:
             config = None  # a broken config is reported by the build below
         watcher = ChangeWatcher(self.options.source, self.stop, config)
         first = True
+        settle = HeapSettler()
         for changed in watcher.batches():
             if not (first or changed):
+                settle.tick()
                 continue
             outcome = self.rebuilder.rebuild(changed)
             if outcome is None or self.stop.is_set():
                 return
             watcher.config = outcome.config or watcher.config
             self.publish(outcome, changed, first)
+            settle.built()
             first = False
 
     def publish(self, outcome: BuildOutcome, changed: set[Path], first: bool) -> None:
