@@ -3,6 +3,7 @@ after every kind of edit, while parsing and rendering only what the edit touched
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -260,14 +261,33 @@ def test_a_warm_build_after_one_edit_reads_the_pack_and_one_file(site, out, tmp_
     assert_equals_cold(site, out, tmp_path)
 
 
+def test_a_pack_in_parts_is_read_whole_and_a_lost_part_only_costs_its_reports(site, out, tmp_path, monkeypatch):
+    monkeypatch.setattr(BuildCache, "PACK_PART", 3)                            # 8 reports: 3 parts
+    warm(site, out)
+    cache = site / ".congressgen-cache"
+    names = sorted(p.name for p in cache.glob(BuildCache.PACK + "*"))
+    assert names == [BuildCache.PACK, BuildCache.PACK + ".1", BuildCache.PACK + ".2"]
+    assert warm(site, out, now=dt.date(2024, 12, 1)).stats.compiled == 0
+    (cache / (BuildCache.PACK + ".1")).unlink()
+    result = warm(site, out, now=dt.date(2024, 12, 2))
+    assert result.stats.compiled == 3 and result.stats.cached == 5
+    assert_equals_cold(site, out, tmp_path, now=dt.date(2024, 12, 2))
+    monkeypatch.setattr(BuildCache, "PACK_PART", 256)                          # smaller again: old parts go
+    for n in range(1, 9):
+        source = next(site.glob(f"content/*/r{n:02d}.md"))
+        source.write_text(source.read_text(encoding="utf-8") + "\n又一句。\n", encoding="utf-8")
+    warm(site, out, now=dt.date(2024, 12, 2))
+    assert sorted(p.name for p in cache.glob(BuildCache.PACK + "*")) == [BuildCache.PACK]
+
+
 def test_a_valid_entry_under_the_wrong_key_is_not_trusted(site, out, tmp_path):
     """An entry whose content belongs to another source (e.g. copied by hand) is not used."""
     warm(site, out)
     cache = BuildCache(site / ".congressgen-cache")
-    pack = cache.load(BuildCache.PACK)
+    parts, pack = cache.load(BuildCache.PACK)
     keys = sorted(pack)
     pack[keys[0]] = pack[keys[1]]
-    cache.store(BuildCache.PACK, pack)
+    cache.store(BuildCache.PACK, (parts, pack))
     result = warm(site, out)
     assert result.stats.compiled == 1
     assert_equals_cold(site, out, tmp_path)

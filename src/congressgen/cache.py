@@ -165,6 +165,7 @@ class BuildCache:
         self.report_keys: dict[str, str] = {}   # source path -> its report key in this build
         self.dropped = 0                     # corrupt entries found (and removed)
         self._packed: dict | None = None     # reports.pack as read (key -> compiled report)
+        self._pack_parts = 0                 # how many part files it had
         self._values: dict[str, object] = {}  # report key -> compiled report, of this build
         self._stamps: dict | None = None
         self._stamps_loaded: dict = {}
@@ -240,13 +241,26 @@ class BuildCache:
     def _report_path(self, key: str) -> Path:
         return self.folder / "reports" / key[:2] / key
 
-    PACK = "reports.pack"
+    PACK = "reports.pack"  # parts: reports.pack (which names the part count), reports.pack.1, …
+    PACK_PART = 256        # reports per part: one part at a time in memory when writing or reading
     REPACK_SHARE = 20      # rewrite the pack once more than 1/REPACK_SHARE of its entries changed
+
+    def _part_name(self, number: int) -> str:
+        return self.PACK if number == 0 else f"{self.PACK}.{number}"
 
     def _pack(self) -> dict:
         if self._packed is None:
-            held = self.load(self.PACK) if self.memory is None else None
-            self._packed = held if isinstance(held, dict) else {}
+            packed: dict = {}
+            first = self.load(self.PACK) if self.memory is None else None
+            if isinstance(first, tuple) and len(first) == 2 and isinstance(first[1], dict):
+                parts, entries = first
+                self._pack_parts = parts if isinstance(parts, int) else 1
+                packed.update(entries)
+                for number in range(1, parts if isinstance(parts, int) else 1):
+                    part = self.load(self._part_name(number))
+                    if isinstance(part, tuple) and len(part) == 2 and isinstance(part[1], dict):
+                        packed.update(part[1])      # a missing part: its reports are compiled again
+            self._packed = packed
         return self._packed
 
     def get_report(self, key: str):
@@ -282,11 +296,16 @@ class BuildCache:
             return set(packed) & set(held)
         if not held:
             return set()
-        entries = {k: self._values[k] for k in sorted(held)}
-        if not self.store(self.PACK, entries):
-            return set()
-        self._packed = entries
-        return set(entries)
+        keys = sorted(held)
+        parts = [keys[i:i + self.PACK_PART] for i in range(0, len(keys), self.PACK_PART)]
+        for number in reversed(range(len(parts))):      # the first part, naming the count, last
+            if not self.store(self._part_name(number), (len(parts), {k: self._values[k] for k in parts[number]})):
+                return set()
+        for number in range(len(parts), self._pack_parts):   # parts a smaller pack no longer has
+            (self.folder / self._part_name(number)).unlink(missing_ok=True)
+        self._pack_parts = len(parts)
+        self._packed = {k: self._values[k] for k in keys}
+        return set(keys)
 
     def prune_reports(self) -> int:
         """Remove report entries this build did not use (edited or deleted sources), and the
