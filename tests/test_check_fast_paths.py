@@ -43,3 +43,37 @@ def test_every_mobile_number_contains_the_quick_hint():
             found += 1
             assert privacy._MOBILE_PART.search(m.group(0)), text
     assert found > 100
+
+
+def test_gongwen_patterns_match_what_a_look_behind_first_matches():
+    from congressgen.check import gongwen
+    from congressgen.check.text import HAN
+
+    opening, closing = re.escape(gongwen._OPEN), re.escape(gongwen._CLOSE)
+    straight = {
+        gongwen._BAD_YEAR: re.compile(f"(?<=[{HAN}])([{opening}〔]\\s*((?:19|20)\\d{{2}})\\s*[{closing}〕])\\s*第?\\d{{1,4}}\\s*号"),
+        gongwen._CN_DATE: re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+        gongwen._ISO_DATE: re.compile(r"(?<![\d.-])((?:19|20)\d{2})[-.](\d{1,2})[-.](\d{1,2})(?![\d.-])"),
+    }
+    rng = random.Random(5)
+    pieces = ["1", "2", "9", "0", "19", "20", "2024", "1999", "-", ".", " ", "年", "月", "日", "号", "第", "国办发", "a",
+              "[", "]", "（", "）", "〔", "〕", "【", "】", "12", "30", "\n", "，"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(8000)]
+    texts += [before + middle + after for before in ("", "1", "a", ".", "-", "甲", "国办发", "示政发 ")
+              for middle in ("2024年2月30日", "1999 年 1 月 1 日", "2024-02-30", "2024.1.1", "[2017]47号",
+                             "（2024）第1号", "〔2024]3号", "【 2020 】 12 号")
+              for after in ("", "1", ".", "-", "号")]
+    found = 0
+    for text in texts:
+        for fast, slow in straight.items():
+            assert _matches(fast, text) == _matches(slow, text), (slow.pattern, text)
+            found += bool(_matches(slow, text))
+    assert found > 100
+
+
+def test_prose_skips_only_patterns_that_cannot_match():
+    from congressgen.check.text import _EMAIL, _URL, _may_match
+
+    for text in ["见 https://a.example/x", "ftp://a", "www.gov.cn", "写信 a@b.cn", "正文", "http:/x", "www-x"]:
+        for pattern in (_URL, _EMAIL):
+            assert _may_match(pattern, text) or not pattern.search(text), (pattern.pattern, text)
