@@ -77,3 +77,36 @@ def test_prose_skips_only_patterns_that_cannot_match():
     for text in ["见 https://a.example/x", "ftp://a", "www.gov.cn", "写信 a@b.cn", "正文", "http:/x", "www-x"]:
         for pattern in (_URL, _EMAIL):
             assert _may_match(pattern, text) or not pattern.search(text), (pattern.pattern, text)
+
+
+def test_build_check_in_worker_processes_reports_what_one_process_reports(site_dir, tmp_path, monkeypatch):
+    """With --jobs 2 the per-report rules run in the build's workers; the diagnostics (and
+    their order and places) are those of a run in one process, cold and from the cache."""
+    import pytest
+
+    from congressgen import compile as compile_module
+    from congressgen.build import BuildOptions, build
+    from congressgen.check import engine
+    from congressgen.errors import BuildFailed
+
+    from conftest import report_text, write
+
+    bodies = ["一、工作回顾\n\n正文<script>x()</script>。\n", "一、工作回顾\n\n身份证 110101199003074514。\n",
+              "一、工作回顾\n\n于2024年2月30日召开。\n", "一、工作回顾\n\n依据国办发[2017]47号。\n",
+              "一、工作回顾\n\n[报名](javascript:go())\n", "一、工作回顾\n\n正文。<!-- check-ignore: pii-id-number -->\n"]
+    for n in range(12):
+        write(site_dir / "content/reports" / f"w{n:02d}.md",
+              report_text(f"第{n}号", f"2024-03-{n + 1:02d}", bodies[n % len(bodies)], id=f"w{n:02d}"))
+    monkeypatch.setattr(compile_module, "MIN_PARALLEL", 2)
+    results = []
+    for jobs, cache in ((1, False), (2, False), (2, True), (2, True)):
+        if jobs == 2:
+            def refuse(*args, **kwargs):
+                raise AssertionError("local facts made in the main process")
+            monkeypatch.setattr(engine, "local_facts", refuse)   # the workers are other processes
+        with pytest.raises(BuildFailed) as caught:
+            build(BuildOptions(site_dir, tmp_path / f"out{len(results)}", jobs=jobs, cache=cache))
+        results.append([str(d) for d in caught.value.diagnostics])
+    assert results[0] == results[1] == results[2] == results[3]
+    assert sum("body-active-content" in m for m in results[0]) == 4
+    assert any("gongwen-date" in m for m in results[0]) and any("pii-id-number" in m for m in results[0])
