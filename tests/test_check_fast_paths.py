@@ -110,3 +110,16 @@ def test_build_check_in_worker_processes_reports_what_one_process_reports(site_d
     assert results[0] == results[1] == results[2] == results[3]
     assert sum("body-active-content" in m for m in results[0]) == 4
     assert any("gongwen-date" in m for m in results[0]) and any("pii-id-number" in m for m in results[0])
+
+
+def test_cjk_line_breaks_are_those_between_two_cjk_characters():
+    from congressgen.check.text import _CJK_BREAK
+    from congressgen.outline import is_cjk
+
+    rng = random.Random(3)
+    pieces = ["\n", "\n\n", "字", "。", "，", "a", "1", " ", "（", "）", "\u3000", "ｑ", "\u2e80", "-"]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 20)))
+        expected = [i for i, ch in enumerate(text) if ch == "\n" and 0 < i < len(text) - 1
+                    and is_cjk(text[i - 1]) and is_cjk(text[i + 1])]
+        assert [m.start() for m in _CJK_BREAK.finditer(text)] == expected, repr(text)

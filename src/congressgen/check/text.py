@@ -13,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from congressgen.mdmask import blank
-from congressgen.outline import is_cjk
+from congressgen.outline import CJK
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _YAML_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.M)
@@ -50,6 +50,9 @@ class Prose:
         return self.segment.finding(self.original(index), rule, message, severity)
 
 
+_CJK_BREAK = re.compile(f"\n(?<=[{CJK}]\n)(?=[{CJK}])")   # a line break between two CJK characters (outline.is_cjk)
+
+
 def _may_match(pattern: re.Pattern, text: str) -> bool:
     """False when `pattern` surely finds nothing: every URL has "://" or "www.", every e-mail
     address an "@" (a plain `in` is much quicker than their searches)."""
@@ -72,13 +75,12 @@ def prose_of(segment) -> Prose:
     text = blank(text, spans)
     # Join a line break between two CJK characters, as the renderer does (outline.join_lines).
     pieces, removed, last, dropped = [], [], 0, 0
-    for m in re.finditer("\n", text):
+    for m in _CJK_BREAK.finditer(text):
         i = m.start()
-        if 0 < i < len(text) - 1 and is_cjk(text[i - 1]) and is_cjk(text[i + 1]):
-            pieces.append(text[last:i])
-            last = i + 1
-            dropped += 1
-            removed.append(i + 1 - dropped)
+        pieces.append(text[last:i])
+        last = i + 1
+        dropped += 1
+        removed.append(i + 1 - dropped)
     pieces.append(text[last:])
     return Prose("".join(pieces), tuple(removed), segment)
 
