@@ -123,3 +123,18 @@ def test_cjk_line_breaks_are_those_between_two_cjk_characters():
         expected = [i for i, ch in enumerate(text) if ch == "\n" and 0 < i < len(text) - 1
                     and is_cjk(text[i - 1]) and is_cjk(text[i + 1])]
         assert [m.start() for m in _CJK_BREAK.finditer(text)] == expected, repr(text)
+
+
+def test_check_reads_active_content_through_the_shared_code_masking(site_dir):
+    import json
+
+    from conftest import report_text, run_cli, write
+
+    body = ("一、工作回顾\n\n示例：`<script>x()</script>`\n\n```\n<iframe src=x></iframe>\n```\n\n"
+            "    <embed src=y>\n\n正文<object data=z></object>。\n")
+    text = report_text(id="a1", body=body)
+    write(site_dir / "content/reports/a1.md", text)
+    result = run_cli("check", "--source", str(site_dir), "--format", "json")
+    found = [f for f in json.loads(result.stdout) if f["rule"] == "body-active-content"]
+    line = text.split("\n").index("正文<object data=z></object>。") + 1
+    assert [(f["line"], f["col"]) for f in found] == [(line, 3)], found

@@ -111,9 +111,10 @@ def _link_target(text: str, open_end: int) -> tuple[int, int, int] | None:
     return url[0], url[1], close + 1
 
 
-def find_active(body: str) -> list[ActiveContent]:
-    """Every active-content span of a Markdown body, in source order, not overlapping."""
-    text = mask_code(body)
+def find_active(body: str, masked: str | None = None) -> list[ActiveContent]:
+    """Every active-content span of a Markdown body, in source order, not overlapping.
+    `masked`: `mdmask.mask_code(body)` when the caller has it already."""
+    text = mask_code(body) if masked is None else masked
     found: list[ActiveContent] = []
     for m in _ELEMENT.finditer(text):
         found.append(ActiveContent(m.start(), m.end(), f"<{m.group(1).lower()}> 元素", ""))
