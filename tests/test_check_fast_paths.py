@@ -138,3 +138,18 @@ def test_check_reads_active_content_through_the_shared_code_masking(site_dir):
     found = [f for f in json.loads(result.stdout) if f["rule"] == "body-active-content"]
     line = text.split("\n").index("正文<object data=z></object>。") + 1
     assert [(f["line"], f["col"]) for f in found] == [(line, 3)], found
+
+
+def test_link_searches_are_skipped_only_where_they_cannot_match():
+    from congressgen.check.text import _DEFINITION, _INLINE
+
+    rng = random.Random(9)
+    pieces = ["[", "]", "(", ")", ":", "!", " ", "\n", "<", ">", "a", "x.md", "甲", "\\", '"', "^"]
+    found = 0
+    for _ in range(6000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 24)))
+        for pattern, needed in ((_INLINE, "]("), (_DEFINITION, "]:")):
+            for m in pattern.finditer(text):
+                found += 1
+                assert needed in m.group(0), (pattern.pattern, text)
+    assert found > 100
