@@ -144,7 +144,7 @@ def test_link_searches_are_skipped_only_where_they_cannot_match():
     from congressgen.check.text import _DEFINITION, _INLINE
 
     rng = random.Random(9)
-    pieces = ["[", "]", "(", ")", ":", "!", " ", "\n", "<", ">", "a", "x.md", "甲", "\\", '"', "^"]
+    pieces = ["[", "]", "(", ")", ":", "!", " ", "\n", "<", ">", "a", "x.md", "甲", "\\", '"', "^", "[a](b)", "\n[r]: u"]
     found = 0
     for _ in range(6000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 24)))
