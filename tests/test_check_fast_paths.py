@@ -153,3 +153,18 @@ def test_link_searches_are_skipped_only_where_they_cannot_match():
                 found += 1
                 assert needed in m.group(0), (pattern.pattern, text)
     assert found > 100
+
+
+def test_unknown_front_matter_key_is_read_when_the_rule_is_on(site_dir, tmp_path):
+    from conftest import report_text, run_cli, write
+
+    write(site_dir / "content/reports/a1.md", report_text(id="a1", tilte="拼错的键"))
+    assert run_cli("build", "--source", str(site_dir), "--output", str(tmp_path / "a")).returncode == 0
+    checked = run_cli("check", "--source", str(site_dir))
+    assert "frontmatter-unknown-key" in checked.stdout + checked.stderr
+    config = site_dir / "congressgen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "check:\n  rules:\n    frontmatter-unknown-key: error\n",
+                      encoding="utf-8")
+    refused = run_cli("build", "--source", str(site_dir), "--output", str(tmp_path / "b"))
+    assert refused.returncode == 1 and "content/reports/a1.md:5:1: 错误: frontmatter-unknown-key" in refused.stderr, refused.stderr
+    assert "frontmatter-unknown-key" in refused.stderr
