@@ -168,3 +168,19 @@ def test_unknown_front_matter_key_is_read_when_the_rule_is_on(site_dir, tmp_path
     refused = run_cli("build", "--source", str(site_dir), "--output", str(tmp_path / "b"))
     assert refused.returncode == 1 and "content/reports/a1.md:5:1: 错误: frontmatter-unknown-key" in refused.stderr, refused.stderr
     assert "frontmatter-unknown-key" in refused.stderr
+
+
+def test_wrong_writings_guard_finds_every_text_with_a_wrong_writing(site_dir):
+    from congressgen.check import formulations
+    from congressgen.config import load_config
+
+    config, _ = load_config(site_dir)
+    dictionary = formulations.load_dictionary(config)
+    assert dictionary.wrongs
+    for wrong in dictionary.wrongs:
+        text = f"正文，{wrong.text}，正文。"
+        assert dictionary.any_wrong.search(text)
+        assert formulations.wrong_writings(text, dictionary) or any(c in text for c in dictionary.covers)
+    assert formulations.wrong_writings("正文中没有错误表述。", dictionary) == []
+    empty = formulations.Dictionary((), (), ())
+    assert empty.any_wrong.search("任何文字") is None
