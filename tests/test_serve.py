@@ -209,7 +209,17 @@ def test_broken_front_matter_shows_overlay_on_every_page_then_fix_restores(previ
     context = browser.new_context(locale="zh-CN")
     try:
         article_page, index_page = context.new_page(), context.new_page()
+        # A known good state first: the test does not depend on what earlier tests left. The page
+        # is opened once that build is done (a reload sent before its websocket is up is not seen).
+        good = article("第二次修改：民生实事全部完成。")
+        if (preview.site / ARTICLE_SOURCE).read_text(encoding="utf-8") != good:
+            before = preview.rebuilds()
+            preview.edit(ARTICLE_SOURCE, good)
+            deadline = time.monotonic() + 10
+            while preview.rebuilds() == before and time.monotonic() < deadline:
+                time.sleep(0.05)
         open_article(article_page, preview)
+        expect(article_page.locator("main")).to_contain_text("民生实事全部完成", timeout=5000)
         index_page.goto(preview.url)
         errors_before = len(preview.server.err)
 
@@ -236,6 +246,36 @@ def test_broken_front_matter_shows_overlay_on_every_page_then_fix_restores(previ
         preview.server.wait_for(r"错误已修复，已重新生成")
     finally:
         context.close()
+
+
+def test_a_page_that_missed_the_reload_message_reloads_itself(preview, browser):
+    """A reload sent while a page is loading (its websocket not yet up) is not lost: the page
+    compares its build generation with the preview's and reloads. Here the websocket never comes up."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.route("**/livereload.js*", lambda route: route.abort())
+        page.goto(preview.url + ARTICLE_PATH)
+        page.wait_for_load_state("load")
+        before = preview.rebuilds()
+        preview.edit(ARTICLE_SOURCE, article("没有收到刷新消息的页面也会更新。"))
+        expect(page.locator("main")).to_contain_text("没有收到刷新消息的页面也会更新", timeout=6000)
+        assert preview.rebuilds() > before
+    finally:
+        context.close()
+
+
+def test_generation_counts_navigating_builds_only():
+    from congressgen.serve import BuildOutcome, PreviewState
+
+    state = PreviewState()
+    state.update(BuildOutcome(True, 0.1))
+    state.update(BuildOutcome(True, 0.1, reload_paths=("css/site.css",)))   # swapped in place: no navigation
+    assert state.current() == 1
+    state.update(BuildOutcome(False, 0.1))
+    assert state.current() == 2
 
 
 def test_burst_of_saves_gives_one_rebuild(preview):
@@ -372,3 +412,33 @@ def test_overlay_text_is_never_parsed_as_html():
     script = overlay_script((Diagnostic(Location("content/x.md", 3, 1), "</script><img src=x onerror=alert(1)>"),))
     assert b"</script><img" not in script and b"\\u003c/script>" in script
     assert overlay_script(()) == b""
+
+
+def test_the_heap_is_settled_once_after_a_quiet_second_and_frees_what_earlier_builds_left():
+    import gc
+    import weakref
+
+    from congressgen.serve import HeapSettler
+
+    class Cycle:
+        pass
+
+    settler = HeapSettler()
+    try:
+        garbage = Cycle()
+        garbage.self = garbage
+        gc.collect()
+        gc.freeze()                                   # an earlier settle froze it
+        alive = weakref.ref(garbage)
+        del garbage
+        settler.built()
+        for _ in range(HeapSettler.WAIT_TICKS - 1):
+            settler.tick()
+        assert settler.pending and alive() is not None   # not yet: saves may still be coming
+        settler.tick()
+        assert not settler.pending and gc.get_freeze_count() > 0
+        assert alive() is None                        # the frozen cycle was collected
+        settler.tick()                                # nothing more until the next build
+        assert not settler.pending
+    finally:
+        gc.unfreeze()

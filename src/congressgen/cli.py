@@ -5,6 +5,7 @@ Exit status: 0 ok, 1 content or site error, 2 usage error (click's own).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -242,5 +243,8 @@ def new_command(title: str, column: str, source: Path) -> None:
 
 def main() -> None:
     _utf8_streams()
+    # A command runs once and exits: collect cyclic garbage ~30× less often than Python's
+    # default (every 700 allocations), which costs a build ~8 % of its time in collections.
+    gc.set_threshold(20_000, 20, 100)
     # obj["console"]: this process is the console script, not a test runner calling `cli`
     cli(prog_name="congressgen", obj={"console": True})
