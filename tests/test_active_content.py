@@ -105,3 +105,80 @@ def test_import_md_strips_active_content_and_says_what_it_removed(site_dir, tmp_
     assert "onerror 事件属性" in shown
     checked = run_cli("check", "--source", str(site_dir), "--format", "json")
     assert not [f for f in json.loads(checked.stdout) if f["rule"] == "body-active-content"]
+
+
+# --- html_active: the pre-scan that spares the HTML parser on bodies with nothing active ---
+
+def _parser_findings(fragment: str) -> list[str]:
+    from congressgen.activecontent import _HtmlScan
+
+    scan = _HtmlScan()
+    scan.feed(fragment)
+    scan.close()
+    return scan.found
+
+
+TRICKY_HTML = [
+    "<SCRIPT>x()</SCRIPT>", "<ScRiPt src=a.js></script>", "<IFRAME SRC='a'>", "<Object data=x>", "<EMBED>",
+    "<applet code=x>", "<frameset><FRAME src=a>", "<p ONCLICK='x()'>甲</p>", "<p\tonmouseover=x>",
+    "<p\u3000onclick=x>", "<p\xa0onclick=x>", "<img/onerror=x src=a>", '<img src="a"onerror=x>',
+    "<img src='a'onload='x'>", "<svg onload=alert(1)>", "<svg><a xlink:href='javascript:x()'>甲</a></svg>",
+    "<svg><use href=data:image/svg+xml,x></svg>", '<a href="JaVaScRiPt:x()">', '<a href=" javascript:x()">',
+    '<a href="java\tscript:x()">', '<a href="java\nscript:x()">', '<a href="java\x00script:x()">',
+    '<a href="&#106;avascript:x()">', '<a href="&#x6A;avascript:x()">', '<a href="javascript&colon;x()">',
+    '<a href="java&Tab;script:x()">', '<a href="&amp;#106;avascript:x()">', '<a href="vbscript:msgbox(1)">',
+    '<img src="DATA:image/png;base64,AA">', '<img srcset="a.png 1x, javascript:x() 2x">',
+    '<iframe srcdoc="<b>x</b>">', "<p SrcDoc=x>", '<form action="javascript:x()">', "<button formaction=javascript:x>",
+    '<a title="a>b" onclick=x>', '<a title=\'>\' href="javascript:x">', "<!-- <script>x</script> -->",
+    "<p class=onclick>甲</p>", "<strong>甲</strong><b onclick=x>", "<STRONG>甲</STRONG> on", "一是 onclick 培训",
+    '<a href="https://a.example/data:x">', '<a href="https://a.example/?a=1&amp;b=2">链接</a>',
+    "<p>数据：a=1</p>", "<p>javascript: 一词</p>", "<\u212aBD onclick=x>", "<scr\u0130pt>", "<p o\u0130n=x>",
+]
+
+
+@pytest.mark.parametrize("fragment", TRICKY_HTML)
+def test_html_active_gives_what_the_parser_gives(fragment):
+    from congressgen.activecontent import html_active
+
+    page = f"<h2 id=\"sec-1\">一、工作回顾</h2>\n<p>正文<strong>第一段</strong>。</p>\n{fragment}\n<p>后文。</p>"
+    assert html_active(page) == _parser_findings(page)
+
+
+@pytest.mark.parametrize("fragment,what", [
+    ("<SCRIPT>x()</SCRIPT>", "<script> 元素"), ("<p\x0conclick=x>", "onclick 事件属性"),
+    ('<a href="java\tscript:x()">', 'href="javascript:…" 属性'), ('<a href="&#106;avascript:x()">', 'href="javascript:…" 属性'),
+    ("<svg onload=alert(1)>", "onload 事件属性"), ("<p SrcDoc=x>", "srcdoc 属性"),
+    ('<img srcset="a.png 1x, javascript:x() 2x">', 'srcset="javascript:…" 属性'),
+])
+def test_html_active_still_finds_tricky_active_content(fragment, what):
+    from congressgen.activecontent import html_active
+
+    assert what in html_active(f"<p>正文<strong>甲</strong></p>{fragment}")
+
+
+def test_html_active_skips_the_parser_on_a_body_with_nothing_active(monkeypatch):
+    from congressgen import activecontent
+
+    def refuse(*args):
+        raise AssertionError("parser used")
+
+    body = ('<h2 id="sec-1">一、工作回顾</h2>\n<p>一是<strong>加强</strong>培训。</p>\n'
+            '<p><a href="../r1/">上一篇</a><img alt="图" src="photo.png"></p>\n<table><tr><td>1</td></tr></table>')
+    monkeypatch.setattr(activecontent._HtmlScan, "feed", refuse)
+    assert activecontent.html_active(body) == []
+    with pytest.raises(AssertionError):
+        activecontent.html_active(body + '<p onclick="x()">')
+
+
+def test_html_active_agrees_with_the_parser_on_random_markup():
+    import random
+
+    from congressgen.activecontent import html_active
+
+    pieces = ["<", ">", "/", " ", "\t", "\u3000", "=", '"', "'", "&", "#106;", "&colon;", "on", "ON", "click",
+              "a", "p", "strong", "script", "SCRIPT", "iframe", "svg", "img", "href", "src", "srcdoc", "srcset",
+              "java", "script:", "data:", "vb", ":", ",", "甲", "！", "\x00", "\n", "<!--", "-->", "x"]
+    rng = random.Random(17)
+    for _ in range(3000):
+        fragment = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        assert html_active(fragment) == _parser_findings(fragment), fragment

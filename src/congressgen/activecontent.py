@@ -111,9 +111,10 @@ def _link_target(text: str, open_end: int) -> tuple[int, int, int] | None:
     return url[0], url[1], close + 1
 
 
-def find_active(body: str) -> list[ActiveContent]:
-    """Every active-content span of a Markdown body, in source order, not overlapping."""
-    text = mask_code(body)
+def find_active(body: str, masked: str | None = None) -> list[ActiveContent]:
+    """Every active-content span of a Markdown body, in source order, not overlapping.
+    `masked`: `mdmask.mask_code(body)` when the caller has it already."""
+    text = mask_code(body) if masked is None else masked
     found: list[ActiveContent] = []
     for m in _ELEMENT.finditer(text):
         found.append(ActiveContent(m.start(), m.end(), f"<{m.group(1).lower()}> 元素", ""))
@@ -182,8 +183,38 @@ class _HtmlScan(HTMLParser):
     handle_startendtag = handle_starttag
 
 
+_SPACED_SCHEME = re.compile("|".join("[\\x00-\\x20\\x7f]*".join(map(re.escape, scheme)) for scheme in ACTIVE_SCHEMES))
+_NAME_ON = re.compile(r"""['"\s/]on""")    # where the parser starts an attribute name: after ' " / or a space
+_ELEMENT_OPENINGS = tuple(f"<{name}" for name in ACTIVE_ELEMENTS)
+
+
+def _maybe_active(fragment: str) -> bool:
+    """False only when `_HtmlScan` cannot find anything in `fragment`: it reports an active
+    element's start tag (its lower-cased name after `<`), an attribute whose lower-cased name
+    starts with "on" or is srcdoc, or an attribute value that, entities decoded (by the
+    parser, then by `active_scheme`), starts with an active scheme. Without a `&` nothing is
+    decoded, so each of these is a plain substring of the lower-cased fragment (an active
+    scheme with only invisible characters between its letters). str.lower() maps no other
+    character onto an ASCII letter but U+212A KELVIN SIGN onto "k" (in none of the words) and
+    U+0130 onto "i" plus a combining dot (which only adds text), and it leaves ' " / and every
+    space as they are."""
+    if "&" in fragment:
+        return True
+    low = fragment.lower()
+    if "srcdoc" in low or any(opening in low for opening in _ELEMENT_OPENINGS):
+        return True
+    if ":" in low and _SPACED_SCHEME.search(low):
+        return True
+    # Every "on" inside a "strong" (<strong>, one "on" each) follows an "r": only others can start a name.
+    return low.count("on") != low.count("strong") and _NAME_ON.search(low) is not None
+
+
 def html_active(fragment: str) -> list[str]:
-    """What is active in rendered HTML (descriptions only: HTML has no source positions)."""
+    """What is active in rendered HTML (descriptions only: HTML has no source positions).
+    Most bodies hold nothing that could be active: `_maybe_active` proves that with a few
+    substring searches, and only a body where it cannot is read by the HTML parser."""
+    if not _maybe_active(fragment):
+        return []
     scan = _HtmlScan()
     scan.feed(fragment)
     scan.close()

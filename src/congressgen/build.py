@@ -148,15 +148,15 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         extra = tuple(sorted({item.source.resolve().relative_to(root).as_posix() for r in site.reports
                               for item in r.files if item.source.resolve().is_relative_to(root)}))
         extra_hash = record.extra_fingerprint(root, extra)
+        if options.check:   # while the workers are up: the check's per-report rules run in them
+            from congressgen.check import errors_for_build
+
+            problems = errors_for_build(config, compiled, site, cache=cache, workers=workers)
+            if problems:  # refuse before writing anything: the published output stays as it was
+                raise BuildFailed(problems + warnings)
     finally:
         stats.workers = workers.started
         workers.close()
-    if options.check:
-        from congressgen.check import errors_for_build
-
-        problems = errors_for_build(config, compiled, site, cache=cache)
-        if problems:  # refuse before writing anything: the published output stays as it was
-            raise BuildFailed(problems + warnings)
     bytecode = None
     if cache is not None:
         bytecode = cache.folder / "jinja"

@@ -16,7 +16,7 @@ _ADVICE = "网站页面不得嵌入脚本或可执行的链接（可被用来篡
 def check_document(doc: Document, ctx):
     if doc.source is None or not ctx.settings.enabled("body-active-content"):
         return
-    found = find_active(doc.body.text)
+    found = find_active(doc.body.text, doc.body.code_masked)    # the same masking the prose rules use
     for item in found:
         yield doc.body.finding(item.start, "body-active-content", f"正文中有{item.what}：{_ADVICE}")
     if not found and doc.compiled is not None:

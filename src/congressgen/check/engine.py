@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
-from congressgen.compile import compile_report
+from congressgen.compile import CHUNK, compile_report
 from congressgen.cache import BuildCache, cache_key
 from congressgen.check import (active, collisions, datafiles, formulations, freshness, frontmatter, gongkai,
                                gongwen, links, privacy, review, siteconfig, typography)
@@ -278,17 +279,39 @@ class FactsCache:
             self.cache.store(self.name, self.new)
 
 
-def run_rules(ctx: CheckContext, in_build: bool = False, facts_cache: FactsCache | None = None) -> list[Finding]:
+def _facts_in_worker(config: SiteConfig, settings: CheckSettings, dictionary, now: dt.datetime | None,
+                     family_names: tuple[str, ...], items: list[tuple]) -> list[LocalFacts]:
+    """`local_facts` of (path, fm, compiled, attachments, expiry) items in a worker process.
+    The document-local rules read only the config, the settings, the formulations dictionary
+    and the time from the context (tests/test_parallel.py compares with a run in one process)."""
+    families = [family for family in FAMILIES if family.__name__ in family_names]
+    ctx = CheckContext(config, settings, [], now=now)
+    ctx.formulations = dictionary
+    return [local_facts(BuildDocument(path, _reader(config, path), fm=fm, compiled=compiled), ctx, families,
+                        attachments, expiry) for path, fm, compiled, attachments, expiry in items]
+
+
+def _facts_from_workers(ctx: CheckContext, families, wanted: list[tuple], workers) -> list[LocalFacts]:
+    work = partial(_facts_in_worker, ctx.config, ctx.settings, ctx.formulations, ctx.now,
+                   tuple(family.__name__ for family in families))
+    items = [(doc.path, doc.fm, doc.compiled, attachments, expiry) for doc, attachments, expiry in wanted]
+    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    return [facts for part in workers.pool.map(work, chunks) for facts in part]
+
+
+def run_rules(ctx: CheckContext, in_build: bool = False, facts_cache: FactsCache | None = None,
+              workers=None) -> list[Finding]:
     """Every enabled rule. The document-local ones (`check_document`) come from the cache when
-    the document and everything else they read are unchanged; the per-document site-level ones
-    (`check_document_in_site`: links, future dates, review) and the site ones always run.
-    Sets each document's `markers`."""
+    the document and everything else they read are unchanged, else from `workers` (a
+    `compile.Workers`) when given and worth it, else from this process; the per-document
+    site-level ones (`check_document_in_site`: links, future dates, review) and the site ones
+    always run here. Sets each document's `markers`."""
     findings: list[Finding] = []
     families = [f for f in FAMILIES if _family_enabled(f, ctx.settings)
                 and not (in_build and not getattr(f, "IN_BUILD", True))]
     unknown_markers: list[Finding] = []
+    looked_up = []
     for doc in ctx.documents:
-        findings += doc.findings
         facts = key = attachments = None
         if facts_cache is not None and doc.readable:
             attachments = privacy.text_attachments(doc, ctx.config.root)
@@ -296,8 +319,22 @@ def run_rules(ctx: CheckContext, in_build: bool = False, facts_cache: FactsCache
             facts = facts_cache.get(doc, key) if key is not None else None
             if facts is not None:
                 doc.__dict__["links"] = list(facts.links)   # as extracted from these same bytes
+        looked_up.append((doc, facts, key, attachments))
+    computed: dict[int, LocalFacts] = {}
+    wanted = [(index, doc, attachments, key is not None)
+              for index, (doc, facts, key, attachments) in enumerate(looked_up)
+              if facts is None and isinstance(doc, BuildDocument)]
+    if workers is not None and workers.wanted(len(wanted)):
+        made = _facts_from_workers(ctx, families, [(doc, a, e) for _, doc, a, e in wanted], workers)
+        for (index, doc, _, _), facts in zip(wanted, made):
+            doc.__dict__["links"] = list(facts.links)       # as the worker extracted them
+            computed[index] = facts
+    for index, (doc, facts, key, attachments) in enumerate(looked_up):
+        findings += doc.findings
         if facts is None:
-            facts = local_facts(doc, ctx, families, attachments, expiry=key is not None)
+            facts = computed.get(index)
+            if facts is None:
+                facts = local_facts(doc, ctx, families, attachments, expiry=key is not None)
             if key is not None:
                 facts_cache.put(doc, key, facts)
         findings.extend(facts.findings)
@@ -350,9 +387,12 @@ def _reader(config: SiteConfig, shown: str):
 
 
 def errors_for_build(config: SiteConfig, compiled: list[CompiledReport], site: Site,
-                     now: dt.datetime | None = None, cache: BuildCache | None = None) -> list[Diagnostic]:
+                     now: dt.datetime | None = None, cache: BuildCache | None = None,
+                     workers=None) -> list[Diagnostic]:
     """The error-level findings on what a build is about to publish (the reports in `site`
-    and the config), as diagnostics: `build` refuses to write the site when there are any."""
+    and the config), as diagnostics: `build` refuses to write the site when there are any.
+    With `workers` (the build's `compile.Workers`), the document-local rules of the reports
+    the check cache does not hold run in its worker processes."""
     settings = load_settings(config)
     errors_only = CheckSettings({k: v if v == "error" else "off" for k, v in settings.severities.items()},
                                 {k: v for k, v in settings.overrides.items() if v == "error"},
@@ -362,5 +402,5 @@ def errors_for_build(config: SiteConfig, compiled: list[CompiledReport], site: S
     ctx = make_context(config, errors_only, documents, site, {c.source for c in compiled},
                        now or dt.datetime.now(TZ))
     facts_cache = FactsCache(cache, "check-build.pickle", ctx) if cache is not None else None
-    findings = finalize(ctx, run_rules(ctx, in_build=True, facts_cache=facts_cache))
+    findings = finalize(ctx, run_rules(ctx, in_build=True, facts_cache=facts_cache, workers=workers))
     return [f.diagnostic() for f in findings if f.severity == "error"]

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from congressgen.mdmask import blank
-from congressgen.outline import is_cjk
+from congressgen.outline import CJK
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _YAML_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.M)
@@ -50,25 +50,37 @@ class Prose:
         return self.segment.finding(self.original(index), rule, message, severity)
 
 
+_CJK_BREAK = re.compile(f"\n(?<=[{CJK}]\n)(?=[{CJK}])")   # a line break between two CJK characters (outline.is_cjk)
+
+
+def _may_match(pattern: re.Pattern, text: str) -> bool:
+    """False when `pattern` surely finds nothing: every URL has "://" or "www.", every e-mail
+    address an "@" (a plain `in` is much quicker than their searches)."""
+    if pattern is _URL:
+        return "://" in text or "www." in text
+    if pattern is _EMAIL:
+        return "@" in text
+    return True
+
+
 def prose_of(segment) -> Prose:
     text = segment.code_masked
     patterns = [_LINK_TARGET, _REF_DEFINITION, _TAG, _ATTR_LIST, _URL, _EMAIL]
     if segment.kind == "front":
         patterns = [_FRONT_NOT_PROSE, _URL, _EMAIL]
-    spans = [m.span() for pattern in patterns for m in pattern.finditer(text)]
+    spans = [m.span() for pattern in patterns if _may_match(pattern, text) for m in pattern.finditer(text)]
     if segment.kind == "front":   # the brackets, commas and colons of a flow collection are syntax
         for line in _FLOW_LINE.finditer(text):
             spans += [(line.start(2) + m.start(), line.start(2) + m.end()) for m in _FLOW_SYNTAX.finditer(line.group(2))]
     text = blank(text, spans)
     # Join a line break between two CJK characters, as the renderer does (outline.join_lines).
     pieces, removed, last, dropped = [], [], 0, 0
-    for m in re.finditer("\n", text):
+    for m in _CJK_BREAK.finditer(text):
         i = m.start()
-        if 0 < i < len(text) - 1 and is_cjk(text[i - 1]) and is_cjk(text[i + 1]):
-            pieces.append(text[last:i])
-            last = i + 1
-            dropped += 1
-            removed.append(i + 1 - dropped)
+        pieces.append(text[last:i])
+        last = i + 1
+        dropped += 1
+        removed.append(i + 1 - dropped)
     pieces.append(text[last:])
     return Prose("".join(pieces), tuple(removed), segment)
 
@@ -103,7 +115,8 @@ def markdown_links(segment) -> list[Link]:
     an imported `\\[1\\](x)`, which the page shows as text, excluded), in source order."""
     text = _ESCAPED.sub("  ", segment.code_masked)
     links: list[Link] = []
-    for m in _INLINE.finditer(text):
+    # An inline link has "](" and a definition "]:" (a plain `in` is much quicker than the searches).
+    for m in _INLINE.finditer(text) if "](" in text else ():
         href, offset = m.group(3), m.start(3)
         if href.startswith("<"):
             href, offset = href[1:-1], offset + 1
@@ -111,7 +124,7 @@ def markdown_links(segment) -> list[Link]:
         links.append(Link("image" if image else "link", href, offset, m.start(), m.group(2) if image else None))
     for m in _REFERENCE_USE.finditer(text):
         links.append(Link("image", "", -1, m.start(), m.group(1)))     # alt only; target is a definition
-    for m in _DEFINITION.finditer(text):
+    for m in _DEFINITION.finditer(text) if "]:" in text else ():
         href, offset = m.group(1), m.start(1)
         if href.startswith("<"):
             href, offset = href[1:-1], offset + 1
