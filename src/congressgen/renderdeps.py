@@ -49,6 +49,10 @@ class Volatile(Exception):
     """A value or call the memo cannot describe; the page must always be rendered."""
 
 
+_VOLATILE = ("volatile",)
+_MISSING = object()      # Digests.seen: a read whose value cannot be digested
+
+
 def model_ref(obj) -> tuple | None:
     make = _REFS.get(type(obj))
     return make(obj) if make else None
@@ -156,6 +160,8 @@ class Digests:
         self.index = index
         self.functions = functions         # name -> context function that reads the model
         self.current: dict[tuple, bytes | None] = {}
+        # (id(obj), kind, name) -> (stable key, None or _VOLATILE; the object, keeping its id its own)
+        self.seen: dict[tuple, tuple] = {}
 
     def evaluate(self, key: tuple) -> bytes | None:
         """None when the read no longer works (object gone, error): always a change."""
@@ -185,28 +191,65 @@ class Digests:
 
 
 class ReadLog:
-    """The reads of one page render."""
+    """The reads of one page render. A read is first recognised by (id of the model object,
+    kind, name): its stable key and digest are worked out once per build (`Digests.seen`,
+    which holds the object so that its id stays its own), so a page's log is a flat set."""
 
     def __init__(self, digests: Digests):
         self.digests = digests
         self.pure: set = set()             # set by the renderer: callables covered by the base key
         self.functions: dict = {}          # set by the renderer: id(fn) -> name of a model-reading function
-        self.keys: set[tuple] = set()
+        self.reads: set[tuple] = set()     # (id(obj), kind, name) of each attribute / item read
+        self.calls: set[tuple] = set()     # stable keys of logged calls
         self.volatile = False
 
+    @property
+    def keys(self) -> set[tuple]:
+        """The stable keys of every logged read."""
+        seen = self.digests.seen
+        keys = set(self.calls)
+        for fast in self.reads:
+            key = seen[fast][0]
+            if key is not None:
+                keys.add(key)
+        return keys
+
     def note_read(self, kind: str, obj, name, value) -> None:
-        ref = model_ref(obj)
-        if ref is None:
+        make = _REFS.get(type(obj))
+        if make is None:
             return       # not a model object: plain data already digested where it was read
+        try:
+            fast = (id(obj), kind, name)
+            if fast in self.reads:
+                return
+            known = self.digests.seen.get(fast)
+        except TypeError:        # an unhashable item key: the page cannot be described
+            self.volatile = True
+            return
+        if known is None:
+            known = self.digests.seen[fast] = (self._describe(kind, make(obj), obj, name, value), obj)
+        self.reads.add(fast)
+        if known[0] is _VOLATILE:
+            self.volatile = True
+
+    def _describe(self, kind: str, ref: tuple, obj, name, value):
+        """The stable key of a new read (None: a method, whose call is logged instead)."""
         if isinstance(value, types.MethodType) and value.__self__ is obj:
-            return       # a method: its call is logged instead
-        self._record(("a" if kind == "a" else "i", ref, name), value)
+            return None
+        key = ("a" if kind == "a" else "i", ref, name)
+        current = self.digests.current
+        if key not in current:
+            try:
+                current[key] = digest(value)
+            except Volatile:
+                return _VOLATILE
+        return key
 
     def _record(self, key: tuple, value) -> None:
-        """Log one read (key) with the digest of what it gave, once per page."""
-        if key in self.keys:
+        """Log one call (key) with the digest of what it gave, once per page."""
+        if key in self.calls:
             return
-        self.keys.add(key)
+        self.calls.add(key)
         current = self.digests.current
         if key not in current:
             try:
@@ -247,22 +290,44 @@ class TrackingContext(runtime.Context):
         return result
 
 
+def _site_properties() -> frozenset[str]:
+    return frozenset(name for name, value in vars(Site).items() if isinstance(value, property))
+
+
+_SITE_PROPERTIES = _site_properties()
+
+
 class TrackingEnvironment(jinja2.Environment):
-    """A Jinja environment that logs model reads into `read_log` while it is set."""
+    """A Jinja environment that logs model reads into `read_log` while it is set.
+
+    A property of the site (`site.top_viewed`, `site.rankings` …) is computed once per site
+    model, not once per page: the model does not change while its pages render."""
 
     context_class = TrackingContext
     read_log: ReadLog | None = None
+    _site_values: tuple = (None, {})       # (the site, its property values computed so far)
 
     def getattr(self, obj, attribute):
-        value = _BASE_GETATTR(self, obj, attribute)
-        if self.read_log is not None:
-            self.read_log.note_read("a", obj, attribute, value)
+        if type(obj) is Site and attribute in _SITE_PROPERTIES:
+            site, values = self._site_values
+            if site is not obj:
+                values = {}
+                self._site_values = (obj, values)
+            value = values.get(attribute, _MISSING)
+            if value is _MISSING:
+                value = values[attribute] = _BASE_GETATTR(self, obj, attribute)
+        else:
+            value = _BASE_GETATTR(self, obj, attribute)
+        log = self.read_log
+        if log is not None and type(obj) in _REFS:
+            log.note_read("a", obj, attribute, value)
         return value
 
     def getitem(self, obj, argument):
         value = _BASE_GETITEM(self, obj, argument)
-        if self.read_log is not None:
-            self.read_log.note_read("i", obj, argument, value)
+        log = self.read_log
+        if log is not None and type(obj) in _REFS:
+            log.note_read("i", obj, argument, value)
         return value
 
 
