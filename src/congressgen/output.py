@@ -133,6 +133,18 @@ class StagedOutput:
             self.report.written += 1
         return file_stamp(target)
 
+    # A forked render worker (`render.render_pages`) stages files into the same folder; what it
+    # staged is handed back to the parent, which absorbs it.
+    def worker(self, number: int) -> None:
+        self.report = WriteReport()
+
+    def handover(self) -> tuple:
+        return self.report.written, self.report.unchanged
+
+    def absorb(self, handed: tuple) -> None:
+        self.report.written += handed[0]
+        self.report.unchanged += handed[1]
+
     def reuse(self, site_path: str, stamp: tuple[int, int]) -> bool:
         """Keep the previous output's file as it is, if it is still the one a build wrote
         (same size and mtime); False when it is missing or was changed by hand."""
@@ -200,6 +212,7 @@ class LiveOutput:
         self.report = WriteReport()
         self.paths: set[str] = set()                 # every site path of this build
         self._moves: list[tuple[Path, Path]] = []
+        self._prefix = ""                            # of the pending files' names: one per process
         output.mkdir(parents=True, exist_ok=True)
         if self.pending.exists():
             shutil.rmtree(self.pending)
@@ -211,7 +224,7 @@ class LiveOutput:
         self.write(MARKER, MARKER_TEXT)
 
     def _stage(self, site_path: str) -> Path:
-        temp = self.pending / str(len(self._moves))
+        temp = self.pending / f"{self._prefix}{len(self._moves)}"
         self._moves.append((temp, self.output / site_path))
         return temp
 
@@ -229,6 +242,21 @@ class LiveOutput:
         temp.write_bytes(data)
         self.report.written += 1
         return file_stamp(temp)                      # a rename keeps size and mtime
+
+    # A forked render worker (`render.render_pages`): its pending files and paths, handed back.
+    def worker(self, number: int) -> None:
+        self.report, self._moves, self.paths, self._fresh = WriteReport(), [], set(), {}
+        self._prefix = f"w{number}-"
+
+    def handover(self) -> tuple:
+        return self.report.written, self.report.unchanged, self._moves, self.paths
+
+    def absorb(self, handed: tuple) -> None:
+        written, unchanged, moves, paths = handed
+        self.report.written += written
+        self.report.unchanged += unchanged
+        self._moves += moves
+        self.paths |= paths
 
     def reuse(self, site_path: str, stamp: tuple[int, int]) -> bool:
         try:
@@ -275,10 +303,11 @@ class LiveOutput:
         shutil.rmtree(self.pending, ignore_errors=True)
 
 
-def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None):
+def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1):
     """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
     pages (through the render memo), the declared outputs (`outputs.OUTPUTS`), the
-    attachments and the static files. Returns the new render memo; the caller commits."""
+    attachments and the static files. Returns the new render memo; the caller commits.
+    `jobs`: processes that render the pages (`render.render_pages`)."""
     from congressgen import outputs
     from congressgen.collisions import refuse_collisions
     from congressgen.render import render_pages, static_files
@@ -287,7 +316,7 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
     generated = [(output.name, list(output.files(site, cache=cache))) for output in outputs.OUTPUTS]
     # two sources for one site path: refused before anything is written
     refuse_collisions(site, static, [(name, [path for path, _ in files]) for name, files in generated])
-    memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress)
+    memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress, jobs)
     for path, data in (item for _, files in generated for item in files):   # outputs.OUTPUTS, in order
         staged.write(path, data, kept=True)
     for report in site.reports:

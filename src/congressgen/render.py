@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import pickle
+import signal
 import sys
 import traceback
 from dataclasses import dataclass
@@ -210,10 +213,100 @@ def memo_name(output: Path, drafts: bool) -> str:
     return f"pages-{where}.pickle"
 
 
-def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, stats, progress=None):
+# Fewer pages to render than this: one process (forking and collecting costs more than it saves).
+MIN_PARALLEL_PAGES = 64
+
+
+def can_fork() -> bool:
+    """Forked render workers inherit the model and the renderer as they are (nothing is
+    pickled but the results); only where fork is the platform's safe, native way."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux")
+
+
+@dataclass
+class _Rendered:
+    """One page rendered (in this process or a worker): what the memo and the stats need."""
+    index: int
+    stamp: tuple
+    reads: list | None               # (key, digest) pairs; None: volatile, not memoised
+
+
+def _render_share(site: Site, renderer: Renderer, staged, digests, todo: list, progress=None,
+                  done: int = 0, total: int = 0, step: int = 1, worker: bool = False) -> tuple[list, int | None]:
+    """Render and stage the pages of `todo` ((index, base) pairs, in page order); returns the
+    pages rendered and the index of the first page that failed (None: none failed)."""
+    results = []
+    for index, _base in todo:
+        page = site.pages[index]
+        log = ReadLog(digests)
+        if worker:
+            try:
+                data = renderer.render(site, page, log)
+            except Exception:          # the parent renders it again, to raise the error itself
+                return results, index
+        else:
+            data = renderer.render(site, page, log)
+        stamp = staged.write(page.path, data)
+        results.append(_Rendered(index, stamp, None if log.volatile else
+                                 [(k, digests.current[k]) for k in log.keys]))
+        if progress:
+            done = min(total, done + step)
+            progress("生成", done, total)
+    return results, None
+
+
+def _in_workers(shares: list, work, here) -> list:
+    """work(share) for each of shares[1:] in a forked child, here(shares[0]) in this process,
+    at the same time; the results in order. A child that fails (it cannot pickle its result,
+    it is killed) gives None: the caller does its share itself."""
+    children = []
+    try:
+        for share in shares[1:]:
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:                               # the child: render, hand back, exit
+                code = 1
+                try:
+                    os.close(read_end)
+                    data = pickle.dumps(work(share), pickle.HIGHEST_PROTOCOL)
+                    code = 0
+                except BaseException:  # noqa: BLE001 - anything: the parent does the share itself
+                    data = pickle.dumps(None)
+                try:
+                    with os.fdopen(write_end, "wb") as pipe:
+                        pipe.write(data)
+                finally:
+                    os._exit(code)
+            os.close(write_end)
+            children.append((pid, read_end))
+        results = [here(shares[0])]
+        for pid, read_end in children:
+            with os.fdopen(read_end, "rb") as pipe:
+                data = pipe.read()
+            os.waitpid(pid, 0)
+            try:
+                results.append(pickle.loads(data) if data else None)
+            except Exception:  # noqa: BLE001 - a truncated result: the share is done again here
+                results.append(None)
+        children = []
+        return results
+    finally:
+        for pid, read_end in children:                 # this process failed or was interrupted
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+            os.close(read_end)
+
+
+def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, stats, progress=None,
+                 jobs: int = 1):
     """Render every page whose memo does not prove it unchanged; returns the new memo.
     `staged` is an output (`output.StagedOutput` or `output.LiveOutput`); `stats` has
-    `rendered`, `reused` and `rendered_paths` (`RenderStats`, `build.BuildStats`)."""
+    `rendered`, `reused` and `rendered_paths` (`RenderStats`, `build.BuildStats`).
+    With `jobs` > 1 (and fork, and enough pages) the pages are shared among forked workers;
+    the output, the stats and the memo are the same as with one process."""
     from congressgen.renderdeps import Digests, MemoWriter, ModelIndex, PageMemo, report_state
 
     old = cache.load(memo_name) if cache is not None else None
@@ -224,20 +317,59 @@ def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, 
     changed = old.changed_keys(digests, states) if old is not None else set()
     writer = MemoWriter(old, changed, digests, states)
     total = len(site.pages)
+    kept: dict[int, object] = {}
+    todo: list[tuple[int, bytes]] = []
     for index, page in enumerate(site.pages):
         base = renderer.base_key(site, page)
         entry = old.pages.get(page.path) if old is not None else None
         if (entry is not None and entry.base == base and changed.isdisjoint(entry.reads)
                 and staged.reuse(page.path, entry.stat)):
-            writer.keep(page.path, entry)
-            stats.reused += 1
+            kept[index] = entry
         else:
-            log = ReadLog(digests)
-            stamp = staged.write(page.path, renderer.render(site, page, log))
-            stats.rendered += 1
-            stats.rendered_paths.append(page.path)
-            if not log.volatile:
-                writer.add(page.path, base, stamp, ((k, digests.current[k]) for k in log.keys))
-        if progress:
-            progress("生成", index + 1, total)
+            todo.append((index, base))
+    if progress and kept:
+        progress("生成", len(kept), total)
+    shares = jobs if jobs > 1 and len(todo) >= MIN_PARALLEL_PAGES and can_fork() else 1
+    if shares == 1:
+        rendered, _ = _render_share(site, renderer, staged, digests, todo, progress, len(kept), total)
+    else:
+        for name in sorted({site.pages[i].template for i, _ in todo}):
+            renderer.env.get_template(name)            # compiled once, before the workers fork
+        parts = [(k, todo[k::shares]) for k in range(shares)]
+
+        def work(share):
+            number, part = share
+            staged.worker(number)
+            results, failed = _render_share(site, renderer, staged, digests, part, worker=True)
+            return results, failed, staged.handover()
+
+        def here(share):
+            return _render_share(site, renderer, staged, digests, share[1], progress, len(kept), total,
+                                 shares, worker=True)
+
+        outcomes = _in_workers(parts, work, here)
+        rendered = list(outcomes[0][0])
+        for outcome in outcomes[1:]:
+            if outcome is not None:                    # None: the worker failed
+                results, _failed, handed = outcome
+                staged.absorb(handed)
+                rendered += results
+        # What a worker did not render (it failed, or a page's template failed), in page order
+        # here: the first page that fails is the one a single process meets, and raises.
+        done = {r.index for r in rendered}
+        missing = [item for item in todo if item[0] not in done]
+        rendered += _render_share(site, renderer, staged, digests, missing, progress, len(kept), total)[0]
+        rendered.sort(key=lambda r: r.index)
+    bases = dict(todo)
+    by_index = {r.index: r for r in rendered}
+    for index, page in enumerate(site.pages):
+        if index in kept:
+            writer.keep(page.path, kept[index])
+            stats.reused += 1
+            continue
+        result = by_index[index]
+        stats.rendered += 1
+        stats.rendered_paths.append(page.path)
+        if result.reads is not None:
+            writer.add(page.path, bases[index], result.stamp, result.reads)
     return writer.finish()

@@ -328,6 +328,7 @@ class LiveSite:
     stamps: tuple = ()                       # template_stamps() of the renderer's templates
     compiled: CompileStats | None = None     # the last build's: reports parsed / from memory
     rendered: RenderStats | None = None      # the last build's: pages rendered / kept
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)   # processes that render pages
 
     def _renderer(self, theme, bytecode: Path) -> Renderer:
         stamps = template_stamps(theme)
@@ -340,7 +341,7 @@ class LiveSite:
         config, warnings = loading.load_site_config(self.source, self.base_url)
         cache = BuildCache(config.root / config.cache_dir, self.memory)
         theme = load_theme(config.root, config.theme, config.path)
-        workers = Workers(os.cpu_count() or 1)
+        workers = Workers(self.jobs)
         self.compiled, self.rendered = CompileStats(), RenderStats()
         try:
             slugs = SlugMemo(cache)
@@ -365,7 +366,7 @@ class LiveSite:
         out = LiveOutput(self.output, self.paths, self.written)
         name = memo_name(self.output, self.drafts)
         try:
-            memo = write_site(site, theme, renderer, out, cache, name, self.rendered, progress)
+            memo = write_site(site, theme, renderer, out, cache, name, self.rendered, progress, self.jobs)
             out.commit()
         except BaseException:
             out.discard()
