@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import os
 import pickle
+import posixpath
 import signal
 import sys
 import traceback
@@ -118,6 +119,7 @@ class Renderer:
         self._template_digest: bytes | None = None
         self._site: Site | None = None
         self._site_values: tuple = ()
+        self._links: dict[tuple[str, str], str] = {}   # (page folder, target) -> relative_url(): pure
 
     def template_digest(self) -> bytes:
         """Digest of every template file: a page renders anew when any of them changes."""
@@ -147,10 +149,15 @@ class Renderer:
         return hashlib.blake2b(self.template_digest() + config + repr(parts).encode(), digest_size=16).digest()
 
     def render(self, site: Site, page: Page, log: ReadLog | None = None) -> bytes:
+        links, folder = self._links, posixpath.dirname(page.path)
+
         def url(target: str) -> str:
             if page.kind == "404":  # served for any missing path, at any depth
                 return site.config.base_path + target
-            return relative_url(page.path, target)
+            link = links.get((folder, target))
+            if link is None:
+                link = links[(folder, target)] = relative_url(page.path, target)
+            return link
 
         def asset(p: str) -> str:
             return url("static/" + p)
@@ -307,13 +314,13 @@ def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, 
     `rendered`, `reused` and `rendered_paths` (`RenderStats`, `build.BuildStats`).
     With `jobs` > 1 (and fork, and enough pages) the pages are shared among forked workers;
     the output, the stats and the memo are the same as with one process."""
-    from congressgen.renderdeps import Digests, MemoWriter, ModelIndex, PageMemo, report_state
+    from congressgen.renderdeps import Digests, MemoWriter, ModelIndex, PageMemo, report_states
 
     old = cache.load(memo_name) if cache is not None else None
     old = old if isinstance(old, PageMemo) else None
     digests = Digests(renderer.env, ModelIndex(site), MODEL_FUNCTIONS)
     keys = cache.report_keys if cache is not None else {}
-    states = {r.id: report_state(r, keys.get(r.source)) for r in site.reports}
+    states = report_states(site.reports, keys)
     changed = old.changed_keys(digests, states) if old is not None else set()
     writer = MemoWriter(old, changed, digests, states)
     total = len(site.pages)

@@ -349,49 +349,97 @@ class PageMemo:
     pages: dict = dataclasses.field(default_factory=dict)       # site path -> PageEntry
     report_states: dict = dataclasses.field(default_factory=dict)   # report id -> report_state()
     compacted: int = 0                                          # len(keys) after the last compaction
+    # keys[:grouped] by the one report they read (see _report_of), kept with the memo so that a
+    # build checks only the keys of the reports whose state changed, and the others
+    groups: dict = dataclasses.field(default_factory=dict)     # report id -> key indexes
+    others: list = dataclasses.field(default_factory=list)     # indexes of keys of no one report
+    grouped: int = 0
+
+    def _classify(self) -> None:
+        if self.grouped == 0:          # also a memo pickled before these fields existed
+            self.groups, self.others = {}, []
+        groups, others = self.groups, self.others
+        for i in range(self.grouped, len(self.keys)):
+            rid = _report_of(self.keys[i])
+            if rid is None:
+                others.append(i)
+            else:
+                groups.setdefault(rid, []).append(i)
+        self.grouped = len(self.keys)
 
     def changed_keys(self, digests: Digests, states: dict[str, bytes]) -> set[int]:
         """Indexes of the keys whose value differs on this build's model. Reads of a report
         whose whole state is unchanged are unchanged without evaluating them."""
-        same = {rid for rid, state in states.items() if self.report_states.get(rid) == state}
-        changed = set()
-        for i, (key, old) in enumerate(zip(self.keys, self.digests)):
-            if old is not None and _of_unchanged_report(key, same):
-                continue
-            if old is None or digests.evaluate(key) != old:
+        self._classify()
+        old_states = self.report_states
+        candidates = list(self.others)
+        for rid, indexes in self.groups.items():
+            state = states.get(rid)
+            if state is None or old_states.get(rid) != state:
+                candidates += indexes
+        keys, olds = self.keys, self.digests
+        changed = {i for i, old in enumerate(olds) if old is None}     # a read that failed: always
+        for i in candidates:
+            old = olds[i]
+            if old is not None and digests.evaluate(keys[i]) != old:
                 changed.add(i)
         return changed
 
 
-def _of_unchanged_report(key: tuple, same: set) -> bool:
+def _report_of(key: tuple) -> str | None:
+    """The report a read key reads alone (its attribute, item, or a method call whose arguments
+    name no other model object), or None."""
     if key[0] == "call":
         target = key[1]
-        return (target[0] == "m" and target[1][0] == "report" and target[1][1] in same
-                and "'@'" not in repr(key[2:]))          # arguments naming no other model object
+        if target[0] == "m" and target[1][0] == "report" and "'@'" not in repr(key[2:]):
+            return target[1][1]
+        return None
     ref = key[1]
-    return ref[0] == "report" and ref[1] in same
+    return ref[1] if ref[0] == "report" else None
 
 
-def report_state(report, compiled_key: str | None) -> bytes | None:
+def report_state(report, compiled_key: str | None, shared: dict | None = None) -> bytes | None:
     """Digest of everything a Report's attributes, properties and methods are computed from:
     its fields (other model objects by reference), its compiled report (by cache key, which
     hashes all of its inputs) and its column's own fields. Reads of a report whose state is
     unchanged return what they returned (tests/test_cache_speedups.py keeps the list of
-    Report properties under watch, so a new one that reads further gets reviewed here)."""
+    Report properties under watch, so a new one that reads further gets reviewed here).
+    `shared`: one dict for the calls of one build, so each column (and the list of fields) is
+    described once."""
     if not compiled_key:
         return None
-    parts = [compiled_key]
-    for f in dataclasses.fields(report):
-        if f.name == "compiled":
-            continue
-        value = getattr(report, f.name)
-        if f.name == "body_html" and value is report.compiled.body_html:
-            parts.append("=")
+    h = hashlib.blake2b(compiled_key.encode(), digest_size=16)
+    body = report.compiled.body_html
+    names = shared.get(type(report)) if shared is not None else None
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(report) if f.name != "compiled")
+        if shared is not None:
+            shared[type(report)] = names
+    for name in names:
+        value = getattr(report, name)
+        if type(value) is str:           # the common case, hashed as it is (tagged, length-prefixed)
+            if name == "body_html" and value is body:
+                h.update(b"=")
+                continue
+            data = value.encode("utf-8", "surrogatepass")
+            h.update(b"s%d:" % len(data) + data)
         else:
-            parts.append(shape(value))
+            data = repr(shape(value)).encode("utf-8", "surrogatepass")
+            h.update(b"r%d:" % len(data) + data)
     column = report.column
-    parts.append(shape((column.key, column.title, column.config)))
-    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    parts = shared.get(id(column)) if shared is not None else None
+    if parts is None:
+        parts = repr(shape((column.key, column.title, column.config))).encode("utf-8", "surrogatepass")
+        if shared is not None:
+            shared[id(column)] = parts
+    h.update(b"c" + parts)
+    return h.digest()
+
+
+def report_states(reports, compiled_keys: dict) -> dict[str, bytes | None]:
+    """report_state() of every report (the render memo's per-build bookkeeping)."""
+    shared: dict = {}           # id(column) -> its part (the columns outlive this call); type -> fields
+    return {r.id: report_state(r, compiled_keys.get(r.source), shared) for r in reports}
 
 
 class MemoWriter:
@@ -404,6 +452,8 @@ class MemoWriter:
         if old is not None:
             # copies: a memo kept in memory (`serve`) stays intact if this build fails
             self.memo.keys, self.memo.digests, self.memo.compacted = list(old.keys), list(old.digests), old.compacted
+            self.memo.groups = {rid: list(indexes) for rid, indexes in old.groups.items()}
+            self.memo.others, self.memo.grouped = list(old.others), old.grouped
             for i in changed:        # every page reading a changed key is rendered again now
                 self.memo.digests[i] = digests.evaluate(self.memo.keys[i])
 
