@@ -98,7 +98,9 @@ def main() -> None:
         print(f"cold build ({len(result.site.pages)} pages, jobs={args.jobs or os.cpu_count()}): "
               f"render {wall:.2f} s wall, {cpu:.2f} s CPU; build {result.seconds:.2f} s")
 
-        live = LiveSite(site, tmp / "preview", "http://127.0.0.1:1/", jobs=args.jobs or os.cpu_count() or 1)
+        live = LiveSite(site, tmp / "preview", "http://127.0.0.1:1/")
+        if hasattr(live, "jobs"):          # (a congressgen from before render workers has none)
+            live.jobs = args.jobs or os.cpu_count() or 1
         live.build()
         base = site / "themes/default/templates/base.html"
         config = site / "congressgen.yaml"

@@ -135,3 +135,25 @@ def test_preview_rendered_by_workers_equals_a_cold_build_after_each_kind_of_save
     assert snapshot(live.output) == cold(site, tmp_path)
     assert not (tmp_path / ".preview.pending").exists()
     assert forked
+
+
+def test_live_output_replaces_files_atomically_and_removes_the_old_ones_afterwards(tmp_path):
+    import time
+
+    from congressgen.output import LiveOutput
+
+    out = tmp_path / "preview"
+    first = LiveOutput(out)
+    first.write("a/page.html", b"old")
+    first.commit()
+    old_inode = (out / "a/page.html").stat().st_ino
+    second = LiveOutput(out, first.paths, first.written)
+    second.write("a/page.html", b"new")
+    second.write("b.html", b"added")
+    second.commit()
+    assert (out / "a/page.html").read_bytes() == b"new" and (out / "b.html").read_bytes() == b"added"
+    assert (out / "a/page.html").stat().st_ino != old_inode
+    deadline = time.monotonic() + 10
+    while list(tmp_path.glob(".preview.replaced-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["preview"]

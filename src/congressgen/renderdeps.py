@@ -308,7 +308,8 @@ class TrackingEnvironment(jinja2.Environment):
     _site_values: tuple = (None, {})       # (the site, its property values computed so far)
 
     def getattr(self, obj, attribute):
-        if type(obj) is Site and attribute in _SITE_PROPERTIES:
+        kind = type(obj)
+        if kind is Site and attribute in _SITE_PROPERTIES:
             site, values = self._site_values
             if site is not obj:
                 values = {}
@@ -317,9 +318,17 @@ class TrackingEnvironment(jinja2.Environment):
             if value is _MISSING:
                 value = values[attribute] = _BASE_GETATTR(self, obj, attribute)
         else:
-            value = _BASE_GETATTR(self, obj, attribute)
+            try:                       # jinja2.Environment.getattr, inline: the commonest call
+                value = getattr(obj, attribute)
+            except AttributeError:
+                value = _BASE_GETATTR(self, obj, attribute)
         log = self.read_log
-        if log is not None and type(obj) in _REFS:
+        if log is not None and kind in _REFS:
+            try:
+                if (id(obj), "a", attribute) in log.reads:
+                    return value       # read before by this page
+            except TypeError:
+                pass
             log.note_read("a", obj, attribute, value)
         return value
 
