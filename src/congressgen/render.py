@@ -112,14 +112,16 @@ MODEL_FUNCTIONS = {"archive_months": archive_months, "newest_date": newest_date}
 class Renderer:
     """Renders the pages of a site; one per build (and per worker process)."""
 
-    def __init__(self, theme: Theme, bytecode_dir: Path | None = None, debug: bool = False):
+    def __init__(self, theme: Theme, bytecode_dir: Path | None = None, debug: bool = False,
+                 links: dict | None = None):
         self.theme = theme
         self.debug = debug        # a template's Python error propagates with its traceback
         self.env = make_environment(theme, bytecode_dir)
         self._template_digest: bytes | None = None
         self._site: Site | None = None
         self._site_values: tuple = ()
-        self._links: dict[tuple[str, str], str] = {}   # (page folder, target) -> relative_url(): pure
+        # (page folder, target) -> relative_url(): pure, so a caller may share it between renderers
+        self.links: dict[tuple[str, str], str] = links if links is not None else {}
 
     def template_digest(self) -> bytes:
         """Digest of every template file: a page renders anew when any of them changes."""
@@ -149,7 +151,7 @@ class Renderer:
         return hashlib.blake2b(self.template_digest() + config + repr(parts).encode(), digest_size=16).digest()
 
     def render(self, site: Site, page: Page, log: ReadLog | None = None) -> bytes:
-        links, folder = self._links, posixpath.dirname(page.path)
+        links, folder = self.links, posixpath.dirname(page.path)
 
         def url(target: str) -> str:
             if page.kind == "404":  # served for any missing path, at any depth

@@ -333,7 +333,8 @@ class LiveSite:
     def _renderer(self, theme, bytecode: Path) -> Renderer:
         stamps = template_stamps(theme)
         if self.renderer is None or self.renderer.theme != theme or stamps != self.stamps:
-            self.renderer, self.stamps = Renderer(theme, bytecode), stamps
+            links = self.renderer.links if self.renderer is not None else None   # pure: kept
+            self.renderer, self.stamps = Renderer(theme, bytecode, links=links), stamps
         return self.renderer
 
     def build(self, progress=None, now=None):
