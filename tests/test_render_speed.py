@@ -15,18 +15,12 @@ from congressgen.urls import relative_url
 
 def reference_relative_url(from_path: str, to_path: str) -> str:
     """relative_url as it was, on posixpath.relpath (the behaviour to keep)."""
-    from_dir = posixpath.dirname(from_path)
-    target, fragment = to_path, ""
-    if "#" in target:
-        target, fragment = target.split("#", 1)
-        fragment = "#" + fragment
+    target, mark, fragment = to_path.partition("#")
     if not target:
-        return fragment or "#"
-    directory = target.endswith("/")
-    rel = posixpath.relpath(target, from_dir or ".")
-    if directory and not rel.endswith("/"):
-        rel += "/"
-    return quote(rel, safe="/._-~%") + fragment
+        return mark + fragment or "#"
+    rel = posixpath.relpath(target, posixpath.dirname(from_path) or ".")
+    rel += "/" if target.endswith("/") and not rel.endswith("/") else ""
+    return quote(rel, safe="/._-~%") + mark + fragment
 
 
 FROM = ["index.html", "404.html", "reports/index.html", "reports/2024/t1.html", "a/b/c/d.html",
