@@ -5,6 +5,7 @@ built-in original of a template the site overrides."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import pickle
@@ -269,6 +270,7 @@ def _in_workers(shares: list, work, here) -> list:
     at the same time; the results in order. A child that fails (it cannot pickle its result,
     it is killed) gives None: the caller does its share itself."""
     children = []
+    gc.freeze()        # the children's collector leaves the inherited objects (and their pages) alone
     try:
         for share in shares[1:]:
             read_end, write_end = os.pipe()
@@ -289,17 +291,19 @@ def _in_workers(shares: list, work, here) -> list:
             os.close(write_end)
             children.append((pid, read_end))
         results = [here(shares[0])]
-        for pid, read_end in children:
+        while children:
+            pid, read_end = children[0]
             with os.fdopen(read_end, "rb") as pipe:
+                children.pop(0)
                 data = pipe.read()
             os.waitpid(pid, 0)
             try:
                 results.append(pickle.loads(data) if data else None)
             except Exception:  # noqa: BLE001 - a truncated result: the share is done again here
                 results.append(None)
-        children = []
         return results
     finally:
+        gc.unfreeze()
         for pid, read_end in children:                 # this process failed or was interrupted
             try:
                 os.kill(pid, signal.SIGKILL)
