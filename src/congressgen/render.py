@@ -327,19 +327,28 @@ def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, 
     digests = Digests(renderer.env, ModelIndex(site), MODEL_FUNCTIONS)
     keys = cache.report_keys if cache is not None else {}
     states = report_states(site.reports, keys)
-    changed = old.changed_keys(digests, states) if old is not None else set()
+    bases = [renderer.base_key(site, page) for page in site.pages]
+    # pages whose base key is unchanged: only their reads need checking (none after a template
+    # or config edit); the others are rendered anyway and log their reads afresh
+    entries = [old.pages.get(page.path) if old is not None else None for page in site.pages]
+    candidates = [i for i, entry in enumerate(entries) if entry is not None and entry.base == bases[i]]
+    needed = None
+    if len(candidates) < len(entries):
+        needed = set()
+        for i in candidates:
+            needed.update(entries[i].reads)
+    changed = old.changed_keys(digests, states, needed) if old is not None else set()
     writer = MemoWriter(old, changed, digests, states)
     total = len(site.pages)
     kept: dict[int, object] = {}
     todo: list[tuple[int, bytes]] = []
+    candidate = set(candidates)
     for index, page in enumerate(site.pages):
-        base = renderer.base_key(site, page)
-        entry = old.pages.get(page.path) if old is not None else None
-        if (entry is not None and entry.base == base and changed.isdisjoint(entry.reads)
-                and staged.reuse(page.path, entry.stat)):
+        entry = entries[index]
+        if index in candidate and changed.isdisjoint(entry.reads) and staged.reuse(page.path, entry.stat):
             kept[index] = entry
         else:
-            todo.append((index, base))
+            todo.append((index, bases[index]))
     if progress and kept:
         progress("生成", len(kept), total)
     shares = jobs if jobs > 1 and len(todo) >= MIN_PARALLEL_PAGES and can_fork() else 1
@@ -373,7 +382,6 @@ def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, 
         missing = [item for item in todo if item[0] not in done]
         rendered += _render_share(site, renderer, staged, digests, missing, progress, len(kept), total)[0]
         rendered.sort(key=lambda r: r.index)
-    bases = dict(todo)
     by_index = {r.index: r for r in rendered}
     for index, page in enumerate(site.pages):
         if index in kept:

@@ -376,9 +376,12 @@ class PageMemo:
                 groups.setdefault(rid, []).append(i)
         self.grouped = len(self.keys)
 
-    def changed_keys(self, digests: Digests, states: dict[str, bytes]) -> set[int]:
+    def changed_keys(self, digests: Digests, states: dict[str, bytes], needed: set[int] | None = None) -> set[int]:
         """Indexes of the keys whose value differs on this build's model. Reads of a report
-        whose whole state is unchanged are unchanged without evaluating them."""
+        whose whole state is unchanged are unchanged without evaluating them. `needed`: only
+        these keys matter (the reads of the pages that may be kept); None: every key. A key
+        neither needed nor found changed keeps its old digest: no page of the new memo reads
+        it unless rendered now, which logs it afresh."""
         self._classify()
         old_states = self.report_states
         candidates = list(self.others)
@@ -386,6 +389,8 @@ class PageMemo:
             state = states.get(rid)
             if state is None or old_states.get(rid) != state:
                 candidates += indexes
+        if needed is not None:
+            candidates = [i for i in candidates if i in needed]
         keys, olds = self.keys, self.digests
         changed = {i for i, old in enumerate(olds) if old is None}     # a read that failed: always
         for i in candidates:
