@@ -301,6 +301,19 @@ def main() -> None:
     print(f"Median of {args.runs} runs per cell; tools interleaved within each round.")
     print()
     print(table(results, sizes, tools))
+    if "congressgen" in tools:
+        print()
+        print(scaling(results, sizes))
+
+
+def scaling(results: Results, sizes: list[int]) -> str:
+    """congressgen's cold build per report (is the cost linear in N?) and its use of the cores."""
+    lines = ["| N | congressgen cold: ms per report (wall) | ms per report (CPU) | CPU ÷ wall |", "|---|---|---|---|"]
+    for n in sizes:
+        wall, cpu = results.median(n, "cold", "congressgen"), results.median(n, "cold", "congressgen", "cpu")
+        if wall and cpu:
+            lines.append(f"| {n:,} | {1000 * wall / n:.2f} | {1000 * cpu / n:.2f} | {cpu / wall:.2f} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -202,36 +202,75 @@ def test_drafts_build_and_normal_build_keep_separate_memos(site, out, tmp_path):
 def test_corrupted_cache_entries_are_ignored_and_rebuilt(site, out, tmp_path):
     warm(site, out)
     cache = site / ".congressgen-cache"
-    entries = sorted((cache / "reports").rglob("*"))
-    entries = [p for p in entries if p.is_file()]
-    assert len(entries) == 8
-    entries[0].write_bytes(entries[0].read_bytes()[:-7])                      # torn write
-    data = bytearray(entries[1].read_bytes())
-    data[len(data) // 2] ^= 0x55                                               # flipped bit
-    entries[1].write_bytes(bytes(data))
-    entries[2].write_bytes(b"not a cache file")
+    pack = cache / BuildCache.PACK
+    assert pack.is_file() and not [p for p in (cache / "reports").rglob("*") if p.is_file()]
+    pack.write_bytes(pack.read_bytes()[:-7])                                   # torn write
     for memo in cache.glob("pages-*.pickle"):
         memo.write_bytes(memo.read_bytes()[:100])
     (cache / "qr.pickle").write_bytes(b"\x00" * 10)
     result = warm(site, out)
-    assert result.stats.compiled == 3 and result.stats.cached == 5
+    assert result.stats.compiled == 8 and result.stats.cached == 0
     assert result.stats.rendered == len(result.site.pages)                  # memo unreadable: render all
     assert_equals_cold(site, out, tmp_path)
     again = warm(site, out)                                                    # and the cache is whole again
     assert again.stats.compiled == 0 and again.stats.rendered == 0
 
 
+def test_corrupted_single_report_entries_are_misses(tmp_path):
+    """Reports not (yet) in reports.pack live one file each: a bad one is a miss, the others serve."""
+    folder = tmp_path / "cache"
+    keys = [f"{n:02x}" + "0" * 62 for n in range(4)]
+    writer = BuildCache(folder)
+    for n, key in enumerate(keys):
+        writer.put_report(key, {"report": n})
+    files = [folder / "reports" / key[:2] / key for key in keys]
+    files[0].write_bytes(files[0].read_bytes()[:-7])                           # torn write
+    data = bytearray(files[1].read_bytes())
+    data[len(data) // 2] ^= 0x55                                                 # flipped bit
+    files[1].write_bytes(bytes(data))
+    files[2].write_bytes(b"not a cache file")
+    reader = BuildCache(folder)
+    assert [reader.get_report(key) for key in keys] == [None, None, None, {"report": 3}]
+    assert reader.dropped == 2 and files[2].read_bytes() == b"not a cache file"   # never removes a stranger
+
+
+def test_a_warm_build_after_one_edit_reads_the_pack_and_one_file(site, out, tmp_path, monkeypatch):
+    """A few edits do not rewrite reports.pack (its entries serve, the edited reports come from
+    their own files); many do, and the single files then go."""
+    warm(site, out)
+    cache = site / ".congressgen-cache"
+    pack_bytes = (cache / BuildCache.PACK).read_bytes()
+    monkeypatch.setattr(BuildCache, "REPACK_SHARE", 4)                        # 8 reports: 2 edits allowed
+    source = site / "content/reports/r01.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    result = warm(site, out)
+    assert result.stats.compiled == 1
+    assert (cache / BuildCache.PACK).read_bytes() == pack_bytes
+    singles = [p for p in (cache / "reports").rglob("*") if p.is_file()]
+    assert len(singles) == 1
+    assert_equals_cold(site, out, tmp_path)
+    for name in ("r02.md", "r04.md", "r05.md"):
+        source = site / "content/reports" / name
+        source.write_text(source.read_text(encoding="utf-8") + "\n再补充一句。\n", encoding="utf-8")
+    result = warm(site, out)
+    assert result.stats.compiled == 3
+    assert (cache / BuildCache.PACK).read_bytes() != pack_bytes
+    assert not [p for p in (cache / "reports").rglob("*") if p.is_file()]
+    assert warm(site, out).stats.compiled == 0
+    assert_equals_cold(site, out, tmp_path)
+
+
 def test_a_valid_entry_under_the_wrong_key_is_not_trusted(site, out, tmp_path):
     """An entry whose content belongs to another source (e.g. copied by hand) is not used."""
     warm(site, out)
     cache = BuildCache(site / ".congressgen-cache")
-    files = sorted(p for p in (site / ".congressgen-cache" / "reports").rglob("*") if p.is_file())
-    files[0].write_bytes(files[1].read_bytes())
+    pack = cache.load(BuildCache.PACK)
+    keys = sorted(pack)
+    pack[keys[0]] = pack[keys[1]]
+    cache.store(BuildCache.PACK, pack)
     result = warm(site, out)
     assert result.stats.compiled == 1
     assert_equals_cold(site, out, tmp_path)
-    assert cache.load("missing.pickle") is None
-
 
 def test_cache_entry_format_checks_its_checksum():
     data = encode_entry({"a": 1})

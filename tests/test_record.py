@@ -51,3 +51,46 @@ def test_a_changed_input_is_named_and_a_broken_record_reads_as_none(tmp_path):
     assert record.changed_sources(config, made).changed == ("content/reports/new.md",)
     record.record_path(config, out).write_text('{"format": 1, "inputs": ', encoding="utf-8")
     assert record.read_record(config, out) is None
+
+
+def test_digest_memo_rehashes_only_what_changed(tmp_path, monkeypatch):
+    from congressgen import cache as cache_module
+    from congressgen import record as record_module
+
+    settled_file = tmp_path / "content/reports/a.md"
+    settled_file.parent.mkdir(parents=True)
+    settled_file.write_bytes(b"old")
+    fresh = tmp_path / "content/reports/b.md"
+    fresh.write_bytes(b"one")
+    # a.md counts as settled (its ctime long ago), b.md as just written
+    monkeypatch.setattr(cache_module, "settled", lambda stamp: stamp[:2] == cache_module.source_stamp(str(settled_file))[:2])
+    hashed: list[str] = []
+    real = record_module._hash_file
+    monkeypatch.setattr(record_module, "_hash_file", lambda path: hashed.append(path.name) or real(path))
+
+    memo = record_module.DigestMemo()
+    first = {p: memo.digest(p) for p in (settled_file, fresh)}
+    assert sorted(hashed) == ["a.md", "b.md"] and list(memo.seen) == [str(settled_file)]
+    again = record_module.DigestMemo(memo.seen)
+    hashed.clear()
+    fresh.write_bytes(b"two")                       # same size, maybe the same mtime tick
+    second = {p: again.digest(p) for p in (settled_file, fresh)}
+    assert hashed == ["b.md"]                       # the settled, unchanged file is not read
+    assert second[settled_file] == first[settled_file] and second[fresh] != first[fresh]
+    settled_file.write_bytes(b"new!")               # another stamp: hashed again
+    third = record_module.DigestMemo(again.seen)
+    assert third.digest(settled_file) == record_module._hash_file(settled_file) != first[settled_file]
+
+
+def test_output_manifest_lists_files_and_skips_linked_folders(tmp_path):
+    import os
+
+    from congressgen.record import output_manifest
+
+    (tmp_path / "out/a/b").mkdir(parents=True)
+    (tmp_path / "out/a/b/c.html").write_text("x", encoding="utf-8")
+    (tmp_path / "out/index.html").write_text("yy", encoding="utf-8")
+    os.symlink(tmp_path / "out/a", tmp_path / "out/linked")
+    manifest = output_manifest(tmp_path / "out")
+    assert sorted(manifest) == ["a/b/c.html", "index.html"]
+    assert manifest["index.html"][0] == 2

@@ -413,9 +413,12 @@ def test_cache_pruning_removes_only_its_own_entries(site_dir):
     cache.put_report("ab" + "0" * 62, {"x": 1})
     cache.put_report("ab" + "1" * 62, {"x": 2})
     cache.used = {"ab" + "1" * 62}
-    assert cache.prune_reports() == 1
+    # the unused entry goes, and the used one's single file once it is held in reports.pack
+    assert cache.prune_reports() == 2
     assert clerk.read_bytes() == b"%PDF-1.4"
-    assert sorted(p.name for p in clerk.parent.iterdir()) == sorted(["附件.pdf", "ab" + "1" * 62])
+    assert sorted(p.name for p in clerk.parent.iterdir()) == ["附件.pdf"]
+    assert BuildCache(folder).get_report("ab" + "1" * 62) == {"x": 2}
+    assert BuildCache(folder).get_report("ab" + "0" * 62) is None
 
 
 def test_cache_dir_content_build_keeps_attachments(site_dir):
@@ -445,3 +448,21 @@ def test_project_errors_survive_a_worker_process_boundary():
     error = pickle.loads(pickle.dumps(ThemeError(Location("themes/x/a.html", 2, 3), "模板文件不是 UTF-8 编码")))
     assert isinstance(error, ThemeError) and str(error.location) == "themes/x/a.html:2:3"
     assert error.message == "模板文件不是 UTF-8 编码"
+
+
+def test_the_previous_output_is_removed_in_the_background_and_leftovers_next_time(site_dir):
+    write(site_dir / "content/reports/a.md", report_text())
+    build(BuildOptions(site_dir))
+    build(BuildOptions(site_dir, now=None, drafts=True))     # a second build retires the first output
+    deadline = time.monotonic() + 20
+    while any(p.name.startswith(".build.old") for p in site_dir.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [p.name for p in site_dir.iterdir() if p.name.startswith(".build.old")]
+    # a deleter that never finished left our trash (with the output marker): the next build removes it;
+    # a folder of that name without the marker is someone's and is kept
+    ours = write(site_dir / ".build.old.trash-1-2" / MARKER, "x").parent
+    theirs = write(site_dir / ".build.old.trash-3-4" / "报告.docx", "clerk").parent
+    build(BuildOptions(site_dir))
+    assert not ours.exists()
+    assert (theirs / "报告.docx").read_text(encoding="utf-8") == "clerk"
+    assert (site_dir / "build" / MARKER).is_file()

@@ -4,13 +4,15 @@ determinism, sharding, and `search: false`. The browser side is test_search_brow
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from congressgen.build import BuildOptions, build
-from congressgen.search import (INDEX_DIR, document_tokens, index_files, normalise, query_tokens,
-                                token_hash)
+from congressgen.search import (HAN, INDEX_DIR, document_tokens, index_files, normalise, query_tokens,
+                                token_hash, token_text)
 from conftest import MINIMAL_CONFIG, report_text, run_cli, write
 
 
@@ -50,6 +52,36 @@ def test_words_and_digits_touching_han_give_junction_tokens():
     tokens = document_tokens(normalise("２０２４年第4次会议，ICP备案"))
     assert tokens["2024"] == 1 and tokens["2024年"] == 1
     assert {"第4", "4次", "icp", "icp备"} <= set(tokens)
+
+
+def reference_tokens(text: str) -> Counter:
+    """The tokens of a normalised text, one at a time in plain Python (what the bulk
+    counting in `document_tokens` must equal)."""
+    counts: Counter = Counter()
+    for run in re.findall(f"[{HAN}]+", text):
+        counts.update(run)
+        counts.update(run[i:i + 2] for i in range(len(run) - 1))
+    word = f"[^\\W_{HAN}]+"
+    counts.update(re.findall(word, text))
+    counts.update(a + b for a, b in re.findall(f"({word})([{HAN}])", text))
+    counts.update(a + b for a, b in re.findall(f"([{HAN}])({word})", text))
+    return counts
+
+
+TRICKY = ["人大主席团", "２０２４年第4次会议，ICP备案", "a年b年c", "Ａ_b　ｃ①⑴（一）㈠", "年", "", "\x01年\x01年",
+          "年年年年", "\U00020000\U00020001x\U00020002", "ﬁ年ǅ ß年İ年", "第4", "二〇二四年々", "软\u00ad件", "Ⅻ条",
+          "“全过程人民民主”——基层：实践！", "2024-2025年度", "x" * 3 + "年" * 3 + "\n\n" + "年x"]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_bulk_counting_equals_counting_one_token_at_a_time(text):
+    assert document_tokens(normalise(text)) == reference_tokens(normalise(text))
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_token_text_gives_the_tokens_normalise_gives(text):
+    """token_text skips mappings that cannot change a token (full-width punctuation)."""
+    assert document_tokens(token_text(text)) == document_tokens(normalise(text))
 
 
 def test_query_needs_every_bigram_of_each_term_typed_without_spaces():

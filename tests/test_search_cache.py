@@ -11,7 +11,7 @@ import pytest
 
 from congressgen import search
 from congressgen.build import BuildOptions, build
-from congressgen.cache import decode_entry
+from congressgen.cache import decode_entry, encode_entry
 from congressgen.search import INDEX_DIR, _dumps, build_index, index_files, search_doc, searchable_reports, \
     shard_count, token_hash
 
@@ -152,20 +152,23 @@ def test_damaged_search_cache_is_survived(site, tmp_path, tokenised, damage):
             entry.write_bytes(b"CGCACHE" + b"\0" * 40)
     else:
         shutil.rmtree(folder / "search")
+    # the other reports' counts still come from the cache unless their entries were lost
+    edit_twice_equals_cold(site, out, tmp_path, tokenised, 1 if damage.startswith("state") else 7)
+
+
+def edit_twice_equals_cold(site: Path, out: Path, tmp: Path, tokenised: list[str], first_tokenised: int) -> None:
+    """Edit report 4 and rebuild (`first_tokenised` reports tokenised), then report 5: the
+    second rebuild is incremental again; both equal a cold build."""
     write_report(site, 4, "修改后新增一段。")
     tokenised.clear()
     warm_build(site, out)
-    if damage.startswith("state"):
-        assert tokenised == ["第4号饮水工程报告"]     # the other reports' counts still come from the cache
-    else:
-        assert len(tokenised) == 7
-    assert index_tree(out) == cold_index(site, tmp_path)
-    # and the next edit is incremental again
+    assert len(tokenised) == first_tokenised and "第4号饮水工程报告" in tokenised
+    assert index_tree(out) == cold_index(site, tmp)
     tokenised.clear()
     write_report(site, 5, "再改一次。")
     warm_build(site, out)
     assert tokenised == ["第5号ICP备案２０２４年报告"]
-    assert index_tree(out) == cold_index(site, tmp_path)
+    assert index_tree(out) == cold_index(site, tmp)
 
 
 def stored_keys(site: Path) -> set[str]:
@@ -183,3 +186,89 @@ def test_the_edited_reports_old_counts_are_dropped_from_the_cache(site, tmp_path
     warm_build(site, out)
     after = stored_keys(site)
     assert len(before) == len(after) == 7 and len(before - after) == 1
+
+
+def synthetic(n: int, text: str) -> search.SearchDoc:
+    return search.SearchDoc(id=f"d{n}", path=f"d{n}.html", title=f"第{n}篇", date="2024-01-01", column="reports",
+                            year=2024, text=text, outline=(), meta=())
+
+
+def shards_of(state: search.IndexState) -> list[bytes]:
+    return search._shard_files(state)[2]
+
+
+@pytest.mark.parametrize("change", ["sentence_added", "word_gone_everywhere", "new_words", "shards_double",
+                                    "shards_halve", "two_reports"])
+def test_a_patched_state_equals_a_state_made_from_scratch(change):
+    """`_patch` touches only the tokens whose counts changed; its shards (and the next patch's
+    starting point) equal those of a state made from all reports' counts."""
+    texts = [f"{WORDS[n % 6]}。主席团第{n}次会议听取报告。" + "审议通过" * (n % 3) for n in range(12)]
+    if change == "shards_halve":
+        texts[5] += "".join(chr(0x4E00 + i) for i in range(3000))
+    edited = list(texts)
+    if change == "sentence_added":
+        edited[5] += "新增一句：民生实事票决。"
+    elif change == "word_gone_everywhere":       # 饮水工程 only ever stood in this report
+        edited[4] = edited[4].replace("饮水工程", "供水")
+    elif change == "new_words":
+        edited[0] = "全新的表述：数字化改革２０２５年，ＡＢＣ备案。"
+    elif change in ("shards_double",):
+        edited[7] += "".join(chr(0x4E00 + i) for i in range(3000))
+    elif change == "shards_halve":
+        edited[5] = texts[5][:40]
+    else:
+        edited[2] += "乡村振兴。"
+        edited[11] = "预算"
+    before = [synthetic(n, t) for n, t in enumerate(texts)]
+    after = [synthetic(n, t) for n, t in enumerate(edited)]
+    old_tokens, new_tokens = [search.doc_tokens(d) for d in before], [search.doc_tokens(d) for d in after]
+    target = 512
+    state = search.IndexState.made(range(12), [t.length for t in old_tokens], search._merge(old_tokens), target)
+    changed = [n for n in range(12) if texts[n] != edited[n]]
+    memo: dict = {}
+    search._shard_files(state, memo)        # as `serve` keeps them: the patched state reuses untouched shards
+    patched = search._patch(state, changed, [old_tokens[n] for n in changed], [new_tokens[n] for n in changed],
+                            target, decoded={})
+    from_memo = search._shard_files(patched, memo)[2]
+    fresh = search.IndexState.made(range(12), [t.length for t in new_tokens], search._merge(new_tokens), target)
+    assert (patched.shards, patched.total, patched.layout, patched.entries) == \
+        (fresh.shards, fresh.total, fresh.layout, fresh.entries)
+    assert from_memo == shards_of(patched) == shards_of(fresh)
+    if change.startswith("shards"):
+        assert patched.shards != state.shards
+    assert shards_of(state) == shards_of(search.IndexState.made(
+        range(12), [t.length for t in old_tokens], search._merge(old_tokens), target))   # left as it was
+
+
+@pytest.mark.parametrize("old", ["format_1_state", "other_object", "format_1_token_entries"])
+def test_an_old_format_search_cache_is_ignored_and_rebuilt(site, tmp_path, tokenised, old):
+    """A cache folder written by an earlier version of the search stage (same package version)
+    is a miss, never a crash or a wrong index."""
+    out = tmp_path / "out"
+    warm_build(site, out)
+    folder = cache_folder(site)
+    if old == "format_1_state":           # version 1 kept encoded rows per token in `fragments`
+        stale = object.__new__(search.IndexState)
+        stale.__dict__.update(doc_keys=tuple(sorted(stored_keys(site))), lengths=(1,) * 7,
+                              fragments={"人大": (b"[0,1]", 2)})
+        (folder / search.STATE_NAME).write_bytes(encode_entry(stale))
+    elif old == "other_object":
+        (folder / search.STATE_NAME).write_bytes(encode_entry({"doc_keys": ()}))
+    else:                                 # version 1 packed a report's counts as (tokens, counts, length)
+        for bucket in (folder / "search").glob("*.pickle"):
+            entries = decode_entry(bucket.read_bytes())
+            bucket.write_bytes(encode_entry({key: ("人大\0主席", b"\1" * 16, 3) for key in entries}))
+        (folder / search.STATE_NAME).unlink()
+    edit_twice_equals_cold(site, out, tmp_path, tokenised, 7 if old == "format_1_token_entries" else 1)
+
+
+def test_tokens_counted_in_the_worker_pool_give_the_same_index(site, tmp_path, tokenised, monkeypatch):
+    """With --jobs 2 and the cache, the build tokenises in its worker pool (`tokenise_ahead`),
+    not in the main process, and the index is that of a serial build without a cache."""
+    from congressgen import compile as compile_module
+
+    monkeypatch.setattr(compile_module, "MIN_PARALLEL", 2)
+    result = build(BuildOptions(site, tmp_path / "out", jobs=2))
+    assert result.stats.workers == 2 and tokenised == []
+    assert index_tree(tmp_path / "out") == cold_index(site, tmp_path)
+    assert len(stored_keys(site)) == 7

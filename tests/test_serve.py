@@ -209,7 +209,17 @@ def test_broken_front_matter_shows_overlay_on_every_page_then_fix_restores(previ
     context = browser.new_context(locale="zh-CN")
     try:
         article_page, index_page = context.new_page(), context.new_page()
+        # A known good state first: the test does not depend on what earlier tests left. The page
+        # is opened once that build is done (a reload sent before its websocket is up is not seen).
+        good = article("第二次修改：民生实事全部完成。")
+        if (preview.site / ARTICLE_SOURCE).read_text(encoding="utf-8") != good:
+            before = preview.rebuilds()
+            preview.edit(ARTICLE_SOURCE, good)
+            deadline = time.monotonic() + 10
+            while preview.rebuilds() == before and time.monotonic() < deadline:
+                time.sleep(0.05)
         open_article(article_page, preview)
+        expect(article_page.locator("main")).to_contain_text("民生实事全部完成", timeout=5000)
         index_page.goto(preview.url)
         errors_before = len(preview.server.err)
 
@@ -236,6 +246,36 @@ def test_broken_front_matter_shows_overlay_on_every_page_then_fix_restores(previ
         preview.server.wait_for(r"错误已修复，已重新生成")
     finally:
         context.close()
+
+
+def test_a_page_that_missed_the_reload_message_reloads_itself(preview, browser):
+    """A reload sent while a page is loading (its websocket not yet up) is not lost: the page
+    compares its build generation with the preview's and reloads. Here the websocket never comes up."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.route("**/livereload.js*", lambda route: route.abort())
+        page.goto(preview.url + ARTICLE_PATH)
+        page.wait_for_load_state("load")
+        before = preview.rebuilds()
+        preview.edit(ARTICLE_SOURCE, article("没有收到刷新消息的页面也会更新。"))
+        expect(page.locator("main")).to_contain_text("没有收到刷新消息的页面也会更新", timeout=6000)
+        assert preview.rebuilds() > before
+    finally:
+        context.close()
+
+
+def test_generation_counts_navigating_builds_only():
+    from congressgen.serve import BuildOutcome, PreviewState
+
+    state = PreviewState()
+    state.update(BuildOutcome(True, 0.1))
+    state.update(BuildOutcome(True, 0.1, reload_paths=("css/site.css",)))   # swapped in place: no navigation
+    assert state.current() == 1
+    state.update(BuildOutcome(False, 0.1))
+    assert state.current() == 2
 
 
 def test_burst_of_saves_gives_one_rebuild(preview):

@@ -33,6 +33,7 @@ from congressgen.output import StagedOutput, WriteReport, check_output_folder, w
 from congressgen import record, review
 from congressgen.model.doclife import dropped_warnings
 from congressgen.model.types import CompiledReport, Site
+from congressgen.search import tokenise_ahead
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,10 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     output = options.output_dir
     check_output_folder(output, config.root)
     cache = BuildCache(config.root / config.cache_dir, options.report_memory) if options.cache else None
-    fingerprints = record.take_fingerprints(config, output, _settings(options))
+    digests = record.DigestMemo(cache.load(record.DigestMemo.NAME)) if cache is not None else None
+    fingerprints = record.take_fingerprints(config, output, _settings(options), digests)
+    if digests is not None and digests.changed():
+        cache.store(record.DigestMemo.NAME, digests.seen)
     if options.reuse_unchanged and cache is not None:
         skipped = _skip_if_unchanged(config, options, fingerprints, started)
         if skipped is not None:
@@ -138,6 +142,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         warnings += loaded.diagnostics
         warnings += loading.footer_warnings(config)
         attach_qr_codes(site, cache, workers)
+        tokenise_ahead(site, cache, workers)    # search tokens in the pool while it is open (search.py)
         warnings += dropped_warnings(site)
         root = config.root.resolve()   # the attachments outside content/, hashed before they are copied
         extra = tuple(sorted({item.source.resolve().relative_to(root).as_posix() for r in site.reports

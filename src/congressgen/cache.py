@@ -7,9 +7,14 @@ What is kept, and why it is safe:
   config subset, the package and Markdown versions, `markdown.RENDERER_VERSION`). A file
   whose bytes did not change is never parsed again; any change of an input gives another
   name, so an entry is never stale, only unused (unused ones are pruned after a build).
+- `reports.pack`: the compiled reports of the last build in one file, so a warm build reads
+  one file instead of one per report; rewritten when more than a twentieth of its entries
+  changed (until then the few edited reports are read from `reports/`).
 - `search/`: each report's search-index token counts, by a hash of the text they are
   counted from (`search.doc_key`), in 16 files; `search-index.pickle`: the last search
   index built, encoded per token, which a rebuild patches for the reports that changed.
+- `digests.pickle`: each input file's SHA-256 for the build record, with the stamp it was
+  hashed at (`record.DigestMemo`), so an unchanged file is not read and hashed again.
 - `qr.pickle`: share QR codes (inline SVG) by the text they encode.
 - `stamps.pickle`: each report source's stamp (mtime, size, inode, ctime) and report key as
   last read, so an unchanged file is neither read nor hashed again (`BuildCache.stamps`).
@@ -30,14 +35,16 @@ import hashlib
 import os
 import pickle
 import re
+import stat
 import sys
+import time
 from functools import lru_cache
 from pathlib import Path
 
 import congressgen
 from congressgen.errors import CongressError, Location
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _MAGIC = b"CGCACHE" + bytes([CACHE_FORMAT])
 _DIGEST = 32
 
@@ -111,6 +118,28 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def source_stamp(path: str) -> tuple[int, int, int, int] | None:
+    """What changes whenever a file's bytes do (ctime cannot be set back by a program); None
+    for anything but a plain file (a link is always read and checked where it is used)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns
+
+
+# File times tick coarsely (a few ms): a second write within the same tick and of the same
+# size would leave the stamp as it was. A stamp is trusted only once its file has not
+# changed for this long before it was read ("racy git" has the same rule).
+SETTLED_NS = 2_000_000_000
+
+
+def settled(stamp: tuple[int, int, int, int]) -> bool:
+    return time.time_ns() - stamp[3] > SETTLED_NS
+
+
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -135,6 +164,8 @@ class BuildCache:
         self.used: set[str] = set()          # report keys read or written in this build
         self.report_keys: dict[str, str] = {}   # source path -> its report key in this build
         self.dropped = 0                     # corrupt entries found (and removed)
+        self._packed: dict | None = None     # reports.pack as read (key -> compiled report)
+        self._values: dict[str, object] = {}  # report key -> compiled report, of this build
         self._stamps: dict | None = None
         self._stamps_loaded: dict = {}
         self._stamps_tag = ""
@@ -209,26 +240,61 @@ class BuildCache:
     def _report_path(self, key: str) -> Path:
         return self.folder / "reports" / key[:2] / key
 
+    PACK = "reports.pack"
+    REPACK_SHARE = 20      # rewrite the pack once more than 1/REPACK_SHARE of its entries changed
+
+    def _pack(self) -> dict:
+        if self._packed is None:
+            held = self.load(self.PACK) if self.memory is None else None
+            self._packed = held if isinstance(held, dict) else {}
+        return self._packed
+
     def get_report(self, key: str):
         self.used.add(key)
         if self.memory is not None and key in self.memory:
             return self.memory[key]
-        compiled = self.load(self._report_path(key).relative_to(self.folder).as_posix())
-        if self.memory is not None and compiled is not None:
-            self.memory[key] = compiled
+        compiled = self._pack().get(key)
+        if compiled is None:
+            compiled = self.load(self._report_path(key).relative_to(self.folder).as_posix())
+        if compiled is not None:
+            self._values[key] = compiled
+            if self.memory is not None:
+                self.memory[key] = compiled
         return compiled
 
     def put_report(self, key: str, compiled) -> bool:
         self.used.add(key)
+        self._values[key] = compiled
         if self.memory is not None:
             self.memory[key] = compiled
         return self.store(self._report_path(key).relative_to(self.folder).as_posix(), compiled)
 
+    def _save_pack(self) -> set[str]:
+        """Write reports.pack when it is missing or more than a twentieth out of date; the keys
+        it now holds (their single files are then redundant)."""
+        if self.memory is not None:
+            return set()
+        packed = self._pack()
+        held = [k for k in self.used if k in self._values]
+        fresh = sum(k not in packed for k in held)
+        stale = len(packed) - (len(held) - fresh)
+        if packed and fresh + stale <= len(held) // self.REPACK_SHARE:
+            return set(packed) & set(held)
+        if not held:
+            return set()
+        entries = {k: self._values[k] for k in sorted(held)}
+        if not self.store(self.PACK, entries):
+            return set()
+        self._packed = entries
+        return set(entries)
+
     def prune_reports(self) -> int:
-        """Remove report entries this build did not use (edited or deleted sources)."""
+        """Remove report entries this build did not use (edited or deleted sources), and the
+        single files of reports now held in reports.pack."""
         if self.memory is not None:
             for key in [k for k in self.memory if isinstance(k, str) and k not in self.used]:
                 del self.memory[key]
+        packed = self._save_pack()
         removed = 0
         root = self.folder / "reports"
         if not root.is_dir():
@@ -238,7 +304,8 @@ class BuildCache:
                 continue
             for entry in shard.iterdir():
                 # Only what this cache wrote: a file named by a key, starting with the tag.
-                if entry.name not in self.used and _KEY.match(entry.name) and _is_entry(entry):
+                if (entry.name not in self.used or entry.name in packed) and _KEY.match(entry.name) \
+                        and _is_entry(entry):
                     try:
                         entry.unlink()
                         removed += 1

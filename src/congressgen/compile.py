@@ -11,8 +11,6 @@ picklable arguments.
 from __future__ import annotations
 
 import os
-import stat
-import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -20,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from congressgen import review
-from congressgen.cache import BuildCache, cache_key
+from congressgen.cache import BuildCache, cache_key, settled, source_stamp
 from congressgen.config import SiteConfig
 from congressgen.content import check_outline_limit, find_sources, parse_source, read_report, read_source
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
@@ -101,6 +99,14 @@ def _compile_chunk(config: SiteConfig, items: list[tuple], cache_folder: Path | 
     return out
 
 
+def _warm_up() -> None:
+    """Import Markdown and make the renderer in a new worker while the parent still reads."""
+    from congressgen.markdown import BodyRenderer
+
+    if "body" not in _WORKER:
+        _WORKER["body"] = BodyRenderer()
+
+
 def _qr_chunk(urls: list[str]) -> list[str]:
     from congressgen.qr import qr_svg
 
@@ -122,6 +128,11 @@ class Workers:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("spawn"))
         return self._pool
+
+    def warm_up(self) -> None:
+        """Start the workers now (each imports and sets up in the background)."""
+        for _ in range(self.jobs):
+            self.pool.submit(_warm_up)
 
     @property
     def started(self) -> int:
@@ -155,6 +166,8 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     missing: list[tuple[int, bytes, str, str, str]] = []
     content_prefix = len(str(config.content_path)) + 1
     stamps = cache.stamps() if cache is not None else None
+    if workers is not None and workers.wanted(len(sources)) and len(stamps or ()) < len(sources) // 2:
+        workers.warm_up()      # likely a cold build: spawning overlaps reading and hashing the sources
     root_prefix = len(str(root)) + 1
     for index, path in enumerate(sources):
         # find_sources gives paths below content/: plain string slicing is enough (and fast)
@@ -164,7 +177,7 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
         column = rel[0] if len(rel) > 1 else ""
         stamp = None
         if stamps is not None:   # an unchanged stamp is an unchanged file: no need to read and hash it
-            stamp = _stamp(full)
+            stamp = source_stamp(full)
             known = stamps.get(shown)
             if stamp is not None and known is not None and known[:3] == (stamp, column, config_part):
                 hit = cache.get_report(known[3])
@@ -180,7 +193,7 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
         key = ""
         if cache is not None:
             key = cache.report_keys[shown] = report_key(raw, shown, column, config_part)
-            if stamp is not None and _settled(stamp) and stamp == _stamp(full):
+            if stamp is not None and settled(stamp) and stamp == source_stamp(full):
                 stamps[shown] = (stamp, column, config_part, key)
             hit = cache.get_report(key)
             if _fits(hit, shown, column):
@@ -232,28 +245,6 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     if errors:
         raise BuildFailed(errors + warnings)
     return compiled, warnings
-
-
-def _stamp(path: str) -> tuple[int, int, int, int] | None:
-    """What changes whenever a file's bytes do (ctime cannot be set back by a program); None
-    for anything but a plain file (a link is always read and checked by `read_report`)."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns
-
-
-# File times tick coarsely (a few ms): a second write within the same tick and of the same
-# size would leave the stamp as it was. A stamp is trusted only once its file has not
-# changed for this long before it was read ("racy git" has the same rule).
-SETTLED_NS = 2_000_000_000
-
-
-def _settled(stamp: tuple[int, int, int, int]) -> bool:
-    return time.time_ns() - stamp[3] > SETTLED_NS
 
 
 def _fits(hit, shown: str, column: str) -> bool:

@@ -408,4 +408,10 @@ def find_sources(content_dir: Path) -> list[Path]:
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         # a folder (or a link) named *.md is found too: read_report then says it is not a report
         found += [here / name for name in files + dirs if name.endswith(".md") and not name.startswith(".")]
-    return sorted(found, key=lambda p: p.relative_to(content_dir).as_posix())
+    base = str(content_dir) + os.sep
+
+    def key(path: Path) -> str:   # the path below content/ in POSIX form (slicing is cheap)
+        text = str(path)
+        return text[len(base):].replace(os.sep, "/") if text.startswith(base) else path.relative_to(content_dir).as_posix()
+
+    return sorted(found, key=key)

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import markdown as md_lib
 from markdown.extensions import Extension
 from markdown import inlinepatterns
+from markdown.extensions import attr_list
 
 from congressgen.inline import FastInlineExtension
-from congressgen.outline import Outline, prepare
+from congressgen.outline import LEADIN_CLOSE, LEADIN_OPEN, Outline, prepare
 
 EXTENSIONS = ("tables", "footnotes", "attr_list", "sane_lists", "md_in_html")
 # Part of every cache key: a change here must re-render every body.
@@ -45,6 +46,40 @@ class LiteralAsteriskExtension(Extension):
         md.inlinePatterns.register(underscore(r"_"), "em_strong2", 50)
 
 
+class _Only:
+    """A tree stand-in whose iter() gives, in document order, only some of its elements."""
+
+    def __init__(self, doc, wanted: set) -> None:
+        self._doc, self._wanted = doc, wanted
+
+    def iter(self):
+        return (elem for elem in self._doc.iter() if elem in self._wanted)
+
+
+class BraceOnlyAttrList(attr_list.AttrListTreeprocessor):
+    """attr_list's tree pass over only the elements it could change. Every pattern it applies
+    needs a "{" in an element's text, its tail, or a child's tail (`{#id .class}`); the others
+    (nearly all paragraphs) it only tests, at a regex search each. Same elements, same order,
+    same code: the same result."""
+
+    def run(self, doc) -> None:
+        wanted = set()
+        for elem in doc.iter():
+            if elem.text and "{" in elem.text:
+                wanted.add(elem)
+            for child in elem:
+                if child.tail and "{" in child.tail:
+                    wanted.add(elem)
+                    wanted.add(child)
+        if wanted:
+            super().run(_Only(doc, wanted))
+
+
+class BraceOnlyAttrListExtension(Extension):
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's API name
+        md.treeprocessors.register(BraceOnlyAttrList(md), "attr_list", 8)
+
+
 @dataclass(frozen=True)
 class RenderedBody:
     html: str
@@ -52,19 +87,78 @@ class RenderedBody:
     text: str          # plain text of the body, for summaries, search and checks
 
 
+def _markdown() -> md_lib.Markdown:
+    return md_lib.Markdown(
+        extensions=list(EXTENSIONS) + [LiteralAsteriskExtension(), FastInlineExtension(), BraceOnlyAttrListExtension()],
+        extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处注释", "SEPARATOR": "-"}},
+        output_format="html")
+
+
+def has_raw_html(prepared: str) -> bool:
+    """Whether a prepared body may hold raw HTML or character references for the block HTML
+    pass to read (it rewrites `&#3` as `&#3;`). The outline's own run-in marks
+    (`<strong class="leadin">…</strong>`) are inline HTML only, which that pass hands on as
+    text; without any other `<` or `&` it would only copy the document."""
+    if "&" in prepared:
+        return True
+    if "<" not in prepared:
+        return False
+    leadins = prepared.count(LEADIN_OPEN)
+    rest = prepared.replace(LEADIN_OPEN, "").replace(LEADIN_CLOSE, "", leadins)
+    return "<" in rest
+
+
+# Where inline HTML would not stay HTML (code spans and blocks, link and image text), where
+# emphasis delimiters could pair across a mark (the delimiter rules look at the neighbouring
+# characters), where Python-Markdown rewrites the text (it drops \x02 and \x03, and expands
+# tabs by column, which the marks' length would shift), or where the marks could collide with
+# the text: then the marks go through as the HTML they are. So do they where an attribute list
+# could take them in: any "{" but those of the headings the outline writes.
+_KEEPS_HTML_AS_TEXT = re.compile(r"[`\[*_\t\x02\x03\x0e\x0f]| {4}")
+_OWN_HEADING = re.compile(r"#{1,6} [^{}\n]* \{#[A-Za-z0-9-]+ \.outline-[a-z0-9]+\}")
+
+
+def marks_pass_as_text(prepared: str) -> bool:
+    """Whether the run-in marks of a body without other HTML may travel as control characters."""
+    if _KEEPS_HTML_AS_TEXT.search(prepared):
+        return False
+    return "{" not in prepared or all(_OWN_HEADING.fullmatch(line) for line in prepared.split("\n") if "{" in line)
+
+
+_MARK_OPEN, _MARK_CLOSE = "\x0e", "\x0f"
+
+
 class BodyRenderer:
-    """One Python-Markdown instance, reset between documents (creating one is costly)."""
+    """Python-Markdown instances, reset between documents (creating one is costly).
+
+    The block HTML pass (md_in_html's parser, ~15 % of a conversion) reads the whole document
+    with the stdlib HTML parser; for a body without raw HTML (nearly every report) it finds
+    nothing, so such bodies go to a second instance without that pass. Output is the same
+    (tests/test_markdown_speed.py compares both instances over every sample we have)."""
 
     def __init__(self) -> None:
-        self._md = md_lib.Markdown(
-            extensions=list(EXTENSIONS) + [LiteralAsteriskExtension(), FastInlineExtension()],
-            extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处注释", "SEPARATOR": "-"}},
-            output_format="html")
+        self._md = _markdown()
+        self._plain = _markdown()
+        self._plain.preprocessors.deregister("html_block")
+
+    def convert(self, prepared: str, *, plain: bool | None = None) -> str:
+        """HTML of a prepared body; `plain` forces (True) or refuses (False) the instance
+        without the block HTML pass (None: chosen by `has_raw_html`)."""
+        if plain is None:
+            plain = not has_raw_html(prepared)
+        md = self._plain if plain else self._md
+        md.reset()
+        if plain and LEADIN_OPEN in prepared and marks_pass_as_text(prepared):
+            # The run-in marks are then the only HTML and sit in plain paragraph text: carried
+            # through as two control characters instead of raw HTML, which Python-Markdown would
+            # stash, match and substitute back one by one (~10 % of a body's conversion).
+            marked = prepared.replace(LEADIN_OPEN, _MARK_OPEN).replace(LEADIN_CLOSE, _MARK_CLOSE)
+            return md.convert(marked).replace(_MARK_OPEN, LEADIN_OPEN).replace(_MARK_CLOSE, LEADIN_CLOSE)
+        return md.convert(prepared)
 
     def render(self, body: str) -> RenderedBody:
         prepared, outline = prepare(body)
-        self._md.reset()
-        body_html = self._md.convert(prepared)
+        body_html = self.convert(prepared)
         return RenderedBody(body_html, outline, html_to_text(body_html))
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import filecmp
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -95,6 +97,35 @@ def _reuse(old: Path, target: Path) -> bool:
             return False
 
 
+_TRASH = ".trash-"     # ".build.old.trash-<pid>-<ns>": a retired output being deleted
+
+
+def _trash_folders(output: Path) -> list[Path]:
+    """Retired outputs renamed for deletion: our names, real folders holding our marker."""
+    prefix = f".{output.name}.old{_TRASH}"
+    try:
+        names = [n for n in os.listdir(output.parent) if n.startswith(prefix)]
+    except OSError:
+        return []
+    found = [output.parent / n for n in names]
+    return [p for p in found if p.is_dir() and not p.is_symlink() and (p / MARKER).is_file()]
+
+
+def _remove_in_background(retired: Path) -> None:
+    """Delete the previous output without waiting for it: removing thousands of files and
+    folders takes longer than an edit's whole rebuild. It is renamed to a trash name first
+    (so the next build never meets it as `.old`) and removed by a detached process; a build
+    removes any trash such a process left."""
+    trash = retired.with_name(f"{retired.name}{_TRASH}{os.getpid()}-{time.time_ns()}")
+    try:
+        os.replace(retired, trash)
+        subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+                          str(trash)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True)
+    except OSError:
+        shutil.rmtree(trash if trash.exists() else retired, ignore_errors=True)
+
+
 class StagedOutput:
     """A staging folder beside the output; `commit()` swaps it in, `discard()` removes it."""
 
@@ -109,6 +140,8 @@ class StagedOutput:
             _own_folder(output, "输出目录")
         if self.staging.exists():
             shutil.rmtree(self.staging)
+        for trash in _trash_folders(output):      # left by a deleter that did not finish
+            shutil.rmtree(trash, ignore_errors=True)
         self.staging.mkdir()
         self._dirs: set[Path] = set()
         old = output / MARKER       # kept as it is (same inode and mtime) when unchanged
@@ -189,15 +222,15 @@ class StagedOutput:
         if self.output.exists():
             os.replace(self.output, retired)
         os.replace(self.staging, self.output)
-        if remove_retired:
-            shutil.rmtree(retired, ignore_errors=True)
+        if remove_retired and retired.exists():
+            _remove_in_background(retired)
         return self.report
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def remove_in_background(folder: Path) -> None:
+def _delete_in_thread(folder: Path) -> None:
     """Delete a folder of congressgen's own in a daemon thread (its files' space is freed slowly)."""
     threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True},
                      name="congressgen-cleanup", daemon=True).start()
@@ -227,7 +260,7 @@ class LiveOutput:
         self.pending.mkdir()
         for left in output.parent.glob(f".{output.name}.replaced-*"):   # of a preview that was stopped
             if left.is_dir() and not left.is_symlink() and left.name.split("-")[-2] != str(os.getpid()):
-                remove_in_background(left)
+                _delete_in_thread(left)
         if previous is None:
             previous = {(Path(d) / n).relative_to(output).as_posix()
                         for d, _, files in os.walk(output) for n in files}
@@ -309,7 +342,7 @@ class LiveOutput:
                 pass                                 # a new file, or no links here: a plain rename
             os.replace(temp, target)
         if replaced.is_dir():
-            remove_in_background(replaced)
+            _delete_in_thread(replaced)
         for gone in sorted(self.previous - self.paths):
             path = self.output / gone
             path.unlink(missing_ok=True)

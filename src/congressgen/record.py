@@ -145,28 +145,60 @@ def _hash_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _tree(digests: dict[str, str], folder: Path, shown: str) -> None:
+class DigestMemo:
+    """Files' SHA-256 by path, reused while a file's stamp is what it was when it was hashed
+    (mtime, size, inode, ctime: ctime cannot be set back; only settled stamps are kept, as
+    for the compile stamps). Without it every build reads and hashes every input."""
+
+    NAME = "digests.pickle"
+
+    def __init__(self, table: dict | None = None) -> None:
+        self.table: dict[str, tuple] = dict(table) if isinstance(table, dict) else {}
+        self.seen: dict[str, tuple] = {}
+
+    def digest(self, path: Path) -> str:
+        from congressgen.cache import settled, source_stamp
+
+        key = str(path)
+        stamp = source_stamp(key)         # None for a link or anything but a plain file
+        if stamp is not None:
+            known = self.table.get(key)
+            if known is not None and known[0] == stamp:
+                self.seen[key] = known
+                return known[1]
+        digest = _hash_file(path)
+        if stamp is not None and settled(stamp) and digest != "unreadable" and source_stamp(key) == stamp:
+            self.seen[key] = (stamp, digest)
+        return digest
+
+    def changed(self) -> bool:
+        return self.seen != self.table
+
+
+def _tree(digests: dict[str, str], folder: Path, shown: str, hash_file) -> None:
+    base_length = len(str(folder)) + 1
     for directory, dirs, files in os.walk(folder):
         dirs.sort()
-        base = Path(directory)
+        inner = directory[base_length:].replace(os.sep, "/")
+        prefix = f"{shown}/{inner}/" if inner else f"{shown}/"
         for name in sorted(files):
-            path = base / name
-            rel = f"{shown}/{path.relative_to(folder).as_posix()}"
-            digests[rel] = _hash_file(path)
+            digests[prefix + name] = hash_file(Path(directory, name))
 
 
-def source_digests(config: SiteConfig) -> dict[str, str]:
+def source_digests(config: SiteConfig, memo: DigestMemo | None = None) -> dict[str, str]:
     """SHA-256 of everything a build reads, by shown path: the files at the site root, every
     file under content/, static/, data/ and themes/, and the built-in theme (as `<builtin>/…`).
-    (Attachments kept elsewhere in the site: `extra_fingerprint`.)"""
+    (Attachments kept elsewhere in the site: `extra_fingerprint`.) With `memo`, a file whose
+    stamp did not change is not hashed again."""
+    hash_file = memo.digest if memo is not None else _hash_file
     root = config.root
     digests: dict[str, str] = {}
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
         if entry.is_file():
-            digests[entry.name] = _hash_file(Path(entry.path))
+            digests[entry.name] = hash_file(Path(entry.path))
     for folder in dict.fromkeys((config.content_dir, config.static_dir, config.data_dir, "themes")):
-        _tree(digests, root / folder, folder)
-    _tree(digests, builtin_theme_dir(), "<builtin>")
+        _tree(digests, root / folder, folder, hash_file)
+    _tree(digests, builtin_theme_dir(), "<builtin>", hash_file)
     return digests
 
 
@@ -201,12 +233,21 @@ def extra_fingerprint(root: Path, extra: tuple[str, ...]) -> str:
 
 
 def output_manifest(output: Path) -> dict[str, tuple[int, int]]:
-    manifest = {}
-    for directory, _, files in os.walk(output):
-        for name in files:
-            path = Path(directory) / name
-            st = path.stat()
-            manifest[path.relative_to(output).as_posix()] = (st.st_size, st.st_mtime_ns)
+    """(size, mtime) of every file in the output, by its path there (scandir: one stat each)."""
+    manifest: dict[str, tuple[int, int]] = {}
+
+    def walk(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir():            # as os.walk: links to folders are not entered
+                    if not entry.is_symlink():
+                        walk(entry.path, prefix + entry.name + "/")
+                else:
+                    st = entry.stat()
+                    manifest[prefix + entry.name] = (st.st_size, st.st_mtime_ns)
+
+    if output.is_dir():
+        walk(str(output), "")
     return manifest
 
 
@@ -273,9 +314,10 @@ class Fingerprints:
     inputs: str
 
 
-def take_fingerprints(config: SiteConfig, output: Path, settings: tuple) -> Fingerprints:
+def take_fingerprints(config: SiteConfig, output: Path, settings: tuple,
+                      memo: DigestMemo | None = None) -> Fingerprints:
     environment = environment_fingerprint(config)
-    sources = source_digests(config)
+    sources = source_digests(config, memo)
     return Fingerprints(environment, sources, input_fingerprint(environment, sources, output, settings))
 
 

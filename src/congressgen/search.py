@@ -19,8 +19,9 @@ title, body, sections, tasks, tags and metadata; page chrome never reaches the i
 of data files (代表建议, 年报) bring their own documents (`page_docs`).
 
 Rebuilds with the build cache are incremental (`TokenStore`, `IndexState`): a report is
-tokenised again only when its searchable text changed, and the postings of the last build
-are patched for it; the files written are byte for byte those of a build without a cache.
+tokenised again only when its searchable text changed, and in the last build's postings (one
+cache file, read with one load) only the tokens whose counts changed are patched, and only
+their shards joined again; the files written are byte for byte those of a build without a cache.
 """
 
 from __future__ import annotations
@@ -30,18 +31,19 @@ import json
 import re
 import unicodedata
 from array import array
-from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from bisect import bisect_left, bisect_right, insort
+from collections import Counter, defaultdict, deque
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import itemgetter, sub
 from json.encoder import encode_basestring   # what json.dumps uses with ensure_ascii=False
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from congressgen.model.types import Report, Site
 
 INDEX_DIR = "search-index"
 FORMAT_VERSION = 1
-SEARCH_VERSION = 1                  # bump when tokens or weights change: part of cached entries' keys
+SEARCH_VERSION = 2                  # bump when tokens or weights change: part of cached entries' keys
 SHARD_TARGET_BYTES = 32 * 1024      # a query of a few tokens loads a few small files
 MAX_SHARDS = 4096
 
@@ -54,9 +56,6 @@ META_WEIGHT = 2                      # source, 文号, 索引号, column, topic,
 HAN = "\u3005\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _SEGMENT = re.compile(f"(?P<han>[{HAN}]+)|(?P<word>[^\\W_{HAN}]+)")
 _NON_HAN_RUN = re.compile(f"[^{HAN}]+")
-_WORD = re.compile(f"[^\\W_{HAN}]+")
-_WORD_THEN_HAN = re.compile(f"([^\\W_{HAN}]+)([{HAN}])")
-_HAN_THEN_WORD = re.compile(f"([{HAN}])([^\\W_{HAN}]+)")
 _NOT_COMMON_HAN = re.compile("[^\u4e00-\u9fff]")
 
 
@@ -113,19 +112,92 @@ def _junctions(segments) -> list[str]:
     return joined
 
 
-def document_tokens(text: str) -> Counter:
-    """Every token of a normalised text with its count: Han unigrams and bigrams, words, junctions.
-    (Counted in bulk, C-speed: every run of non-Han text becomes one NUL, and pairs with a NUL
-    are dropped; a 1,000-report site is tokenised in about a second.)"""
-    han = _NON_HAN_RUN.sub("\0", text)
-    counts = Counter(han)
-    counts.update(map(str.__add__, han, han[1:]))
-    for token in [t for t in counts if "\0" in t]:
-        del counts[token]
-    counts.update(_WORD.findall(text))
-    counts.update(a + b for a, b in _WORD_THEN_HAN.findall(text))
-    counts.update(a + b for a, b in _HAN_THEN_WORD.findall(text))
+# ---------------------------------------------------------------- tokens, counted in bulk
+#
+# A report's Han tokens are counted as integers, never as strings: the Han text (every run of
+# other text replaced by one `_SEP`) is encoded as UTF-32, whose 4-byte units read as 32-bit
+# integers are the characters, and whose 8-byte units read as 64-bit integers, once from
+# byte 0 and once from byte 4, are every pair of neighbours: `Counter` counts them at
+# C speed with no string made per character. A key below 2**32 is one character (its code
+# point), above it the bigram `chr(key & 0xFFFFFFFF) + chr(key >> 32)` (`_token`). Pairs with
+# `_SEP` in them cross a gap and are dropped. Words and junctions stay strings.
+
+_SEP = "\x01"                          # never Han and never a word character
+_SEP_KEY = ord(_SEP)
+_LOW = 0xFFFFFFFF
+# a word with the Han characters just before and after it (the one after is not consumed)
+_WORD_IN_PLACE = re.compile(f"([{HAN}]?)([^\\W_{HAN}]+)(?=([{HAN}]?))")
+_COMMON_HAN_RUN = re.compile("[\u4e00-\u9fff]+")
+
+
+def _token(key: int | str) -> str:
+    """The token a counted key stands for."""
+    if key.__class__ is str:
+        return key
+    return chr(key) if key <= _LOW else chr(key & _LOW) + chr(key >> 32)
+
+
+def _pair_keys(text: str):
+    """The 64-bit keys of the pairs (text[0], text[1]), (text[2], text[3]), ..."""
+    data = text.encode("utf-32-le")
+    return memoryview(data)[:len(data) // 8 * 8].cast("Q")
+
+
+def _han_counts(text: str) -> Counter:
+    """Han unigrams and bigrams of a normalised text, by integer key."""
+    han = _NON_HAN_RUN.sub(_SEP, text)
+    data = han.encode("utf-32-le")
+    view = memoryview(data)
+    counts = Counter(view.cast("I"))
+    counts.update(view[:len(data) // 8 * 8].cast("Q"))
+    counts.update(view[4:4 + (len(data) - 4) // 8 * 8].cast("Q"))
+    counts.pop(_SEP_KEY, None)
+    # the pairs that cross a gap: (last Han character of a run, _SEP) and (_SEP, first of a run)
+    runs = list(filter(None, han.split(_SEP)))
+    gone = set(_pair_keys(_SEP.join(map(itemgetter(-1), runs)) + _SEP))
+    gone.update(_pair_keys(_SEP + _SEP.join(map(itemgetter(0), runs))))
+    deque(map(counts.pop, gone, repeat(None)), 0)
     return counts
+
+
+def _word_counts(text: str) -> Counter:
+    """Words, and junctions of a word with a Han character, of a normalised text."""
+    found = _WORD_IN_PLACE.findall(text)
+    counts = Counter(word for _, word, _ in found)
+    counts.update(word + after for _, word, after in found if after)
+    counts.update(before + word for before, word, _ in found if before)
+    return counts
+
+
+def document_tokens(text: str) -> Counter:
+    """Every token of a normalised text with its count: Han unigrams and bigrams, words, junctions."""
+    counts = Counter({_token(key): count for key, count in _han_counts(text).items()})
+    counts.update(_word_counts(text))
+    return counts
+
+
+@lru_cache(maxsize=None)
+def _token_char(ch: str) -> str | None:
+    """What `normalise` maps a character to, or None when that cannot change a token: the
+    character itself, or a separator (neither Han nor a word character) turned into other
+    separators (full-width punctuation such as ，→ ,)."""
+    mapped = _normalise_char(ch)
+    if mapped == ch or (mapped and not _SEGMENT.search(ch + mapped)):
+        return None
+    return mapped
+
+
+def token_text(text: str) -> str:
+    """`normalise(text)` as far as tokens can tell: the same tokens come from both, with
+    far fewer characters to map (most reports then need no mapping at all)."""
+    if text.isascii():
+        return text.lower()
+    table = {}
+    for ch in set(_COMMON_HAN_RUN.sub("", text)):
+        mapped = _token_char(ch)
+        if mapped is not None:
+            table[ord(ch)] = mapped
+    return text.translate(table) if table else text
 
 
 def query_tokens(query: str) -> list[str]:
@@ -188,51 +260,64 @@ def page_docs(site: Site) -> tuple[list[SearchDoc], list[list[str]]]:
 def _gap_encode(rows: list[int]) -> list[int]:
     """[doc, count, doc, count, ...] -> [first doc, count, gap to the next doc, count, ...]."""
     docs = rows[0::2]
-    rows[2::2] = [b - a for a, b in zip(docs, docs[1:])]
-    return rows
-
-
-def _gap_decode(rows: list[int]) -> list[int]:
-    docs = list(accumulate(rows[0::2]))
-    rows[0::2] = docs
+    rows[2::2] = list(map(sub, docs[1:], docs))
     return rows
 
 
 @dataclass(frozen=True)
 class DocTokens:
-    """The pure per-report work of the index: weighted token counts and body length.
-    Cached per report under `search/`, keyed by `doc_key`."""
+    """The pure per-report work of the index: weighted token counts, by key (`_token`), and
+    body length. Cached per report under `search/`, keyed by `doc_key`."""
 
-    weighted: dict[str, int]
+    han: dict[int, int]          # Han unigrams and bigrams
+    words: dict[str, int]        # words and junctions
     length: int                  # body tokens, for BM25
+
+    def columns(self):
+        """(keys, counts) of the Han tokens and of the words, for `_merge`."""
+        return (self.han, self.han.values()), (self.words, self.words.values())
 
 
 def doc_tokens(doc: SearchDoc) -> DocTokens:
-    body = document_tokens(normalise(doc.text))
-    weighted = Counter(body)
+    body = token_text(doc.text)
+    han, words = _han_counts(body), _word_counts(body)
+    length = sum(han.values()) + sum(words.values())
     fields = (((doc.title,), TITLE_WEIGHT), (doc.outline, OUTLINE_WEIGHT), (doc.meta, META_WEIGHT))
     for texts, weight in fields:
-        for token, count in document_tokens(normalise("\n".join(texts))).items():
-            weighted[token] += count * weight
-    return DocTokens(dict(weighted), sum(body.values()))
+        text = token_text("\n".join(texts))
+        for counts, extra in ((han, _han_counts(text)), (words, _word_counts(text))):
+            for key, count in extra.items():
+                counts[key] += count * weight
+    return DocTokens(dict(han), dict(words), length)
 
 
-def doc_key(doc: SearchDoc) -> str:
+def doc_key(doc: SearchDoc, report_key: str | None = None) -> str:
     """Cache key of `doc_tokens(doc)`: exactly the fields it reads, plus the format versions
-    (the Python version, which fixes unicodedata's NFKC tables, is in every `cache_key`)."""
+    (the Python version, which fixes unicodedata's NFKC tables, is in every `cache_key`).
+    `report_key`: the build cache's key of the compiled report the text comes from (it fixes
+    the text, so the text need not be hashed again)."""
+    digest = hashlib.sha256(_key_prefix())
+    digest.update(repr((doc.title, doc.outline, doc.meta, report_key)).encode("utf-8", "surrogatepass"))
+    if not report_key:
+        digest.update(doc.text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _key_prefix() -> bytes:
+    """What every `doc_key` starts from: the versions in every `cache.cache_key`, and ours."""
     from congressgen.cache import cache_key
 
-    return cache_key("search", SEARCH_VERSION, doc.title, doc.outline, doc.meta,
-                       doc.text.encode("utf-8", "surrogatepass"))
+    return cache_key("search", SEARCH_VERSION).encode("ascii")
 
 
-def _doc_keys(docs: list[SearchDoc], memory: dict | None) -> tuple[str, ...]:
+def _doc_keys(docs: list[SearchDoc], report_keys: list[str | None], memory: dict | None) -> tuple[str, ...]:
     """`doc_key` of each doc; with `memory`, the key found last time for equal fields."""
     if memory is None:
-        return tuple(doc_key(d) for d in docs)
+        return tuple(map(doc_key, docs, report_keys))
     known = memory.get(("search", "keys"), {})
     fields = [(d.title, d.outline, d.meta, d.text) for d in docs]
-    fresh = {f: known.get(f) or doc_key(d) for f, d in zip(fields, docs)}
+    fresh = {f: known.get(f) or doc_key(d, k) for f, d, k in zip(fields, docs, report_keys)}
     memory[("search", "keys")] = fresh
     return tuple(fresh[f] for f in fields)
 
@@ -240,11 +325,12 @@ def _doc_keys(docs: list[SearchDoc], memory: dict | None) -> tuple[str, ...]:
 def _merge(tokens) -> dict[str, list[int]]:
     """token -> [doc, count, doc, count, ...] in document order (absolute numbers). `tokens`
     may be a generator: each report's counts can then be freed once merged (memory)."""
-    rows: defaultdict[str, list[int]] = defaultdict(list)
+    rows: defaultdict[int | str, list[int]] = defaultdict(list)
+    row = rows.__getitem__
     for number, doc in enumerate(tokens):
-        for token, count in doc.weighted.items():   # the hot loop: one pass per (token, report)
-            rows[token] += (number, count)
-    return rows
+        for keys, counts in doc.columns():   # one C-level pass per report: rows[key] += (number, count)
+            deque(map(list.extend, map(row, keys), zip(repeat(number), counts)), 0)
+    return {_token(key): r for key, r in rows.items()}
 
 
 def build_index(docs: list[SearchDoc]) -> SearchIndex:
@@ -257,10 +343,14 @@ def _dumps(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
+def _size(token: str, rows: int) -> int:
+    """A token's share of the shard size estimate (`_shards_for`): its part of the JSON, roughly."""
+    return len(token.encode("utf-8")) + 6 + 3 * rows
+
+
 def shard_count(encoded: dict[str, list[int]], target: int = SHARD_TARGET_BYTES) -> int:
     """Smallest power of two that keeps shards near `target` bytes (deterministic)."""
-    return _shards_for(sum(len(token.encode("utf-8")) + 6 + 3 * len(rows) for token, rows in encoded.items()),
-                       target)
+    return _shards_for(sum(_size(token, len(rows)) for token, rows in encoded.items()), target)
 
 
 def _shards_for(total: int, target: int) -> int:
@@ -273,112 +363,234 @@ def _shards_for(total: int, target: int) -> int:
 # ---------------------------------------------------------------- encoded postings, kept across builds
 #
 # A shard file is `_dumps({token: gap-encoded rows})`: compact JSON with sorted keys. Each
-# token's part (`"token":[...]`) depends only on that token's rows, so the postings are kept
-# encoded per token (`Fragment`), and a rebuild re-encodes only the tokens of the reports
-# whose words changed; the shards are then joined from the parts, byte for byte what
-# `_dumps` of the whole shard gives (tests compare both).
-
-Fragment = tuple[bytes, int]     # (gap-encoded rows as JSON, len(rows))
-
+# token's entry (`"token":[...]`) depends only on that token's rows, so the postings are kept
+# encoded per token (`IndexState.entries`) with each shard's tokens in order (`layout`), and a
+# shard is the entries joined: byte for byte what `_dumps` of the whole shard gives (tests
+# compare both). A rebuild re-encodes only the tokens whose counts changed.
 
 _ROWS_JSON = json.JSONEncoder(separators=(",", ":")).encode   # made once: json.dumps builds one per call
+STATE_FORMAT = 2                 # of `IndexState`; another (or none) is a miss
 
 
-def _fragment(rows: list[int]) -> Fragment:
-    return _ROWS_JSON(_gap_encode(rows)).encode("ascii"), len(rows)
+def _entry(token: str, rows: bytes) -> bytes:
+    return (encode_basestring(token) + ":").encode("utf-8") + rows
+
+
+def _rows_of(token: str, entry: bytes) -> bytes:
+    return entry[len(encode_basestring(token).encode("utf-8")) + 1:]
 
 
 @dataclass
 class IndexState:
-    """The last index built with this cache: which report contents it holds, in order."""
+    """The last index built with this cache: which report contents it holds, in order, and
+    its shards' entries. Kept whole in one cache file (`STATE_NAME`), read with one load."""
 
     doc_keys: tuple[str, ...]
     lengths: tuple[int, ...]
-    fragments: dict[str, Fragment]
+    entries: dict[str, bytes]            # token -> '"token":[gap-encoded rows]' (UTF-8)
+    total: int                           # sum of `_size` over the tokens
+    shards: int
+    layout: list[list[str]]              # each shard's tokens, sorted
+    format: int = STATE_FORMAT
+    # Set by `_patch` for `_shard_files` only (never pickled): the state patched, and the
+    # shards whose tokens changed; the others' files are those made for `patched_from`.
+    patched_from: "IndexState | None" = field(default=None, compare=False, repr=False)
+    touched: frozenset = frozenset()
+
+    def __getstate__(self):
+        kept = dict(self.__dict__)
+        kept.pop("patched_from", None)
+        return kept
+
+    @classmethod
+    def made(cls, doc_keys, lengths, rows: dict[str, list[int]], shard_bytes: int) -> "IndexState":
+        """The state of postings `rows` (absolute [doc, count, ...], consumed)."""
+        entries, total = {}, 0
+        for token, r in rows.items():
+            total += _size(token, len(r))
+            entries[token] = _entry(token, _ROWS_JSON(_gap_encode(r)).encode("ascii"))
+        shards = _shards_for(total, shard_bytes)
+        return cls(tuple(doc_keys), tuple(lengths), entries, total, shards, _layout(entries, shards))
+
+    def usable(self, docs: int) -> bool:
+        # read from the instance: a state pickled by an older version has no `format` of its own
+        return (vars(self).get("format") == STATE_FORMAT and len(self.doc_keys) == docs == len(self.lengths)
+                and isinstance(self.entries, dict) and len(self.layout) == self.shards)
+
+
+def _layout(tokens, shards: int) -> list[list[str]]:
+    buckets: list[list[str]] = [[] for _ in range(shards)]
+    for token in tokens:
+        buckets[token_hash(token) % shards].append(token)
+    for bucket in buckets:
+        bucket.sort()
+    return buckets
+
+
+def _changed_keys(old: DocTokens, new: DocTokens) -> set:
+    """The keys whose count differs between two versions of a report (most keep theirs)."""
+    return {key for key, _ in old.han.items() ^ new.han.items()} | \
+        {key for key, _ in old.words.items() ^ new.words.items()}
+
+
+def _splice(rows: bytes, known: tuple | None, first: int, last: int, gone: set[int],
+            fresh: list[tuple[int, int]]) -> tuple[bytes, int, list[int], list[int]] | None:
+    """A token's gap-encoded rows with the documents `gone` taken out and `fresh` (doc, count)
+    put in, all between doc numbers `first` and `last`: only that stretch (and the gap after
+    it) is rewritten. `known`: the rows' (doc numbers, gaps) if already decoded. Returns
+    (rows, number of values, doc numbers, gaps), or None when no document is left."""
+    items = rows[1:-1].split(b",")
+    if known is not None:
+        docs, gaps = known
+    else:
+        gaps = json.loads(rows)
+        docs = list(accumulate(gaps[0::2]))
+    lo, hi = bisect_left(docs, first), bisect_right(docs, last)
+    middle = sorted([(d, gaps[2 * i + 1]) for i, d in enumerate(docs[lo:hi], lo) if d not in gone] + fresh)
+    if not middle and lo == 0 and hi == len(docs):
+        return None
+    previous = docs[lo - 1] if lo else 0
+    spliced: list[int] = []
+    for d, count in middle:
+        spliced += (d - previous, count)
+        previous = d
+    if hi < len(docs):
+        spliced.append(docs[hi] - previous)
+        tail = items[2 * hi + 1:]
+    else:
+        tail = []
+    parts = items[:2 * lo] + [str(n).encode() for n in spliced] + tail
+    return (b"[" + b",".join(parts) + b"]", len(parts), docs[:lo] + [d for d, _ in middle] + docs[hi:],
+            gaps[:2 * lo] + spliced + gaps[2 * hi + 1:])
 
 
 def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: list[DocTokens],
-           decoded: dict | None = None) -> None:
-    """Replace the documents at positions `changed` (same numbering) in the encoded postings.
-    Common tokens are in every report, so a token's rows are spliced, not re-encoded: only
-    the pairs between the first and last changed document (and the gap after) are rewritten.
-    `decoded` (kept by a long-running process) holds token -> (fragment, doc numbers, gaps)
-    of the fragments this function made, so the next patch need not parse them again."""
-    gone = set(changed)
-    first, last = min(changed), max(changed)
-    fresh: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
-    for number, doc in zip(changed, new):
-        for token, count in doc.weighted.items():
-            fresh[token].append((number, count))
-    for token in set(fresh).union(*(d.weighted for d in old)):
-        part = state.fragments.get(token)
-        if part is None:
-            state.fragments[token] = _fragment([n for pair in sorted(fresh[token]) for n in pair])
+           shard_bytes: int, decoded: dict | None = None) -> IndexState:
+    """The state with the documents at positions `changed` (same numbering) replaced. Only
+    the tokens whose count changed in one of them are touched, and a token's rows are
+    spliced, not re-encoded. `decoded` (kept by a long-running process) holds token ->
+    (rows, doc numbers, gaps) of the rows this function made, so the next patch need not
+    parse them again. `state` itself is left as it was (it may be one kept in memory)."""
+    gone: defaultdict[str, set[int]] = defaultdict(set)        # token -> documents where its count changed
+    fresh: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)    # token -> their new counts
+    for number, before, after in zip(changed, old, new):
+        for key in _changed_keys(before, after):
+            token = _token(key)
+            gone[token].add(number)
+            count = after.han.get(key) if key.__class__ is int else after.words.get(key)
+            if count is not None:
+                fresh[token].append((number, count))
+    entries, total = dict(state.entries), state.total
+    added, removed = [], []
+    for token, numbers in sorted(gone.items()):
+        entry = entries.get(token)
+        if entry is None:
+            rows = [n for pair in sorted(fresh[token]) for n in pair]
+            size = len(rows)
+            entries[token] = _entry(token, _ROWS_JSON(_gap_encode(rows)).encode("ascii"))
+            total += _size(token, size)
+            added.append(token)
             continue
-        items = part[0][1:-1].split(b",")
+        rows = _rows_of(token, entry)
+        total -= _size(token, rows.count(b",") + 1)
         known = decoded.get(token) if decoded is not None else None
-        if known is not None and known[0] is part:
-            _, docs, gaps = known
-        else:
-            gaps = json.loads(part[0])
-            docs = list(accumulate(gaps[0::2]))
-        lo, hi = bisect_left(docs, first), bisect_right(docs, last)
-        middle = [(d, gaps[2 * i + 1]) for i, d in enumerate(docs[lo:hi], lo) if d not in gone]
-        middle = sorted(middle + fresh.get(token, []))
-        if not middle and lo == 0 and hi == len(docs):
-            del state.fragments[token]
+        made = _splice(rows, known[1:] if known is not None and known[0] is entry else None,
+                       min(numbers), max(numbers), numbers, fresh.get(token, []))
+        if made is None:
+            del entries[token]
+            removed.append(token)
             if decoded is not None:
                 decoded.pop(token, None)
-            continue
-        previous = docs[lo - 1] if lo else 0
-        spliced: list[int] = []
-        for d, count in middle:
-            spliced += (d - previous, count)
-            previous = d
-        if hi < len(docs):
-            spliced.append(docs[hi] - previous)
-            tail = items[2 * hi + 1:]
         else:
-            tail = []
-        rows = items[:2 * lo] + [str(n).encode() for n in spliced] + tail
-        made = state.fragments[token] = b"[" + b",".join(rows) + b"]", len(rows)
-        if decoded is not None:
-            decoded[token] = (made, docs[:lo] + [d for d, _ in middle] + docs[hi:],
-                              gaps[:2 * lo] + spliced + gaps[2 * hi + 1:])
-
-
-def _shard_files(fragments: dict[str, Fragment], shard_bytes: int,
-                 memo: dict | None = None) -> tuple[int, int, list[bytes]]:
-    """The shard files. `memo` (kept by a long-running process) holds each shard's tokens,
-    fragments and bytes from the last call: a shard whose tokens map to the very same
-    fragment objects (a patch replaces the fragment of every token it changes) is reused."""
-    total = sum(len(token.encode("utf-8")) + 6 + 3 * size for token, (_, size) in fragments.items())
+            entries[token] = _entry(token, made[0])
+            total += _size(token, made[1])
+            if decoded is not None:
+                decoded[token] = (entries[token], made[2], made[3])
     shards = _shards_for(total, shard_bytes)
-    buckets: list[list[str]] = [[] for _ in range(shards)]
-    for token in fragments:
-        buckets[token_hash(token) % shards].append(token)
-    files = []
-    for number, bucket in enumerate(buckets):
-        bucket.sort()
-        parts = [fragments[t] for t in bucket]
-        old = memo.get((shards, number)) if memo is not None else None
-        if old is not None and old[0] == bucket and old[1] == parts:   # identical objects: C-level shortcut
-            files.append(old[2])
-            continue
-        data = b"{" + b",".join((encode_basestring(t) + ":").encode("utf-8") + part[0]
-                                for t, part in zip(bucket, parts)) + b"}"
-        if memo is not None:
-            memo[(shards, number)] = (bucket, parts, data)
-        files.append(data)
+    if shards != state.shards:
+        layout = _layout(entries, shards)
+    else:
+        layout = list(state.layout)         # copied where changed: the old lists stay as they were
+        for token in added + removed:
+            n = token_hash(token) % shards
+            bucket = layout[n] = list(layout[n]) if layout[n] is state.layout[n] else layout[n]
+            if token in entries:
+                insort(bucket, token)
+            else:
+                bucket.remove(token)
+    same = shards == state.shards
+    return IndexState(state.doc_keys, state.lengths, entries, total, shards, layout,
+                      patched_from=state if same else None,
+                      touched=frozenset(token_hash(t) % shards for t in gone) if same else frozenset())
+
+
+def _shard_files(state: IndexState, memo: dict | None = None) -> tuple[int, int, list[bytes]]:
+    """The shard files. `memo` (kept by a long-running process) holds the last state and its
+    files: for a state patched from it, only the shards the patch touched are joined again
+    (the others are the very same bytes objects, which the preview's writer need not compare)."""
+    def joined(number: int) -> bytes:
+        return b"{" + b",".join(map(state.entries.__getitem__, state.layout[number])) + b"}"
+
+    if memo is not None and memo.get("state") is state:
+        files = memo["files"]
+    elif memo is not None and state.patched_from is not None and memo.get("state") is state.patched_from:
+        files = list(memo["files"])
+        for number in state.touched:
+            files[number] = joined(number)
+    else:
+        files = [joined(number) for number in range(state.shards)]
+    state.patched_from = None           # no chain of old states kept alive
     if memo is not None:
-        for key in [k for k in memo if k[0] != shards]:
-            del memo[key]
-    return shards, len(str(shards - 1)), files
+        memo["state"], memo["files"] = state, files
+    return state.shards, len(str(state.shards - 1)), files
 
 
 STATE_NAME = "search-index.pickle"
 # Above this share of changed reports, merging all cached token counts is as quick as patching.
 PATCH_LIMIT = 0.25
+
+
+def _pack(tokens: DocTokens) -> tuple:
+    """A report's counts as a few strings and int arrays: pickled ~10x quicker than dicts
+    (tokens never contain NUL: NUL is neither Han nor a word character)."""
+    return (TOKENS_PACKING, array("Q", tokens.han).tobytes(), array("q", tokens.han.values()).tobytes(),
+            "\0".join(tokens.words), array("q", tokens.words.values()).tobytes(), tokens.length)
+
+
+def _unpack(packed) -> DocTokens | None:
+    if not (isinstance(packed, tuple) and len(packed) == 6 and packed[0] == TOKENS_PACKING):
+        return None
+    _, han_keys, han_counts, words, word_counts, length = packed
+    return DocTokens(dict(zip(array("Q", han_keys), array("q", han_counts))),
+                     dict(zip(words.split("\0"), array("q", word_counts))) if words else {}, length)
+
+
+TOKENS_PACKING = 2
+
+
+@dataclass(frozen=True)
+class PackedTokens:
+    """A report's counts as the token store keeps them (`_pack`), merged without making dicts."""
+
+    han_keys: array
+    han_counts: array
+    words: list[str]
+    word_counts: array
+    length: int
+
+    @classmethod
+    def of(cls, packed) -> "PackedTokens | None":
+        try:
+            _, han_keys, han_counts, words, word_counts, length = packed
+            made = cls(array("Q", han_keys), array("q", han_counts), words.split("\0") if words else [],
+                       array("q", word_counts), length)
+        except (TypeError, ValueError, AttributeError):      # a damaged entry is a miss
+            return None
+        ok = len(made.han_keys) == len(made.han_counts) and len(made.words) == len(made.word_counts)
+        return made if ok and isinstance(length, int) else None
+
+    def columns(self):
+        return (self.han_keys, self.han_counts), (self.words, self.word_counts)
 
 
 class TokenStore:
@@ -389,10 +601,10 @@ class TokenStore:
 
     def __init__(self, cache):
         self.cache = cache
-        self.buckets: dict[str, dict[str, tuple[str, bytes, int]]] = {}
+        self.buckets: dict[str, dict[str, tuple]] = {}
         self.dirty: set[str] = set()
 
-    def _bucket(self, key: str) -> dict[str, tuple[str, bytes, int]]:
+    def _bucket(self, key: str) -> dict[str, tuple]:
         name = key[0]
         if name not in self.buckets:
             loaded = self.cache.load(f"search/{name}.pickle")
@@ -400,21 +612,29 @@ class TokenStore:
         return self.buckets[name]
 
     def get(self, key: str) -> DocTokens | None:
-        packed = self._bucket(key).get(key)
-        if not (isinstance(packed, tuple) and len(packed) == 3):
+        try:
+            return _unpack(self._bucket(key).get(key))
+        except (TypeError, ValueError, AttributeError):      # a damaged entry is a miss
             return None
-        tokens, counts, length = packed
-        return DocTokens(dict(zip(tokens.split("\0"), array("q", counts))) if tokens else {}, length)
+
+    def has(self, key: str) -> bool:
+        packed = self._bucket(key).get(key)
+        return isinstance(packed, tuple) and len(packed) == 6 and packed[0] == TOKENS_PACKING
+
+    def put(self, key: str, packed: tuple) -> None:
+        self._bucket(key)[key] = packed
+        self.dirty.add(key[0])
+
+    def counts(self, doc: SearchDoc, key: str) -> "PackedTokens | DocTokens":
+        """What `_merge` needs of a report: its stored counts as they are, else `tokens`."""
+        packed = PackedTokens.of(self._bucket(key).get(key)) if self.has(key) else None
+        return packed if packed is not None else self.tokens(doc, key)
 
     def tokens(self, doc: SearchDoc, key: str) -> DocTokens:
         hit = self.get(key)
         if hit is None:
             hit = doc_tokens(doc)
-            # packed as one string and one int array: pickled ~10x quicker than the dict
-            # (tokens never contain NUL: document_tokens drops every token that would)
-            self._bucket(key)[key] = ("\0".join(hit.weighted), array("q", hit.weighted.values()).tobytes(),
-                                      hit.length)
-            self.dirty.add(key[0])
+            self.put(key, _pack(hit))
         return hit
 
     def save(self, keep: set[str]) -> None:
@@ -433,18 +653,19 @@ def _noting_length(tokens, lengths: list[int]):
         yield t
 
 
-def _postings(docs: list[SearchDoc], cache) -> IndexState:
-    """The encoded postings of `docs`: patched from the last build's when few reports changed,
-    else merged from each report's (cached) token counts."""
+def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_bytes: int) -> IndexState:
+    """The encoded postings of `docs` (of the report sources `sources`, None for other pages):
+    patched from the last build's when few reports changed, else merged from each report's
+    (cached) token counts."""
     if cache is None:
         lengths: list[int] = []
         rows = _merge(_noting_length(map(doc_tokens, docs), lengths))
-        return IndexState((), tuple(lengths), {t: _fragment(r) for t, r in rows.items()})
-    keys = _doc_keys(docs, cache.memory)
+        return IndexState.made((), lengths, rows, shard_bytes)
+    keys = _doc_keys(docs, _report_keys(cache, sources), cache.memory)
     store = TokenStore(cache)
     state = cache.load(STATE_NAME)
-    if (isinstance(state, IndexState) and len(state.doc_keys) == len(keys) == len(state.lengths)
-            and isinstance(state.fragments, dict)):
+    if isinstance(state, IndexState) and state.usable(len(keys)) and state.shards == _shards_for(state.total,
+                                                                                                   shard_bytes):
         changed = [n for n, (a, b) in enumerate(zip(state.doc_keys, keys)) if a != b]
         if not changed:
             return state
@@ -452,35 +673,78 @@ def _postings(docs: list[SearchDoc], cache) -> IndexState:
             old = [store.get(state.doc_keys[n]) for n in changed]
             if all(t is not None for t in old):
                 new = [store.tokens(docs[n], keys[n]) for n in changed]
-                # patched in a copy: the loaded state may be one kept in memory (`serve`)
-                state = IndexState(state.doc_keys, state.lengths, dict(state.fragments))
                 memory = cache.memory       # a long-running process (`serve`)
-                _patch(state, changed, old, new,
-                       memory.setdefault(("search", "rows"), {}) if memory is not None else None)
+                patched = _patch(state, changed, old, new, shard_bytes,
+                                 memory.setdefault(("search", "rows"), {}) if memory is not None else None)
                 lengths = list(state.lengths)
                 for n, t in zip(changed, new):
                     lengths[n] = t.length
-                patched = IndexState(keys, tuple(lengths), state.fragments)
+                patched.doc_keys, patched.lengths = keys, tuple(lengths)
                 store.save(set(keys))
                 cache.store(STATE_NAME, patched)
                 return patched
     lengths = []
-    rows = _merge(_noting_length((store.tokens(d, k) for d, k in zip(docs, keys)), lengths))
-    fresh = IndexState(keys, tuple(lengths), {t: _fragment(r) for t, r in rows.items()})
+    rows = _merge(_noting_length((store.counts(d, k) for d, k in zip(docs, keys)), lengths))
+    fresh = IndexState.made(keys, lengths, rows, shard_bytes)
     del rows
     store.save(set(keys))
     cache.store(STATE_NAME, fresh)
     return fresh
 
 
+def _text_file(text: str) -> bytes:
+    return ('{"text":' + encode_basestring(text) + "}").encode("utf-8")     # = _dumps({"text": text})
+
+
 def _text_files(docs: list[SearchDoc], memory: dict | None) -> list[bytes]:
     """Each report's text file; with `memory`, the bytes made for an equal text last time."""
     if memory is None:
-        return [_dumps({"text": d.text}) for d in docs]
+        return [_text_file(d.text) for d in docs]
     known = memory.get(("search", "texts"), {})
-    fresh = {d.text: known.get(d.text) or _dumps({"text": d.text}) for d in docs}
+    fresh = {d.text: known.get(d.text) or _text_file(d.text) for d in docs}
     memory[("search", "texts")] = fresh
     return [fresh[d.text] for d in docs]
+
+
+def _site_docs(site: Site) -> tuple[list[SearchDoc], list[str | None], list[list[str]]]:
+    """The documents of the index, the report source of each (None for data pages), and the
+    columns the data pages add."""
+    reports = searchable_reports(site)
+    docs = [search_doc(r) for r in reports]
+    extra_docs, extra_columns = page_docs(site)
+    return docs + extra_docs, [r.source for r in reports] + [None] * len(extra_docs), extra_columns
+
+
+def _report_keys(cache, sources: list[str | None]) -> list[str | None]:
+    return [cache.report_keys.get(s) if s else None for s in sources]
+
+
+def _tokenise_chunk(docs: list[SearchDoc]) -> list[tuple]:
+    """Worker side of `tokenise_ahead`: each report's counts, packed for the token store."""
+    return [_pack(doc_tokens(d)) for d in docs]
+
+
+def tokenise_ahead(site: Site, cache, workers) -> None:
+    """Tokenise in the build's worker pool (`compile.Workers`) the reports whose counts the
+    token store lacks, and store them there, so that `index_files` (run later by the output
+    stage, when the pool is closed) finds every report's counts cached. Does nothing without
+    a cache, with search off, when the pool was not started (the reports came from the build
+    cache: an edit, where reading the token store here would only add to the build), or when
+    too few reports are missing for the pool to pay; the index is the same either way."""
+    if cache is None or workers is None or not workers.started or not site.config.search:
+        return
+    docs, sources, _ = _site_docs(site)
+    keys = _doc_keys(docs, _report_keys(cache, sources), cache.memory)
+    store = TokenStore(cache)
+    missing = list({k: d for d, k in zip(docs, keys) if not store.has(k)}.items())
+    if not workers.wanted(len(missing)):
+        return
+    size = -(-len(missing) // (workers.jobs * 4))        # a few chunks per worker: even shares
+    chunks = [missing[n:n + size] for n in range(0, len(missing), size)]
+    for chunk, packed in zip(chunks, workers.pool.map(_tokenise_chunk, [[d for _, d in c] for c in chunks])):
+        for (key, _), entry in zip(chunk, packed):
+            store.put(key, entry)
+    store.save(set(keys))
 
 
 def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -> list[tuple[str, bytes]]:
@@ -489,22 +753,22 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -
     again; the output is byte for byte that of a build without it."""
     if not site.config.search:
         return []
-    docs = [search_doc(r) for r in searchable_reports(site)]
-    extra_docs, extra_columns = page_docs(site)
-    docs += extra_docs
-    state = _postings(docs, cache)
+    docs, sources, extra_columns = _site_docs(site)
+    state = _postings(docs, sources, cache, shard_bytes)
     memory = cache.memory if cache is not None else None     # a long-running process (`serve`)
     shard_memo = memory.setdefault(("search", "shards"), {}) if memory is not None else None
-    shards, width, shard_data = _shard_files(state.fragments, shard_bytes, shard_memo)
+    shards, width, shard_data = _shard_files(state, shard_memo)
     shard_files = [(f"{INDEX_DIR}/index/{n:0{width}d}.json", data) for n, data in enumerate(shard_data)]
     texts = [(f"{INDEX_DIR}/text/{d.id}.json", data) for d, data in zip(docs, _text_files(docs, memory))]
     columns = [[c.key, c.title] for c in site.columns]
     columns += [c for c in extra_columns if c[0] not in {column[0] for column in columns}]
     column_number = {column[0]: n for n, column in enumerate(columns)}
     # The version names this exact index, so browsers never mix cached old files with new meta.
-    version = hashlib.sha256(b"".join(data for _, data in shard_files + texts)).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for _, data in shard_files + texts:
+        digest.update(data)
     meta = {
-        "format": FORMAT_VERSION, "version": version, "shards": shards, "width": width,
+        "format": FORMAT_VERSION, "version": digest.hexdigest()[:16], "shards": shards, "width": width,
         "columns": columns,
         "docs": [[d.id, d.path, d.title, d.date, column_number[d.column], d.year, length]
                  for d, length in zip(docs, state.lengths)],

@@ -55,9 +55,13 @@ from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 from congressgen.model.doclife import dropped_warnings
 from congressgen.output import LiveOutput, write_site
 from congressgen.render import RenderStats, Renderer, load_theme, memo_name, static_files
+from congressgen.search import tokenise_ahead
 
-QUIET_MS = 150           # a batch ends after this long without a new change (editors save in bursts)
-STEP_MS = 50             # how often watchfiles looks for new changes inside a burst
+# A batch ends once nothing changed for about STEP_MS + QUIET_MS (editors save in bursts of
+# temp file, rename and backup within a few ms; saves 30 ms apart still make one batch). Both
+# waits sit inside every save's latency, so they are kept short.
+QUIET_MS = 60            # a batch ends after this long without a new change
+STEP_MS = 20             # how often watchfiles looks for new changes inside a burst
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 Echo = Callable[[str, bool], None]   # (text, to_stderr)
@@ -353,6 +357,7 @@ class LiveSite:
             site = loaded.site
             warnings += loaded.diagnostics + loading.footer_warnings(config)
             attach_qr_codes(site, cache, workers)
+            tokenise_ahead(site, cache, workers)    # search tokens in the pool while it is open (search.py)
             warnings += dropped_warnings(site)
         finally:
             workers.close()
@@ -443,6 +448,19 @@ c.onclick=function(){d.remove();};d.appendChild(c);document.body.appendChild(d);
 if(document.body)show();else document.addEventListener("DOMContentLoaded",show);})();</script>"""
 
 
+GENERATION_PATH = "/__congressgen/generation"
+# Shortly after load, then every 2 s while the tab is visible: the page's generation against the
+# preview's; behind means a reload was missed. The websocket stays the fast path.
+GENERATION_SCRIPT = """<script>(function(){var g=%d;function check(){if(document.hidden)return;
+fetch("%s",{cache:"no-store"}).then(function(r){return r.ok?r.text():""}).then(function(t){
+if(t!==""&&+t!==g)location.reload();}).catch(function(){});}
+window.addEventListener("load",function(){setTimeout(check,300);setInterval(check,2000);});})();</script>"""
+
+
+def generation_script(generation: int) -> bytes:
+    return (GENERATION_SCRIPT % (generation, GENERATION_PATH)).encode("ascii")
+
+
 def overlay_script(errors: tuple[Diagnostic, ...]) -> bytes:
     """The overlay as a script that builds its DOM with textContent (messages are never parsed as HTML)."""
     if not errors:
@@ -474,16 +492,26 @@ class PreviewState:
 
     errors: tuple[Diagnostic, ...] = ()
     built: bool = False
+    # Counts the builds after which open pages must navigate (not a CSS swap): a page knows the
+    # generation it was served in, so one that missed a reload (sent while it was loading,
+    # before its websocket was up) sees that it is behind and reloads itself.
+    generation: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def update(self, outcome: BuildOutcome) -> None:
         with self.lock:
             self.errors = outcome.errors
             self.built = self.built or outcome.ok
+            if any(not path.endswith(".css") for path in outcome.reload_paths):
+                self.generation += 1
 
     def snapshot(self) -> tuple[tuple[Diagnostic, ...], bool]:
         with self.lock:
             return self.errors, self.built
+
+    def current(self) -> int:
+        with self.lock:
+            return self.generation
 
 
 # --------------------------------------------------------------------------------------------
@@ -571,11 +599,12 @@ class LiveReloadAdapter:
 
     def injected(self) -> bytes:
         errors, _ = self.state.snapshot()
-        return self.CLIENT + overlay_script(errors)
+        return self.CLIENT + generation_script(self.state.current()) + overlay_script(errors)
 
     def handlers(self) -> list:
         kwargs = {"policy": self.policy}
-        return [(r"/livereload", self._handler, kwargs), (r"/livereload\.js", self._js_handler, kwargs)]
+        return [(r"/livereload", self._handler, kwargs), (r"/livereload\.js", self._js_handler, kwargs),
+                (GENERATION_PATH, GenerationHandler, {"policy": self.policy, "state": self.state})]
 
     def browsers(self) -> int:
         return len(self._handler.waiters)
@@ -593,6 +622,19 @@ class LiveReloadAdapter:
 
 # --------------------------------------------------------------------------------------------
 # Serving files, confined to the output folder
+
+
+class GenerationHandler(HostChecked, tornado.web.RequestHandler):
+    """The preview's build generation (`PreviewState.generation`), as text, never cached."""
+
+    def initialize(self, policy: HostPolicy, state: PreviewState) -> None:
+        super().initialize(policy)
+        self.state = state
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(str(self.state.current()))
 
 
 class SiteFileHandler(HostChecked, tornado.web.StaticFileHandler):

@@ -3,6 +3,7 @@ filesystem reads (existence, sizes); nothing outside the site folder is ever cop
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from pathlib import Path
@@ -48,6 +49,8 @@ def locate_attachment(root: Path, source: str, name: str) -> tuple[Path | None, 
 
 def attach(report: Report, root: Path, errors: list[Diagnostic]) -> None:
     compiled = report.compiled
+    if not compiled.fm.attachments and not os.path.isdir(os.path.join(root, compiled.source[:-3])):
+        return      # most reports: no bundle folder, no attachments (one stat, no Path objects)
     md_path = root / compiled.source
     bundle = md_path.with_suffix("")
     content_root = root  # nothing outside the site folder is ever copied

@@ -1,0 +1,118 @@
+"""The Markdown stage's shortcuts give the output of the full pipeline, byte for byte."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+import markdown as md_lib
+
+from congressgen.markdown import EXTENSIONS, BodyRenderer, LiteralAsteriskExtension, has_raw_html
+from congressgen.outline import LEADIN_CLOSE, LEADIN_OPEN, prepare
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((ROOT / "content").rglob("*.md")) + sorted((ROOT / "tests" / "outline_corpus").glob("*.md"))
+
+
+def _body(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("---") and "\n---\n" in text:
+        return text.split("\n---\n", 1)[1]
+    return text
+
+
+@pytest.fixture(scope="module")
+def renderer() -> BodyRenderer:
+    return BodyRenderer()
+
+
+@pytest.fixture(scope="module")
+def stock():
+    """Python-Markdown as configured, without any of our speed-ups (fast inline pass, brace-only
+    attr_list, no block HTML pass for plain bodies)."""
+    md = md_lib.Markdown(
+        extensions=list(EXTENSIONS) + [LiteralAsteriskExtension()],
+        extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处注释", "SEPARATOR": "-"}},
+        output_format="html")
+
+    def convert(text: str) -> str:
+        md.reset()
+        return md.convert(text)
+    return convert
+
+
+def test_every_sample_body_converts_the_same_without_the_block_html_pass(renderer, stock):
+    plain = 0
+    for path in SAMPLES:
+        prepared, _ = prepare(_body(path))
+        full = renderer.convert(prepared, plain=False)
+        assert full == stock(prepared), path
+        if not has_raw_html(prepared):
+            plain += 1
+            assert renderer.convert(prepared, plain=True) == full, path
+        assert renderer.convert(prepared) == full, path
+    assert plain >= len(SAMPLES) // 2          # the shortcut is really taken
+
+
+# Characters Markdown gives meaning to, CJK text and the outline's marks; never a bare "<".
+PIECES = ["一是", "二要", "。", "，", "**", "*", "_", "__", "&amp;", "&#123;", "&", "#", "## ", "\n", "\n\n",
+          "    ", "> ", "- ", "1. ", "|", " | ", "---", "===", "[^1]", "[^1]: 注", "[链接](http://a.cn)",
+          "`代码`", "\\", "{#x .y}", "{", "}", "（一）", "一、", "3.", "：", "\u3000", "abc ", "\x02", "\x03",
+          LEADIN_OPEN + "一是" + LEADIN_CLOSE, "工作报告", "2024-2025", "100%", "![图](a.png)", "~~~", "```",
+          "{: .cls}", "**粗**{.c}", "\n{: #id}\n", "| a {.x} |", "## 标题 {#h .k}\n", "* 项 {.li}\n"]
+
+
+def test_random_markdown_converts_the_same_as_stock_python_markdown(renderer, stock):
+    rng = random.Random(17)
+    for _ in range(4000):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 60)))
+        prepared, _ = prepare(text)
+        expected = stock(prepared)
+        assert renderer.convert(prepared) == expected, repr(text)
+        if not has_raw_html(prepared):
+            assert renderer.convert(prepared, plain=True) == expected, repr(text)
+
+
+@pytest.mark.parametrize("text, raw", [
+    ("纯文字。", False),
+    (LEADIN_OPEN + "一是" + LEADIN_CLOSE + "抓落实。", False),
+    ("<div markdown>**加粗**</div>", True),
+    ("<!-- outline: plan -->", True),
+    (LEADIN_OPEN + "一是" + LEADIN_CLOSE + "见</strong>", True),    # a closing tag of the clerk's own
+    ("a < b", True),
+    ("&#3 不完整的字符引用", True),
+])
+def test_raw_html_is_recognised(text, raw):
+    assert has_raw_html(text) is raw
+
+
+@pytest.mark.parametrize("line", ["一、总体要求", "（二）抓落实", "(三)抓落实", "1.强化监督", "１．强化监督", "٣. 标题", "（4）细则"])
+def test_the_marker_prefilter_lets_every_marker_through(line):
+    from congressgen import outline
+
+    expected = next((level for level, pattern in outline._MARKERS if pattern.match(line)), None)
+    found = outline.match_marker(line)
+    assert expected is not None and found is not None and found[0] == expected
+
+
+# Lead-in heavy bodies without the characters that keep the marks as HTML (see marks_pass_as_text).
+LEADIN_PIECES = [p for p in PIECES if not any(c in p for c in "&[`*_")] + [
+    "一是抓", "。二是", "，三是", "（一）", "一、", "\n\n", "\n", "是", "二", "：", "   ", "  \n", "> ", "- ", "1. ",
+    "\x01", "\u3000", " ", "  ", "+ ", "#", "=", "-", "|", "{", "}", ":", "\\"] * 2
+
+
+def test_run_in_marks_as_control_characters_give_stock_output(renderer, stock):
+    from congressgen.markdown import marks_pass_as_text
+
+    rng = random.Random(3)
+    taken = 0
+    for _ in range(25000):
+        text = "".join(rng.choice(LEADIN_PIECES) for _ in range(rng.randint(1, 50)))
+        prepared, _ = prepare(text)
+        if LEADIN_OPEN not in prepared or has_raw_html(prepared) or not marks_pass_as_text(prepared):
+            continue
+        taken += 1
+        assert renderer.convert(prepared) == stock(prepared), repr(text)
+    assert taken > 200
