@@ -165,7 +165,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     staged = StagedOutput(output)
     memo_name = render_memo_name(output, options.drafts)
     try:
-        memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress)
+        memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress, options.job_count)
         written = staged.commit()
     except BaseException:
         staged.discard()

@@ -5,7 +5,12 @@ built-in original of a template the site overrides."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
+import os
+import pickle
+import posixpath
+import signal
 import sys
 import traceback
 from dataclasses import dataclass
@@ -108,13 +113,16 @@ MODEL_FUNCTIONS = {"archive_months": archive_months, "newest_date": newest_date}
 class Renderer:
     """Renders the pages of a site; one per build (and per worker process)."""
 
-    def __init__(self, theme: Theme, bytecode_dir: Path | None = None, debug: bool = False):
+    def __init__(self, theme: Theme, bytecode_dir: Path | None = None, debug: bool = False,
+                 links: dict | None = None):
         self.theme = theme
         self.debug = debug        # a template's Python error propagates with its traceback
         self.env = make_environment(theme, bytecode_dir)
         self._template_digest: bytes | None = None
         self._site: Site | None = None
         self._site_values: tuple = ()
+        # (page folder, target) -> relative_url(): pure, so a caller may share it between renderers
+        self.links: dict[tuple[str, str], str] = links if links is not None else {}
 
     def template_digest(self) -> bytes:
         """Digest of every template file: a page renders anew when any of them changes."""
@@ -144,10 +152,15 @@ class Renderer:
         return hashlib.blake2b(self.template_digest() + config + repr(parts).encode(), digest_size=16).digest()
 
     def render(self, site: Site, page: Page, log: ReadLog | None = None) -> bytes:
+        links, folder = self.links, posixpath.dirname(page.path)
+
         def url(target: str) -> str:
             if page.kind == "404":  # served for any missing path, at any depth
                 return site.config.base_path + target
-            return relative_url(page.path, target)
+            link = links.get((folder, target))
+            if link is None:
+                link = links[(folder, target)] = relative_url(page.path, target)
+            return link
 
         def asset(p: str) -> str:
             return url("static/" + p)
@@ -210,34 +223,174 @@ def memo_name(output: Path, drafts: bool) -> str:
     return f"pages-{where}.pickle"
 
 
-def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, stats, progress=None):
+# Fewer pages to render than this: one process (forking and collecting costs more than it saves).
+MIN_PARALLEL_PAGES = 64
+
+
+def can_fork() -> bool:
+    """Forked render workers inherit the model and the renderer as they are (nothing is
+    pickled but the results); only where fork is the platform's safe, native way."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux")
+
+
+@dataclass
+class _Rendered:
+    """One page rendered (in this process or a worker): what the memo and the stats need."""
+    index: int
+    stamp: tuple
+    reads: list | None               # (key, digest) pairs; None: volatile, not memoised
+
+
+def _render_share(site: Site, renderer: Renderer, staged, digests, todo: list, progress=None,
+                  done: int = 0, total: int = 0, step: int = 1, worker: bool = False) -> tuple[list, int | None]:
+    """Render and stage the pages of `todo` ((index, base) pairs, in page order); returns the
+    pages rendered and the index of the first page that failed (None: none failed)."""
+    results = []
+    for index, _base in todo:
+        page = site.pages[index]
+        log = ReadLog(digests)
+        if worker:
+            try:
+                data = renderer.render(site, page, log)
+            except Exception:          # the parent renders it again, to raise the error itself
+                return results, index
+        else:
+            data = renderer.render(site, page, log)
+        stamp = staged.write(page.path, data)
+        results.append(_Rendered(index, stamp, None if log.volatile else
+                                 [(k, digests.current[k]) for k in log.keys]))
+        if progress:
+            done = min(total, done + step)
+            progress("生成", done, total)
+    return results, None
+
+
+def _in_workers(shares: list, work, here) -> list:
+    """work(share) for each of shares[1:] in a forked child, here(shares[0]) in this process,
+    at the same time; the results in order. A child that fails (it cannot pickle its result,
+    it is killed) gives None: the caller does its share itself."""
+    children = []
+    gc.freeze()        # the children's collector leaves the inherited objects (and their pages) alone
+    try:
+        for share in shares[1:]:
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:                               # the child: render, hand back, exit
+                code = 1
+                try:
+                    os.close(read_end)
+                    data = pickle.dumps(work(share), pickle.HIGHEST_PROTOCOL)
+                    code = 0
+                except BaseException:  # noqa: BLE001 - anything: the parent does the share itself
+                    data = pickle.dumps(None)
+                try:
+                    with os.fdopen(write_end, "wb") as pipe:
+                        pipe.write(data)
+                finally:
+                    os._exit(code)
+            os.close(write_end)
+            children.append((pid, read_end))
+        results = [here(shares[0])]
+        while children:
+            pid, read_end = children[0]
+            with os.fdopen(read_end, "rb") as pipe:
+                children.pop(0)
+                data = pipe.read()
+            os.waitpid(pid, 0)
+            try:
+                results.append(pickle.loads(data) if data else None)
+            except Exception:  # noqa: BLE001 - a truncated result: the share is done again here
+                results.append(None)
+        return results
+    finally:
+        gc.unfreeze()
+        for pid, read_end in children:                 # this process failed or was interrupted
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+            os.close(read_end)
+
+
+def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, stats, progress=None,
+                 jobs: int = 1):
     """Render every page whose memo does not prove it unchanged; returns the new memo.
     `staged` is an output (`output.StagedOutput` or `output.LiveOutput`); `stats` has
-    `rendered`, `reused` and `rendered_paths` (`RenderStats`, `build.BuildStats`)."""
-    from congressgen.renderdeps import Digests, MemoWriter, ModelIndex, PageMemo, report_state
+    `rendered`, `reused` and `rendered_paths` (`RenderStats`, `build.BuildStats`).
+    With `jobs` > 1 (and fork, and enough pages) the pages are shared among forked workers;
+    the output, the stats and the memo are the same as with one process."""
+    from congressgen.renderdeps import Digests, MemoWriter, ModelIndex, PageMemo, report_states
 
     old = cache.load(memo_name) if cache is not None else None
     old = old if isinstance(old, PageMemo) else None
     digests = Digests(renderer.env, ModelIndex(site), MODEL_FUNCTIONS)
     keys = cache.report_keys if cache is not None else {}
-    states = {r.id: report_state(r, keys.get(r.source)) for r in site.reports}
-    changed = old.changed_keys(digests, states) if old is not None else set()
+    states = report_states(site.reports, keys)
+    bases = [renderer.base_key(site, page) for page in site.pages]
+    # pages whose base key is unchanged: only their reads need checking (none after a template
+    # or config edit); the others are rendered anyway and log their reads afresh
+    entries = [old.pages.get(page.path) if old is not None else None for page in site.pages]
+    candidates = [i for i, entry in enumerate(entries) if entry is not None and entry.base == bases[i]]
+    needed = None
+    if len(candidates) < len(entries):
+        needed = set()
+        for i in candidates:
+            needed.update(entries[i].reads)
+    changed = old.changed_keys(digests, states, needed) if old is not None else set()
     writer = MemoWriter(old, changed, digests, states)
     total = len(site.pages)
+    kept: dict[int, object] = {}
+    todo: list[tuple[int, bytes]] = []
+    candidate = set(candidates)
     for index, page in enumerate(site.pages):
-        base = renderer.base_key(site, page)
-        entry = old.pages.get(page.path) if old is not None else None
-        if (entry is not None and entry.base == base and changed.isdisjoint(entry.reads)
-                and staged.reuse(page.path, entry.stat)):
-            writer.keep(page.path, entry)
-            stats.reused += 1
+        entry = entries[index]
+        if index in candidate and changed.isdisjoint(entry.reads) and staged.reuse(page.path, entry.stat):
+            kept[index] = entry
         else:
-            log = ReadLog(digests)
-            stamp = staged.write(page.path, renderer.render(site, page, log))
-            stats.rendered += 1
-            stats.rendered_paths.append(page.path)
-            if not log.volatile:
-                writer.add(page.path, base, stamp, ((k, digests.current[k]) for k in log.keys))
-        if progress:
-            progress("生成", index + 1, total)
+            todo.append((index, bases[index]))
+    if progress and kept:
+        progress("生成", len(kept), total)
+    shares = jobs if jobs > 1 and len(todo) >= MIN_PARALLEL_PAGES and can_fork() else 1
+    if shares == 1:
+        rendered, _ = _render_share(site, renderer, staged, digests, todo, progress, len(kept), total)
+    else:
+        for name in sorted({site.pages[i].template for i, _ in todo}):
+            renderer.env.get_template(name)            # compiled once, before the workers fork
+        parts = [(k, todo[k::shares]) for k in range(shares)]
+
+        def work(share):
+            number, part = share
+            staged.worker(number)
+            results, failed = _render_share(site, renderer, staged, digests, part, worker=True)
+            return results, failed, staged.handover()
+
+        def here(share):
+            return _render_share(site, renderer, staged, digests, share[1], progress, len(kept), total,
+                                 shares, worker=True)
+
+        outcomes = _in_workers(parts, work, here)
+        rendered = list(outcomes[0][0])
+        for outcome in outcomes[1:]:
+            if outcome is not None:                    # None: the worker failed
+                results, _failed, handed = outcome
+                staged.absorb(handed)
+                rendered += results
+        # What a worker did not render (it failed, or a page's template failed), in page order
+        # here: the first page that fails is the one a single process meets, and raises.
+        done = {r.index for r in rendered}
+        missing = [item for item in todo if item[0] not in done]
+        rendered += _render_share(site, renderer, staged, digests, missing, progress, len(kept), total)[0]
+        rendered.sort(key=lambda r: r.index)
+    by_index = {r.index: r for r in rendered}
+    for index, page in enumerate(site.pages):
+        if index in kept:
+            writer.keep(page.path, kept[index])
+            stats.reused += 1
+            continue
+        result = by_index[index]
+        stats.rendered += 1
+        stats.rendered_paths.append(page.path)
+        if result.reads is not None:
+            writer.add(page.path, bases[index], result.stamp, result.reads)
     return writer.finish()

@@ -49,6 +49,10 @@ class Volatile(Exception):
     """A value or call the memo cannot describe; the page must always be rendered."""
 
 
+_VOLATILE = ("volatile",)
+_MISSING = object()      # Digests.seen: a read whose value cannot be digested
+
+
 def model_ref(obj) -> tuple | None:
     make = _REFS.get(type(obj))
     return make(obj) if make else None
@@ -156,6 +160,8 @@ class Digests:
         self.index = index
         self.functions = functions         # name -> context function that reads the model
         self.current: dict[tuple, bytes | None] = {}
+        # (id(obj), kind, name) -> (stable key, None or _VOLATILE; the object, keeping its id its own)
+        self.seen: dict[tuple, tuple] = {}
 
     def evaluate(self, key: tuple) -> bytes | None:
         """None when the read no longer works (object gone, error): always a change."""
@@ -185,28 +191,65 @@ class Digests:
 
 
 class ReadLog:
-    """The reads of one page render."""
+    """The reads of one page render. A read is first recognised by (id of the model object,
+    kind, name): its stable key and digest are worked out once per build (`Digests.seen`,
+    which holds the object so that its id stays its own), so a page's log is a flat set."""
 
     def __init__(self, digests: Digests):
         self.digests = digests
         self.pure: set = set()             # set by the renderer: callables covered by the base key
         self.functions: dict = {}          # set by the renderer: id(fn) -> name of a model-reading function
-        self.keys: set[tuple] = set()
+        self.reads: set[tuple] = set()     # (id(obj), kind, name) of each attribute / item read
+        self.calls: set[tuple] = set()     # stable keys of logged calls
         self.volatile = False
 
+    @property
+    def keys(self) -> set[tuple]:
+        """The stable keys of every logged read."""
+        seen = self.digests.seen
+        keys = set(self.calls)
+        for fast in self.reads:
+            key = seen[fast][0]
+            if key is not None:
+                keys.add(key)
+        return keys
+
     def note_read(self, kind: str, obj, name, value) -> None:
-        ref = model_ref(obj)
-        if ref is None:
+        make = _REFS.get(type(obj))
+        if make is None:
             return       # not a model object: plain data already digested where it was read
+        try:
+            fast = (id(obj), kind, name)
+            if fast in self.reads:
+                return
+            known = self.digests.seen.get(fast)
+        except TypeError:        # an unhashable item key: the page cannot be described
+            self.volatile = True
+            return
+        if known is None:
+            known = self.digests.seen[fast] = (self._describe(kind, make(obj), obj, name, value), obj)
+        self.reads.add(fast)
+        if known[0] is _VOLATILE:
+            self.volatile = True
+
+    def _describe(self, kind: str, ref: tuple, obj, name, value):
+        """The stable key of a new read (None: a method, whose call is logged instead)."""
         if isinstance(value, types.MethodType) and value.__self__ is obj:
-            return       # a method: its call is logged instead
-        self._record(("a" if kind == "a" else "i", ref, name), value)
+            return None
+        key = ("a" if kind == "a" else "i", ref, name)
+        current = self.digests.current
+        if key not in current:
+            try:
+                current[key] = digest(value)
+            except Volatile:
+                return _VOLATILE
+        return key
 
     def _record(self, key: tuple, value) -> None:
-        """Log one read (key) with the digest of what it gave, once per page."""
-        if key in self.keys:
+        """Log one call (key) with the digest of what it gave, once per page."""
+        if key in self.calls:
             return
-        self.keys.add(key)
+        self.calls.add(key)
         current = self.digests.current
         if key not in current:
             try:
@@ -247,22 +290,53 @@ class TrackingContext(runtime.Context):
         return result
 
 
+def _site_properties() -> frozenset[str]:
+    return frozenset(name for name, value in vars(Site).items() if isinstance(value, property))
+
+
+_SITE_PROPERTIES = _site_properties()
+
+
 class TrackingEnvironment(jinja2.Environment):
-    """A Jinja environment that logs model reads into `read_log` while it is set."""
+    """A Jinja environment that logs model reads into `read_log` while it is set.
+
+    A property of the site (`site.top_viewed`, `site.rankings` …) is computed once per site
+    model, not once per page: the model does not change while its pages render."""
 
     context_class = TrackingContext
     read_log: ReadLog | None = None
+    _site_values: tuple = (None, {})       # (the site, its property values computed so far)
 
     def getattr(self, obj, attribute):
-        value = _BASE_GETATTR(self, obj, attribute)
-        if self.read_log is not None:
-            self.read_log.note_read("a", obj, attribute, value)
+        kind = type(obj)
+        if kind is Site and attribute in _SITE_PROPERTIES:
+            site, values = self._site_values
+            if site is not obj:
+                values = {}
+                self._site_values = (obj, values)
+            value = values.get(attribute, _MISSING)
+            if value is _MISSING:
+                value = values[attribute] = _BASE_GETATTR(self, obj, attribute)
+        else:
+            try:                       # jinja2.Environment.getattr, inline: the commonest call
+                value = getattr(obj, attribute)
+            except AttributeError:
+                value = _BASE_GETATTR(self, obj, attribute)
+        log = self.read_log
+        if log is not None and kind in _REFS:
+            try:
+                if (id(obj), "a", attribute) in log.reads:
+                    return value       # read before by this page
+            except TypeError:
+                pass
+            log.note_read("a", obj, attribute, value)
         return value
 
     def getitem(self, obj, argument):
         value = _BASE_GETITEM(self, obj, argument)
-        if self.read_log is not None:
-            self.read_log.note_read("i", obj, argument, value)
+        log = self.read_log
+        if log is not None and type(obj) in _REFS:
+            log.note_read("i", obj, argument, value)
         return value
 
 
@@ -284,49 +358,102 @@ class PageMemo:
     pages: dict = dataclasses.field(default_factory=dict)       # site path -> PageEntry
     report_states: dict = dataclasses.field(default_factory=dict)   # report id -> report_state()
     compacted: int = 0                                          # len(keys) after the last compaction
+    # keys[:grouped] by the one report they read (see _report_of), kept with the memo so that a
+    # build checks only the keys of the reports whose state changed, and the others
+    groups: dict = dataclasses.field(default_factory=dict)     # report id -> key indexes
+    others: list = dataclasses.field(default_factory=list)     # indexes of keys of no one report
+    grouped: int = 0
 
-    def changed_keys(self, digests: Digests, states: dict[str, bytes]) -> set[int]:
+    def _classify(self) -> None:
+        if self.grouped == 0:          # also a memo pickled before these fields existed
+            self.groups, self.others = {}, []
+        groups, others = self.groups, self.others
+        for i in range(self.grouped, len(self.keys)):
+            rid = _report_of(self.keys[i])
+            if rid is None:
+                others.append(i)
+            else:
+                groups.setdefault(rid, []).append(i)
+        self.grouped = len(self.keys)
+
+    def changed_keys(self, digests: Digests, states: dict[str, bytes], needed: set[int] | None = None) -> set[int]:
         """Indexes of the keys whose value differs on this build's model. Reads of a report
-        whose whole state is unchanged are unchanged without evaluating them."""
-        same = {rid for rid, state in states.items() if self.report_states.get(rid) == state}
-        changed = set()
-        for i, (key, old) in enumerate(zip(self.keys, self.digests)):
-            if old is not None and _of_unchanged_report(key, same):
-                continue
-            if old is None or digests.evaluate(key) != old:
+        whose whole state is unchanged are unchanged without evaluating them. `needed`: only
+        these keys matter (the reads of the pages that may be kept); None: every key. A key
+        neither needed nor found changed keeps its old digest: no page of the new memo reads
+        it unless rendered now, which logs it afresh."""
+        self._classify()
+        old_states = self.report_states
+        candidates = list(self.others)
+        for rid, indexes in self.groups.items():
+            state = states.get(rid)
+            if state is None or old_states.get(rid) != state:
+                candidates += indexes
+        if needed is not None:
+            candidates = [i for i in candidates if i in needed]
+        keys, olds = self.keys, self.digests
+        changed = {i for i, old in enumerate(olds) if old is None}     # a read that failed: always
+        for i in candidates:
+            old = olds[i]
+            if old is not None and digests.evaluate(keys[i]) != old:
                 changed.add(i)
         return changed
 
 
-def _of_unchanged_report(key: tuple, same: set) -> bool:
+def _report_of(key: tuple) -> str | None:
+    """The report a read key reads alone (its attribute, item, or a method call whose arguments
+    name no other model object), or None."""
     if key[0] == "call":
         target = key[1]
-        return (target[0] == "m" and target[1][0] == "report" and target[1][1] in same
-                and "'@'" not in repr(key[2:]))          # arguments naming no other model object
+        if target[0] == "m" and target[1][0] == "report" and "'@'" not in repr(key[2:]):
+            return target[1][1]
+        return None
     ref = key[1]
-    return ref[0] == "report" and ref[1] in same
+    return ref[1] if ref[0] == "report" else None
 
 
-def report_state(report, compiled_key: str | None) -> bytes | None:
+def report_state(report, compiled_key: str | None, shared: dict | None = None) -> bytes | None:
     """Digest of everything a Report's attributes, properties and methods are computed from:
     its fields (other model objects by reference), its compiled report (by cache key, which
     hashes all of its inputs) and its column's own fields. Reads of a report whose state is
     unchanged return what they returned (tests/test_cache_speedups.py keeps the list of
-    Report properties under watch, so a new one that reads further gets reviewed here)."""
+    Report properties under watch, so a new one that reads further gets reviewed here).
+    `shared`: one dict for the calls of one build, so each column (and the list of fields) is
+    described once."""
     if not compiled_key:
         return None
-    parts = [compiled_key]
-    for f in dataclasses.fields(report):
-        if f.name == "compiled":
-            continue
-        value = getattr(report, f.name)
-        if f.name == "body_html" and value is report.compiled.body_html:
-            parts.append("=")
+    h = hashlib.blake2b(compiled_key.encode(), digest_size=16)
+    body = report.compiled.body_html
+    names = shared.get(type(report)) if shared is not None else None
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(report) if f.name != "compiled")
+        if shared is not None:
+            shared[type(report)] = names
+    for name in names:
+        value = getattr(report, name)
+        if type(value) is str:           # the common case, hashed as it is (tagged, length-prefixed)
+            if name == "body_html" and value is body:
+                h.update(b"=")
+                continue
+            data = value.encode("utf-8", "surrogatepass")
+            h.update(b"s%d:" % len(data) + data)
         else:
-            parts.append(shape(value))
+            data = repr(shape(value)).encode("utf-8", "surrogatepass")
+            h.update(b"r%d:" % len(data) + data)
     column = report.column
-    parts.append(shape((column.key, column.title, column.config)))
-    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    parts = shared.get(id(column)) if shared is not None else None
+    if parts is None:
+        parts = repr(shape((column.key, column.title, column.config))).encode("utf-8", "surrogatepass")
+        if shared is not None:
+            shared[id(column)] = parts
+    h.update(b"c" + parts)
+    return h.digest()
+
+
+def report_states(reports, compiled_keys: dict) -> dict[str, bytes | None]:
+    """report_state() of every report (the render memo's per-build bookkeeping)."""
+    shared: dict = {}           # id(column) -> its part (the columns outlive this call); type -> fields
+    return {r.id: report_state(r, compiled_keys.get(r.source), shared) for r in reports}
 
 
 class MemoWriter:
@@ -339,6 +466,8 @@ class MemoWriter:
         if old is not None:
             # copies: a memo kept in memory (`serve`) stays intact if this build fails
             self.memo.keys, self.memo.digests, self.memo.compacted = list(old.keys), list(old.digests), old.compacted
+            self.memo.groups = {rid: list(indexes) for rid, indexes in old.groups.items()}
+            self.memo.others, self.memo.grouped = list(old.others), old.grouped
             for i in changed:        # every page reading a changed key is rendered again now
                 self.memo.digests[i] = digests.evaluate(self.memo.keys[i])
 

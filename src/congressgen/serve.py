@@ -359,11 +359,13 @@ class LiveSite:
     stamps: tuple = ()                       # template_stamps() of the renderer's templates
     compiled: CompileStats | None = None     # the last build's: reports parsed / from memory
     rendered: RenderStats | None = None      # the last build's: pages rendered / kept
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)   # processes that render pages
 
     def _renderer(self, theme, bytecode: Path) -> Renderer:
         stamps = template_stamps(theme)
         if self.renderer is None or self.renderer.theme != theme or stamps != self.stamps:
-            self.renderer, self.stamps = Renderer(theme, bytecode), stamps
+            links = self.renderer.links if self.renderer is not None else None   # pure: kept
+            self.renderer, self.stamps = Renderer(theme, bytecode, links=links), stamps
         return self.renderer
 
     def build(self, progress=None, now=None):
@@ -371,7 +373,7 @@ class LiveSite:
         config, warnings = loading.load_site_config(self.source, self.base_url)
         cache = BuildCache(config.root / config.cache_dir, self.memory)
         theme = load_theme(config.root, config.theme, config.path)
-        workers = Workers(os.cpu_count() or 1)
+        workers = Workers(self.jobs)
         self.compiled, self.rendered = CompileStats(), RenderStats()
         try:
             slugs = SlugMemo(cache)
@@ -397,7 +399,7 @@ class LiveSite:
         out = LiveOutput(self.output, self.paths, self.written)
         name = memo_name(self.output, self.drafts)
         try:
-            memo = write_site(site, theme, renderer, out, cache, name, self.rendered, progress)
+            memo = write_site(site, theme, renderer, out, cache, name, self.rendered, progress, self.jobs)
             out.commit()
         except BaseException:
             out.discard()

@@ -48,6 +48,29 @@ def safe_site_path(path: str, where: Location, what: str) -> str:
     return path
 
 
+def _plain_segments(path: str) -> list[str] | None:
+    """The segments of a site path with nothing to normalise ('', '.', '..'), else None."""
+    parts = path.split("/")
+    if "" in parts or "." in parts or ".." in parts:
+        return None
+    return parts
+
+
+def _relpath(target: str, from_dir: str) -> str:
+    """posixpath.relpath(target, from_dir or "."), by string segments for plain site paths
+    (no cwd, no normalising: ~10x cheaper); anything else goes to posixpath itself."""
+    to_parts = _plain_segments(target)
+    from_parts = _plain_segments(from_dir) if from_dir else []
+    if to_parts is None or from_parts is None:
+        return posixpath.relpath(target, from_dir or ".")
+    common = 0
+    for a, b in zip(from_parts, to_parts):
+        if a != b:
+            break
+        common += 1
+    return "/".join([".."] * (len(from_parts) - common) + to_parts[common:]) or "."
+
+
 def relative_url(from_path: str, to_path: str) -> str:
     """Link from one site page to another as a relative URL, so the site works under any
     sub-path, from any static host, and on the preview server whatever `base_url` says."""
@@ -60,11 +83,9 @@ def relative_url(from_path: str, to_path: str) -> str:
     if not target:
         return fragment or "#"
     directory = target.endswith("/")
-    rel = posixpath.relpath(target, from_dir or ".")
+    rel = _relpath(target[:-1] if directory and len(target) > 1 else target, from_dir)
     if directory and not rel.endswith("/"):
         rel += "/"
-    if rel == "./":
-        rel = "./"
     return quote(rel, safe="/._-~%") + fragment
 
 
