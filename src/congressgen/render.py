@@ -270,6 +270,7 @@ def _in_workers(shares: list, work, here) -> list:
     at the same time; the results in order. A child that fails (it cannot pickle its result,
     it is killed) gives None: the caller does its share itself."""
     children = []
+    held = gc.get_freeze_count() > 0   # `serve` keeps its settled heap frozen (serve.HeapSettler): left so
     gc.freeze()        # the children's collector leaves the inherited objects (and their pages) alone
     try:
         for share in shares[1:]:
@@ -303,7 +304,8 @@ def _in_workers(shares: list, work, here) -> list:
                 results.append(None)
         return results
     finally:
-        gc.unfreeze()
+        if not held:
+            gc.unfreeze()
         for pid, read_end in children:                 # this process failed or was interrupted
             try:
                 os.kill(pid, signal.SIGKILL)
