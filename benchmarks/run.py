@@ -7,8 +7,8 @@ For each corpus size N it times, as subprocesses run end to end (start-up includ
   cache, congressgen with its cache and page memo; Hugo and Eleventy rebuild in full);
 - one report changed: a sentence appended to one report's body, then the rebuild;
 
-and the peak memory of the cold build (resident set of the whole process tree, sampled every
-20 ms). Each figure is the median of `--runs` runs; the tools take turns within each round,
+and the peak memory of the cold build (the proportional set size, PSS, of the whole process tree,
+sampled every 20 ms: pages shared by forked workers count once). Each figure is the median of `--runs` runs; the tools take turns within each round,
 so a busy machine slows them alike and the ratios stay fair.
 
     python benchmarks/run.py --install              # peers into /tmp/congressgen-bench (once)
@@ -120,7 +120,7 @@ def tool_version(name: str, bins: dict) -> str:
 
 
 def _tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    """Memory of a process and all its descendants (Linux /proc): the sum of their PSS."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
@@ -138,9 +138,22 @@ def _tree_rss(root: int) -> int:
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        total += _pss(pid, rss.get(pid, 0))
         stack.extend(children.get(pid, ()))
     return total
+
+
+def _pss(pid: int, rss: int) -> int:
+    """A process's proportional set size: pages it shares (a forked worker's inherited heap,
+    libraries) counted once across the sharers, not once per process as summed RSS would."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return rss
 
 
 @dataclass
