@@ -63,7 +63,7 @@ def test_digest_memo_rehashes_only_what_changed(tmp_path, monkeypatch):
     fresh = tmp_path / "content/reports/b.md"
     fresh.write_bytes(b"one")
     # a.md counts as settled (its ctime long ago), b.md as just written
-    monkeypatch.setattr(cache_module, "settled", lambda stamp: stamp[:2] == cache_module.source_stamp(str(settled_file))[:2])
+    monkeypatch.setattr(record_module, "settled", lambda stamp: stamp[:2] == cache_module.source_stamp(str(settled_file))[:2])
     hashed: list[str] = []
     real = record_module._hash_file
     monkeypatch.setattr(record_module, "_hash_file", lambda path: hashed.append(path.name) or real(path))

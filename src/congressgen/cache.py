@@ -7,9 +7,10 @@ What is kept, and why it is safe:
   config subset, the package and Markdown versions, `markdown.RENDERER_VERSION`). A file
   whose bytes did not change is never parsed again; any change of an input gives another
   name, so an entry is never stale, only unused (unused ones are pruned after a build).
-- `reports.pack`: the compiled reports of the last build in one file, so a warm build reads
-  one file instead of one per report; rewritten when more than a twentieth of its entries
-  changed (until then the few edited reports are read from `reports/`).
+- `reports.pack` (and `reports.pack.1`, … for more than 256 reports): the compiled reports of
+  the last build in a few files, so a warm build reads those instead of one file per report;
+  rewritten when more than a twentieth of its entries changed (until then the few edited
+  reports are read from `reports/`).
 - `search/`: each report's search-index token counts, by a hash of the text they are
   counted from (`search.doc_key`), in 16 files; `search-index.pickle`: the last search
   index built, encoded per token, which a rebuild patches for the reports that changed.
@@ -253,10 +254,9 @@ class BuildCache:
             packed: dict = {}
             first = self.load(self.PACK) if self.memory is None else None
             if isinstance(first, tuple) and len(first) == 2 and isinstance(first[1], dict):
-                parts, entries = first
-                self._pack_parts = parts if isinstance(parts, int) else 1
-                packed.update(entries)
-                for number in range(1, parts if isinstance(parts, int) else 1):
+                self._pack_parts = first[0] if isinstance(first[0], int) else 1
+                packed.update(first[1])
+                for number in range(1, self._pack_parts):
                     part = self.load(self._part_name(number))
                     if isinstance(part, tuple) and len(part) == 2 and isinstance(part[1], dict):
                         packed.update(part[1])      # a missing part: its reports are compiled again

@@ -28,6 +28,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from congressgen.cache import CACHE_FORMAT, dependency_versions, settled, source_stamp, write_atomic
+
 from congressgen.model.ledger import LEDGER_FILE
 from congressgen.config import SiteConfig
 from congressgen.errors import Diagnostic, Location
@@ -157,8 +159,6 @@ class DigestMemo:
         self.seen: dict[str, tuple] = {}
 
     def digest(self, path: Path) -> str:
-        from congressgen.cache import settled, source_stamp
-
         key = str(path)
         stamp = source_stamp(key)         # None for a link or anything but a plain file
         if stamp is not None:
@@ -204,8 +204,6 @@ def source_digests(config: SiteConfig, memo: DigestMemo | None = None) -> dict[s
 
 def environment_fingerprint(config: SiteConfig) -> str:
     """The versions of congressgen, its libraries and Python, and where the inputs are."""
-    from congressgen.cache import CACHE_FORMAT, dependency_versions
-
     import congressgen
 
     return hashlib.sha256(repr((CACHE_FORMAT, congressgen.__version__, dependency_versions(), sys.version_info[:2],
@@ -269,8 +267,6 @@ def read_record(config: SiteConfig, output: Path) -> BuildRecord | None:
 
 
 def write_record(config: SiteConfig, output: Path, record: BuildRecord) -> bool:
-    from congressgen.cache import write_atomic
-
     path = record_path(config, output)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
