@@ -217,13 +217,19 @@ def test_corrupted_cache_entries_are_ignored_and_rebuilt(site, out, tmp_path):
     assert again.stats.compiled == 0 and again.stats.rendered == 0
 
 
-def test_corrupted_single_report_entries_are_misses(tmp_path):
+def test_corrupted_single_report_entries_are_misses(tmp_path, monkeypatch):
     """Reports not (yet) in reports.pack live one file each: a bad one is a miss, the others serve."""
     folder = tmp_path / "cache"
     keys = [f"{n:02x}" + "0" * 62 for n in range(4)]
+    first = BuildCache(folder)
+    first.put_report("ff" + "0" * 62, {"report": "packed"})
+    first.save_reports()                                                        # a pack of one
+    monkeypatch.setattr(BuildCache, "REPACK_SHARE", 1)                         # keep it: the rest one file each
     writer = BuildCache(folder)
+    assert writer.get_report("ff" + "0" * 62) == {"report": "packed"}
     for n, key in enumerate(keys):
         writer.put_report(key, {"report": n})
+    writer.save_reports()
     files = [folder / "reports" / key[:2] / key for key in keys]
     files[0].write_bytes(files[0].read_bytes()[:-7])                           # torn write
     data = bytearray(files[1].read_bytes())
@@ -338,7 +344,7 @@ def test_cli_build_uses_the_cache_and_no_cache_flag(site, tmp_path):
 
     first = run_cli("build", "--source", str(site), cwd=site)
     assert first.returncode == 0, first.stderr
-    assert (site / ".congressgen-cache" / "reports").is_dir()
+    assert (site / ".congressgen-cache" / BuildCache.PACK).is_file() and (site / ".congressgen-cache" / "bodies").is_dir()
     second = run_cli("build", "--source", str(site), cwd=site)
     assert "其中 0 个有变化" in second.stdout
     third = run_cli("build", "--source", str(site), "--no-cache", "--output", str(tmp_path / "nc"), cwd=site)

@@ -102,6 +102,6 @@ def test_report_state_assumption_is_reviewed_for_every_report_property():
 
     properties = {n for n, v in vars(Report).items() if isinstance(v, property)}
     methods = {n for n, v in vars(Report).items() if callable(v) and not n.startswith("__")}
-    assert properties == {"category_name", "date_text", "day", "fm", "has_open_metadata", "outline",
+    assert properties == {"body_html", "category_name", "date_text", "day", "fm", "has_open_metadata", "outline",
                           "pubdate", "source", "summary"}
     assert methods == {"section_anchor"}

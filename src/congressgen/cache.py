@@ -2,15 +2,21 @@
 
 What is kept, and why it is safe:
 
-- `reports/`: one file per compiled report (front matter, body HTML, outline, summary),
-  named by a hash of the source bytes and of everything else `compile_report` reads (the
-  config subset, the package and Markdown versions, `markdown.RENDERER_VERSION`). A file
-  whose bytes did not change is never parsed again; any change of an input gives another
-  name, so an entry is never stale, only unused (unused ones are pruned after a build).
-- `reports.pack` (and `reports.pack.1`, … for more than 256 reports): the compiled reports of
-  the last build in a few files, so a warm build reads those instead of one file per report;
-  rewritten when more than a twentieth of its entries changed (until then the few edited
-  reports are read from `reports/`).
+- `bodies/`: the heavy part of compiled reports, their body HTML and plain text (UTF-8), in
+  blob files of a few reports each (written once by whoever compiled them, a worker or the
+  build itself, and named by a hash of their bytes). A compiled report refers to its body
+  by (file, offset, sizes, SHA-256 of each part) (`StoredBody`) and reads it on demand, when
+  a page renders or the check or the search index needs it: the build's heap holds only
+  the light part, and a warm build never reads the bodies of pages it does not render.
+- `reports.pack` (and `reports.pack.1`, … for more than 256 reports): the light part of the
+  compiled reports of the last build (front matter, outline, summary, body references),
+  so a warm build reads those few files instead of one file per report; rewritten when
+  more than a twentieth of its entries changed (until then the few edited reports are
+  kept in `reports/`, one file each). Entries are keyed by a hash of the source bytes and
+  of everything else `compile_report` reads (the config subset, the package and Markdown
+  versions, `markdown.RENDERER_VERSION`): a file whose bytes did not change is never
+  parsed again; any change of an input gives another key, so an entry is never stale,
+  only unused (unused entries and body files are pruned after a build).
 - `search/`: each report's search-index token counts, by a hash of the text they are
   counted from (`search.doc_key`), in 16 files; `search-index.pickle`: the last search
   index built, encoded per token, which a rebuild patches for the reports that changed.
@@ -23,7 +29,10 @@ What is kept, and why it is safe:
 
 Every file is written to a temporary name and renamed into place (atomic), and starts
 with a magic tag and a SHA-256 of its payload: a torn, truncated or edited entry fails
-the check and is ignored and rebuilt, never trusted. The folder may be deleted at any
+the check and is ignored and rebuilt, never trusted. A body file is checked by the stamp
+it had when written (any write changes its ctime): a changed file has every body in it
+verified before use, and each body read is verified again by its SHA-256, so a bad body
+is recompiled (found when loading) or refused (found later), never shown. The folder may be deleted at any
 time; the next build is then a cold one with the same output.
 
 The payload is a pickle, so the cache folder must be as trusted as the site's own
@@ -45,7 +54,7 @@ from pathlib import Path
 import congressgen
 from congressgen.errors import CongressError, Location
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 _MAGIC = b"CGCACHE" + bytes([CACHE_FORMAT])
 _DIGEST = 32
 
@@ -142,6 +151,98 @@ def settled(stamp: tuple[int, int, int, int]) -> bool:
 
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
+BODIES = "bodies"
+
+
+class StoredBody:
+    """A compiled report's body HTML and plain text, kept in a blob file under `bodies/` and
+    read (with `os.pread`, so the page cache is not counted as the build's memory) and
+    verified by SHA-256 on each use, never held. It pickles to a few numbers: a spawned
+    worker given the compiled report reads the body from the file itself, and a forked one
+    inherits nothing heavy. `stamp`: the file's stamp just after it was written."""
+
+    __slots__ = ("folder", "name", "offset", "sizes", "digests", "stamp")
+
+    def __init__(self, folder: str, name: str, offset: int, sizes: tuple[int, int],
+                 digests: tuple[bytes, bytes], stamp: tuple | None):
+        self.folder, self.name, self.offset, self.sizes, self.digests, self.stamp = \
+            folder, name, offset, sizes, digests, stamp
+
+    def __getstate__(self):
+        return self.folder, self.name, self.offset, self.sizes, self.digests, self.stamp
+
+    def __setstate__(self, state) -> None:
+        self.folder, self.name, self.offset, self.sizes, self.digests, self.stamp = state
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, StoredBody) and self.digests == other.digests
+
+    def __hash__(self) -> int:
+        return hash(self.digests)
+
+    def __repr__(self) -> str:
+        return f"StoredBody({self.name[:12]}…@{self.offset}+{self.sizes})"
+
+    @property
+    def path(self) -> str:
+        return os.path.join(self.folder, self.name)
+
+    def html(self) -> str:
+        return self._part(0)
+
+    def text(self) -> str:
+        return self._part(1)
+
+    def _part(self, which: int) -> str:
+        start = self.offset + (self.sizes[0] if which else 0)
+        data = _read_range(self.path, start, self.sizes[which])
+        if data is None or hashlib.sha256(data).digest() != self.digests[which]:
+            if data is not None and _is_entry(Path(self.path)):
+                Path(self.path).unlink(missing_ok=True)    # the next build compiles its reports again
+            raise CongressError(Location(self.path), "构建缓存中的报告正文已损坏或被删除（已移除）；请重新构建")
+        return data.decode("utf-8", "surrogatepass")
+
+    def intact_in(self, data: bytes) -> bool:
+        """True when this body's two parts are whole in `data` (its file's bytes)."""
+        start, (html, text) = self.offset, self.sizes
+        return (len(data) >= start + html + text
+                and hashlib.sha256(data[start:start + html]).digest() == self.digests[0]
+                and hashlib.sha256(data[start + html:start + html + text]).digest() == self.digests[1])
+
+
+def _read_range(path: str, start: int, size: int) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        data = os.pread(fd, size, start)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data if len(data) == size else None
+
+
+def store_bodies(folder: Path, bodies: list[tuple[str, str]]) -> list[StoredBody] | None:
+    """Write these (body HTML, plain text) pairs into one new blob file under `folder/bodies/`
+    (atomic, named by a hash of its bytes); their references, or None when it cannot be written."""
+    chunks, spans, offset = [_MAGIC], [], len(_MAGIC)
+    for html, text in bodies:
+        parts = html.encode("utf-8", "surrogatepass"), text.encode("utf-8", "surrogatepass")
+        spans.append((offset, (len(parts[0]), len(parts[1])),
+                      (hashlib.sha256(parts[0]).digest(), hashlib.sha256(parts[1]).digest())))
+        chunks += parts
+        offset += len(parts[0]) + len(parts[1])
+    data = b"".join(chunks)
+    name = hashlib.sha256(data).hexdigest()
+    where = folder / BODIES
+    try:
+        write_atomic(where / name, data)
+    except OSError:
+        return None
+    stamp = source_stamp(str(where / name))
+    return [StoredBody(str(where), name, start, sizes, digests, stamp) for start, sizes, digests in spans]
 
 
 def check_cache_folder(folder: Path) -> None:
@@ -168,6 +269,9 @@ class BuildCache:
         self._packed: dict | None = None     # reports.pack as read (key -> compiled report)
         self._pack_parts = 0                 # how many part files it had
         self._values: dict[str, object] = {}  # report key -> compiled report, of this build
+        self._single: set[str] = set()       # report keys held one file each under reports/
+        self._in_pack: set[str] | None = None  # keys reports.pack holds, once saved
+        self._body_files: dict[str, object] = {}   # body file -> True (stamp unchanged) or its bytes
         self._stamps: dict | None = None
         self._stamps_loaded: dict = {}
         self._stamps_tag = ""
@@ -263,71 +367,125 @@ class BuildCache:
             self._packed = packed
         return self._packed
 
+    def _body_intact(self, body) -> bool:
+        """A stored body is usable when its file still has the stamp it was written with (the
+        reads verify each body again) or, for a changed file, when its bytes check out."""
+        if not isinstance(body, StoredBody):
+            return True
+        body.folder = str(self.folder / BODIES)          # where this cache is now (it may have moved)
+        if not _KEY.match(body.name):
+            return False
+        known = self._body_files.get(body.name)
+        if known is None:
+            stamp = source_stamp(body.path)
+            if stamp is not None and stamp == body.stamp:
+                known = True
+            else:
+                try:
+                    known = Path(body.path).read_bytes() if stamp is not None else b""
+                except OSError:
+                    known = b""
+            self._body_files[body.name] = known
+        return known is True or body.intact_in(known)
+
     def get_report(self, key: str):
+        """The compiled report of this key, or None (not held, or not intact: compiled again)."""
         self.used.add(key)
         if self.memory is not None and key in self.memory:
             return self.memory[key]
         compiled = self._pack().get(key)
         if compiled is None:
             compiled = self.load(self._report_path(key).relative_to(self.folder).as_posix())
+            if compiled is not None:
+                self._single.add(key)
+        if compiled is not None and not self._body_intact(getattr(compiled, "body", None)):
+            self.dropped += 1
+            compiled = None
         if compiled is not None:
             self._values[key] = compiled
             if self.memory is not None:
-                self.memory[key] = compiled
+                self.memory[key] = _in_memory(compiled)
+                return self.memory[key]
         return compiled
 
-    def put_report(self, key: str, compiled) -> bool:
+    def put_report(self, key: str, compiled) -> None:
+        """Hold a report compiled in this build (its body already in `bodies/`, see
+        `store_bodies`): written with the others by `save_reports`."""
         self.used.add(key)
         self._values[key] = compiled
         if self.memory is not None:
-            self.memory[key] = compiled
-        return self.store(self._report_path(key).relative_to(self.folder).as_posix(), compiled)
+            self.memory[key] = _in_memory(compiled)
 
-    def _save_pack(self) -> set[str]:
-        """Write reports.pack when it is missing or more than a twentieth out of date; the keys
-        it now holds (their single files are then redundant)."""
-        if self.memory is not None:
-            return set()
-        packed = self._pack()
+    def save_reports(self) -> None:
+        """Write this build's compiled reports: reports.pack when it is missing or more than a
+        twentieth out of date, else the few not in it one file each."""
+        self._body_files = {}
         held = [k for k in self.used if k in self._values]
-        fresh = sum(k not in packed for k in held)
-        stale = len(packed) - (len(held) - fresh)
-        if packed and fresh + stale <= len(held) // self.REPACK_SHARE:
-            return set(packed) & set(held)
+        packed = self._pack()
+        fresh = [k for k in held if k not in packed]
+        stale = len(packed) - (len(held) - len(fresh))
+        if self.memory is not None or (packed and len(fresh) + stale <= len(held) // self.REPACK_SHARE):
+            for key in fresh:
+                if key not in self._single:
+                    self.store(self._report_path(key).relative_to(self.folder).as_posix(), self._values[key])
+                    self._single.add(key)
+            self._in_pack = set(packed) & set(held)
+            return
         if not held:
-            return set()
+            return
         keys = sorted(held)
         parts = [keys[i:i + self.PACK_PART] for i in range(0, len(keys), self.PACK_PART)]
         for number in reversed(range(len(parts))):      # the first part, naming the count, last
             if not self.store(self._part_name(number), (len(parts), {k: self._values[k] for k in parts[number]})):
-                return set()
+                for key in fresh:                        # no pack: keep them one file each
+                    self.store(self._report_path(key).relative_to(self.folder).as_posix(), self._values[key])
+                self._in_pack = set()
+                return
         for number in range(len(parts), self._pack_parts):   # parts a smaller pack no longer has
             (self.folder / self._part_name(number)).unlink(missing_ok=True)
         self._pack_parts = len(parts)
         self._packed = {k: self._values[k] for k in keys}
-        return set(keys)
+        self._in_pack = set(keys)
 
     def prune_reports(self) -> int:
-        """Remove report entries this build did not use (edited or deleted sources), and the
-        single files of reports now held in reports.pack."""
+        """Remove report entries this build did not use (edited or deleted sources), the single
+        files of reports now held in reports.pack, and the body files no entry kept refers to."""
         if self.memory is not None:
             for key in [k for k in self.memory if isinstance(k, str) and k not in self.used]:
                 del self.memory[key]
-        packed = self._save_pack()
+        if self._in_pack is None:
+            self.save_reports()
+        packed = self._in_pack or set()
         removed = 0
         root = self.folder / "reports"
-        if not root.is_dir():
-            return 0
-        for shard in root.iterdir():
-            if not shard.is_dir() or shard.is_symlink() or len(shard.name) != 2:
-                continue
-            for entry in shard.iterdir():
-                # Only what this cache wrote: a file named by a key, starting with the tag.
-                if (entry.name not in self.used or entry.name in packed) and _KEY.match(entry.name) \
-                        and _is_entry(entry):
+        if root.is_dir():
+            for shard in root.iterdir():
+                if not shard.is_dir() or shard.is_symlink() or len(shard.name) != 2:
+                    continue
+                for entry in shard.iterdir():
+                    # Only what this cache wrote: a file named by a key, starting with the tag.
+                    if (entry.name not in self.used or entry.name in packed) and _KEY.match(entry.name) \
+                            and _is_entry(entry):
+                        try:
+                            entry.unlink()
+                            removed += 1
+                        except OSError:
+                            pass
+        bodies = self.folder / BODIES
+        if bodies.is_dir() and not bodies.is_symlink():
+            kept = {getattr(v, "body", None).name for k, v in self._values.items()
+                    if k in self.used and isinstance(getattr(v, "body", None), StoredBody)}
+            for entry in bodies.iterdir():
+                if entry.name not in kept and _KEY.match(entry.name) and _is_entry(entry):
                     try:
                         entry.unlink()
                         removed += 1
                     except OSError:
                         pass
         return removed
+
+
+def _in_memory(compiled):
+    """What a long-running process keeps: the compiled report with its body read into memory
+    (another build of the same site may prune the body files it would otherwise refer to)."""
+    return compiled.in_memory() if isinstance(getattr(compiled, "body", None), StoredBody) else compiled

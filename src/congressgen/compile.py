@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable
 
 from congressgen import review
-from congressgen.cache import BuildCache, cache_key, settled, source_stamp
+from congressgen.cache import BuildCache, cache_key, settled, source_stamp, store_bodies
 from congressgen.config import SiteConfig
 from congressgen.content import check_outline_limit, find_sources, parse_source, read_report, read_source
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
-from congressgen.model.types import CompiledReport, Site
+from congressgen.model.links import body_links
+from congressgen.model.types import CompiledReport, InlineBody, Site
 
 Progress = Callable[[str, int, int], None]
 QR_TITLE = "本文网址二维码：微信扫一扫在手机阅读、分享本文"
@@ -50,10 +51,10 @@ def compile_report(raw: bytes, source: str, column: str, config: SiteConfig,
     check_outline_limit(body.outline, source)
     parts = source.split("/")
     return CompiledReport(
-        source=source, column=column, stem=parts[-1][:-3], fm=fm, body_html=body.html,
-        outline=body.outline, text=body.text, summary=summarise(body.html, config.summary_length),
+        source=source, column=column, stem=parts[-1][:-3], fm=fm, body=InlineBody(body.html, body.text),
+        outline=body.outline, summary=summarise(body.html, config.summary_length),
         body_line=text.body_line, warnings=tuple(warnings + fm_warnings),
-        fingerprint=review.fingerprint(fm.meta, text.body),
+        fingerprint=review.fingerprint(fm.meta, text.body), links=body_links(body.html),
     )
 
 
@@ -76,26 +77,27 @@ _WORKER: dict = {}   # per worker process: its Markdown renderer, made on first 
 
 
 def _compile_chunk(config: SiteConfig, items: list[tuple], cache_folder: Path | None = None) -> list[tuple]:
-    """Compile (index, raw, shown, column, key) items. With `cache_folder`, each result is
-    written to the cache and only its key travels back (the parent then reads it like any
-    cache hit), which keeps the parent's memory at the size of a warm build."""
+    """Compile (index, raw, shown, column, key) items into (index, compiled, diagnostics).
+    With `cache_folder`, the chunk's bodies go to one body file of the cache
+    (`cache.store_bodies`) and the compiled reports refer to it: only their light part
+    travels back and stays in the parent's memory."""
     from congressgen.markdown import BodyRenderer
 
     renderer = _WORKER.get("body")
     if renderer is None:
         renderer = _WORKER["body"] = BodyRenderer()
-    cache = BuildCache(cache_folder) if cache_folder is not None else None
     out = []
     for index, raw, shown, column, key in items:
         try:
-            compiled = compile_report(raw, shown, column, config, renderer)
+            out.append((index, compile_report(raw, shown, column, config, renderer), None))
         except CongressError as exc:
             out.append((index, None, exc.diagnostics))
-            continue
-        if cache is not None and cache.put_report(key, compiled):
-            out.append((index, key, None))
-        else:
-            out.append((index, compiled, None))
+    done = [n for n, (_, compiled, _) in enumerate(out) if compiled is not None]
+    stored = store_bodies(cache_folder, [(out[n][1].body_html, out[n][1].text) for n in done]) \
+        if cache_folder is not None and done else None
+    for n, body in zip(done, stored or ()):
+        index, compiled, _ = out[n]
+        out[n] = (index, replace(compiled, body=body), None)
     return out
 
 
@@ -203,42 +205,30 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     stats.cached = len(sources) - len(missing)
     stats.compiled = len(missing)
 
-    def take(batch: list[tuple], store: bool = False) -> None:
+    keys = {item[0]: item[4] for item in missing}
+    done = stats.cached
+    folder = cache.folder if cache is not None else None
+    if workers is not None and workers.wanted(len(missing)):
+        batches = (future.result() for future in
+                   [workers.pool.submit(_compile_chunk, config, chunk, folder) for chunk in _chunks(missing, CHUNK)])
+    else:
+        batches = (_compile_chunk(config, chunk, folder) for chunk in _chunks(missing, CHUNK))
+    missing = []                                     # the sources' bytes now live only in the work items
+    for batch in batches:
         for index, compiled, diagnostics in batch:
             if diagnostics is not None:
                 errors_at[index] = list(diagnostics)
                 continue
-            if isinstance(compiled, str):            # written to the cache by a worker
-                key, compiled = compiled, cache.get_report(compiled)
-                if not _fits(compiled, *missing_meta[index]):
-                    raise BuildFailed([Diagnostic(Location(missing_meta[index][0]), "构建缓存无法写入或读取，请删除缓存目录后重试")])
-            elif store and cache is not None:
+            if cache is not None:
                 cache.put_report(keys[index], compiled)
             results[index] = compiled
-
-    keys = {item[0]: item[4] for item in missing}
-    missing_meta = {item[0]: (item[2], item[3]) for item in missing}
-    done = stats.cached
-    if workers is not None and workers.wanted(len(missing)):
-        folder = cache.folder if cache is not None else None
-        futures = [workers.pool.submit(_compile_chunk, config, chunk, folder) for chunk in _chunks(missing, CHUNK)]
-        missing = []                                 # the sources' bytes now live only in the work items
-        for future in futures:
-            batch = future.result()
-            take(batch)
-            done += len(batch)
-            if progress:
-                progress("读取", done, len(sources))
-        futures = []
-    else:
-        for item in missing:
-            take(_compile_chunk(config, [item]), store=True)
-            done += 1
-            if progress:
-                progress("读取", done, len(sources))
+        done += len(batch)
+        if progress:
+            progress("读取", done, len(sources))
 
     if cache is not None:
         cache.save_stamps()
+        cache.save_reports()
     errors = [d for i in sorted(errors_at) for d in errors_at[i]]
     compiled = [r for r in results if r is not None]
     warnings = [w for r in compiled for w in r.warnings]

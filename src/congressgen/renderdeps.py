@@ -423,7 +423,6 @@ def report_state(report, compiled_key: str | None, shared: dict | None = None) -
     if not compiled_key:
         return None
     h = hashlib.blake2b(compiled_key.encode(), digest_size=16)
-    body = report.compiled.body_html
     names = shared.get(type(report)) if shared is not None else None
     if names is None:
         names = tuple(f.name for f in dataclasses.fields(report) if f.name != "compiled")
@@ -432,9 +431,6 @@ def report_state(report, compiled_key: str | None, shared: dict | None = None) -
     for name in names:
         value = getattr(report, name)
         if type(value) is str:           # the common case, hashed as it is (tagged, length-prefixed)
-            if name == "body_html" and value is body:
-                h.update(b"=")
-                continue
             data = value.encode("utf-8", "surrogatepass")
             h.update(b"s%d:" % len(data) + data)
         else:

@@ -85,7 +85,7 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
             for tag in report.fm.tags:
                 by_tag[tag].append(report)
     for report in reports:
-        report.body_html = rewrite_body(report, by_source)
+        report.rewritten_body = rewrite_body(report, by_source)
         report.sections = report.fm.sections if report.fm.sections is not None else report.outline.sections
         report.tasks = report.fm.tasks if report.fm.tasks is not None else report.outline.tasks
         report.views = traffic.views.get(report.id, 0)

@@ -31,7 +31,17 @@ def resolve_link(report: Report, href: str, by_source: dict[str, Report]) -> str
     return None
 
 
-def rewrite_body(report: Report, by_source: dict[str, Report]) -> str:
+def body_links(body_html: str) -> tuple[str, ...]:
+    """The href/src values of a body's links and images (`CompiledReport.links`)."""
+    return tuple(dict.fromkeys(m.group(2) for m in _LINK_ATTR.finditer(body_html)))
+
+
+def rewrite_body(report: Report, by_source: dict[str, Report]) -> str | None:
+    """The report's body with its relative links rewritten, or None when no link needs it (the
+    body is then shown as compiled, and need not be read here)."""
+    if not any(resolve_link(report, href, by_source) is not None for href in report.compiled.links):
+        return None
+
     def replace(m: re.Match) -> str:
         target = resolve_link(report, m.group(2), by_source)
         if target is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,21 +20,50 @@ RANKING_PAGE_YEAR = 20       # rows of each per-year table
 
 
 @dataclass(frozen=True)
+class InlineBody:
+    """A compiled report's body HTML and plain text held in memory (see `cache.StoredBody`
+    for the same read from the build cache on demand)."""
+
+    body_html: str
+    body_text: str
+
+    def html(self) -> str:
+        return self.body_html
+
+    def text(self) -> str:
+        return self.body_text
+
+
+@dataclass(frozen=True)
 class CompiledReport:
     """Everything about one report that depends only on its source file and the config:
-    the unit of caching and of parallel work."""
+    the unit of caching and of parallel work. The heavy part, the body HTML and plain text,
+    is `body`: in memory (`InlineBody`) or in the build cache (`cache.StoredBody`), read on
+    each use of `body_html` / `text`, so a build need not hold every report's body at once."""
 
     source: str                 # site-root-relative path, '/'-separated: content/reports/a.md
     column: str                 # first-level folder under content/
     stem: str                   # file name without .md
     fm: FrontMatter
-    body_html: str
+    body: object                # InlineBody or cache.StoredBody: .html(), .text()
     outline: Outline
-    text: str
     summary: str
     body_line: int
     warnings: tuple[Diagnostic, ...] = ()
     fingerprint: str = ""       # of the text as a reviewer approves it (see review.py)
+    links: tuple[str, ...] = ()  # the href/src values in the body HTML (model/links.py rewrites them)
+
+    @property
+    def body_html(self) -> str:
+        return self.body.html()
+
+    @property
+    def text(self) -> str:
+        return self.body.text()
+
+    def in_memory(self) -> "CompiledReport":
+        """This report with its body read into memory."""
+        return dataclasses.replace(self, body=InlineBody(self.body.html(), self.body.text()))
 
 
 @dataclass
@@ -83,7 +113,7 @@ class Report:
     asset_dir: str
     attachments: list[AttachmentFile] = field(default_factory=list)
     files: list[FileCopy] = field(default_factory=list)
-    body_html: str = ""
+    rewritten_body: str | None = None   # the body with its links rewritten; None: as compiled
     sections: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ()
     previous: "Report | None" = None
@@ -108,6 +138,11 @@ class Report:
         if fm is not None and hasattr(fm, name):
             return getattr(fm, name)
         raise AttributeError(name)
+
+    @property
+    def body_html(self) -> str:
+        """The body HTML as the page shows it (read from the build cache when not rewritten)."""
+        return self.compiled.body_html if self.rewritten_body is None else self.rewritten_body
 
     @property
     def outline(self) -> Outline:
