@@ -12,6 +12,7 @@ import pytest
 from congressgen import search
 from congressgen.build import BuildOptions, build
 from congressgen.cache import decode_entry, encode_entry
+from congressgen.model.types import InlineBody
 from congressgen.search import INDEX_DIR, _dumps, build_index, index_files, search_doc, searchable_reports, \
     shard_count, token_hash
 
@@ -190,7 +191,7 @@ def test_the_edited_reports_old_counts_are_dropped_from_the_cache(site, tmp_path
 
 def synthetic(n: int, text: str) -> search.SearchDoc:
     return search.SearchDoc(id=f"d{n}", path=f"d{n}.html", title=f"第{n}篇", date="2024-01-01", column="reports",
-                            year=2024, text=text, outline=(), meta=())
+                            year=2024, body=InlineBody("", text), outline=(), meta=())
 
 
 def shards_of(state: search.IndexState) -> list[bytes]:

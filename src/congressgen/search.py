@@ -39,7 +39,7 @@ from operator import itemgetter, sub
 from json.encoder import encode_basestring   # what json.dumps uses with ensure_ascii=False
 from dataclasses import dataclass, field
 
-from congressgen.model.types import Report, Site
+from congressgen.model.types import InlineBody, Report, Site
 
 INDEX_DIR = "search-index"
 FORMAT_VERSION = 1
@@ -69,9 +69,13 @@ class SearchDoc:
     date: str                 # YYYY-MM-DD
     column: str               # column key
     year: int
-    text: str                 # body text, for snippets
+    body: object              # .text(): the body text, for snippets (a report's is read on demand)
     outline: tuple[str, ...]  # session, sections, tasks, tags
     meta: tuple[str, ...]     # other metadata
+
+    @property
+    def text(self) -> str:
+        return self.body.text()
 
 
 @dataclass(frozen=True)
@@ -230,7 +234,7 @@ def search_doc(report: Report) -> SearchDoc:
             report.column.title, f"{fm.year}年", *(a.title for a in report.attachments))
     return SearchDoc(
         id=report.id, path=report.path, title=fm.title, date=report.day, column=report.column.key,
-        year=fm.year, text=report.compiled.text,
+        year=fm.year, body=report.compiled.body,
         outline=tuple(s for s in outline if s), meta=tuple(s for s in meta if s),
     )
 
@@ -250,7 +254,7 @@ def page_docs(site: Site) -> tuple[list[SearchDoc], list[list[str]]]:
         entry = page.extra.get("search") if page.extra else None
         if isinstance(entry, SearchEntry):
             docs.append(SearchDoc(id=entry.id, path=page.path, title=entry.title, date=entry.date,
-                                  column=entry.column[0], year=entry.year, text=entry.text,
+                                  column=entry.column[0], year=entry.year, body=InlineBody("", entry.text),
                                   outline=entry.outline, meta=entry.meta))
             if [*entry.column, "data"] not in columns:
                 columns.append([*entry.column, "data"])    # "data": lengths compared within the column
