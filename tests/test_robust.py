@@ -410,9 +410,9 @@ def test_cache_pruning_removes_only_its_own_entries(site_dir):
     folder = site_dir / ".congressgen-cache"
     clerk = write(folder / "reports" / "ab" / "附件.pdf", b"%PDF-1.4")
     cache = BuildCache(folder)
-    cache.put_report("ab" + "0" * 62, {"x": 1})
-    cache.put_report("ab" + "1" * 62, {"x": 2})
-    cache.used = {"ab" + "1" * 62}
+    cache.store("reports/ab/" + "ab" + "0" * 62, {"x": 1})        # single files, as an earlier build left them
+    cache.store("reports/ab/" + "ab" + "1" * 62, {"x": 2})
+    assert cache.get_report("ab" + "1" * 62) == {"x": 2}             # this build uses one of them
     # the unused entry goes, and the used one's single file once it is held in reports.pack
     assert cache.prune_reports() == 2
     assert clerk.read_bytes() == b"%PDF-1.4"

@@ -11,6 +11,7 @@ picklable arguments.
 from __future__ import annotations
 
 import os
+from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
@@ -30,6 +31,7 @@ QR_TITLE = "本文网址二维码：微信扫一扫在手机阅读、分享本�
 # Below this much work, starting worker processes costs more than it saves.
 MIN_PARALLEL = 48
 CHUNK = 16
+IN_FLIGHT = 4                # chunks per worker sent ahead while the sources are read
 
 
 @dataclass
@@ -154,6 +156,53 @@ def _chunks(items: list, size: int) -> list[list]:
 # Every report
 
 
+class _Pending:
+    """The reports to compile, sent off in chunks while the sources are still being read:
+    to the worker pool once there is enough work for it (`Workers.wanted`), else compiled
+    here. At most a few chunks per worker are in flight, so the sources' bytes are never
+    all held at once; `take` gets each chunk's results, in the order they were sent."""
+
+    def __init__(self, config: SiteConfig, folder: Path | None, workers: Workers | None,
+                 take: Callable[[list[tuple]], None]):
+        self.config, self.folder, self.workers, self.take = config, folder, workers, take
+        self.items: list[tuple] = []
+        self.futures: deque = deque()
+        self.pooled = False
+        self.count = 0
+
+    def add(self, item: tuple) -> None:
+        self.items.append(item)
+        self.count += 1
+        if self.workers is None:                          # no pool for this build: compile here
+            if len(self.items) >= CHUNK:
+                self._here()
+            return
+        self.pooled = self.pooled or self.workers.wanted(len(self.items))
+        if self.pooled and len(self.items) >= CHUNK:
+            self._send()
+
+    def finish(self) -> None:
+        """Compile what is left and take every result."""
+        if self.items:
+            self._send() if self.pooled else self._here()
+        while self.futures:
+            self.take(self.futures.popleft().result())
+
+    def _here(self) -> None:
+        items, self.items = self.items, []
+        for chunk in _chunks(items, CHUNK):
+            self.take(_compile_chunk(self.config, chunk, self.folder))
+
+    def _send(self) -> None:
+        items, self.items = self.items, []
+        for chunk in _chunks(items, CHUNK):
+            self.futures.append(self.workers.pool.submit(_compile_chunk, self.config, chunk, self.folder))
+        while len(self.futures) > IN_FLIGHT * self.workers.jobs:
+            self.take(self.futures.popleft().result())
+
+
+
+
 def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: BuildCache | None = None,
                 workers: Workers | None = None,
                 stats=None) -> tuple[list[CompiledReport], list[Diagnostic]]:
@@ -165,11 +214,28 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     config_part = compile_inputs(config)
     results: list[CompiledReport | None] = [None] * len(sources)
     errors_at: dict[int, list[Diagnostic]] = {}
-    missing: list[tuple[int, bytes, str, str, str]] = []
     content_prefix = len(str(config.content_path)) + 1
     stamps = cache.stamps() if cache is not None else None
     if workers is not None and workers.wanted(len(sources)) and len(stamps or ()) < len(sources) // 2:
         workers.warm_up()      # likely a cold build: spawning overlaps reading and hashing the sources
+    keys: dict[int, str] = {}
+    done = 0
+
+    def take(batch: list[tuple]) -> None:
+        nonlocal done
+        for index, compiled, diagnostics in batch:
+            if diagnostics is not None:
+                errors_at[index] = list(diagnostics)
+                continue
+            if cache is not None:
+                cache.put_report(keys.pop(index), compiled)
+            results[index] = compiled
+        done += len(batch)
+        if progress:
+            progress("读取", done, len(sources))
+
+    pending = _Pending(config, cache.folder if cache is not None else None,
+                       workers if workers is not None and workers.wanted(len(sources)) else None, take)
     root_prefix = len(str(root)) + 1
     for index, path in enumerate(sources):
         # find_sources gives paths below content/: plain string slicing is enough (and fast)
@@ -186,11 +252,13 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
                 if _fits(hit, shown, column):
                     cache.report_keys[shown] = known[3]
                     results[index] = hit
+                    done += 1
                     continue
         try:
             raw = read_report(path, shown, root)
         except CongressError as exc:
             errors_at[index] = exc.diagnostics
+            done += 1
             continue
         key = ""
         if cache is not None:
@@ -200,31 +268,13 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
             hit = cache.get_report(key)
             if _fits(hit, shown, column):
                 results[index] = hit
+                done += 1
                 continue
-        missing.append((index, raw, shown, column, key))
-    stats.cached = len(sources) - len(missing)
-    stats.compiled = len(missing)
-
-    keys = {item[0]: item[4] for item in missing}
-    done = stats.cached
-    folder = cache.folder if cache is not None else None
-    if workers is not None and workers.wanted(len(missing)):
-        batches = (future.result() for future in
-                   [workers.pool.submit(_compile_chunk, config, chunk, folder) for chunk in _chunks(missing, CHUNK)])
-    else:
-        batches = (_compile_chunk(config, chunk, folder) for chunk in _chunks(missing, CHUNK))
-    missing = []                                     # the sources' bytes now live only in the work items
-    for batch in batches:
-        for index, compiled, diagnostics in batch:
-            if diagnostics is not None:
-                errors_at[index] = list(diagnostics)
-                continue
-            if cache is not None:
-                cache.put_report(keys[index], compiled)
-            results[index] = compiled
-        done += len(batch)
-        if progress:
-            progress("读取", done, len(sources))
+        keys[index] = key
+        pending.add((index, raw, shown, column, key))
+    pending.finish()
+    stats.compiled = pending.count
+    stats.cached = len(sources) - pending.count
 
     if cache is not None:
         cache.save_stamps()
