@@ -202,12 +202,11 @@ class StoredBody:
             raise CongressError(Location(self.path), "构建缓存中的报告正文已损坏或被删除（已移除）；请重新构建")
         return data.decode("utf-8", "surrogatepass")
 
-    def intact_in(self, data: bytes) -> bool:
-        """True when this body's two parts are whole in `data` (its file's bytes)."""
-        start, (html, text) = self.offset, self.sizes
-        return (len(data) >= start + html + text
-                and hashlib.sha256(data[start:start + html]).digest() == self.digests[0]
-                and hashlib.sha256(data[start + html:start + html + text]).digest() == self.digests[1])
+    def intact(self) -> bool:
+        """True when the file holds this body whole (both parts read and checked)."""
+        data = _read_range(self.path, self.offset, self.sizes[0] + self.sizes[1])
+        return (data is not None and hashlib.sha256(data[:self.sizes[0]]).digest() == self.digests[0]
+                and hashlib.sha256(data[self.sizes[0]:]).digest() == self.digests[1])
 
 
 def _read_range(path: str, start: int, size: int) -> bytes | None:
@@ -271,7 +270,7 @@ class BuildCache:
         self._values: dict[str, object] = {}  # report key -> compiled report, of this build
         self._single: set[str] = set()       # report keys held one file each under reports/
         self._in_pack: set[str] | None = None  # keys reports.pack holds, once saved
-        self._body_files: dict[str, object] = {}   # body file -> True (stamp unchanged) or its bytes
+        self._body_files: dict[str, bool] = {}   # body file -> its stamp is the one it was written with
         self._stamps: dict | None = None
         self._stamps_loaded: dict = {}
         self._stamps_tag = ""
@@ -378,15 +377,8 @@ class BuildCache:
         known = self._body_files.get(body.name)
         if known is None:
             stamp = source_stamp(body.path)
-            if stamp is not None and stamp == body.stamp:
-                known = True
-            else:
-                try:
-                    known = Path(body.path).read_bytes() if stamp is not None else b""
-                except OSError:
-                    known = b""
-            self._body_files[body.name] = known
-        return known is True or body.intact_in(known)
+            known = self._body_files[body.name] = stamp is not None and stamp == body.stamp
+        return known or body.intact()
 
     def get_report(self, key: str):
         """The compiled report of this key, or None (not held, or not intact: compiled again)."""
@@ -394,13 +386,16 @@ class BuildCache:
         if self.memory is not None and key in self.memory:
             return self.memory[key]
         compiled = self._pack().get(key)
-        if compiled is None:
-            compiled = self.load(self._report_path(key).relative_to(self.folder).as_posix())
-            if compiled is not None:
-                self._single.add(key)
         if compiled is not None and not self._body_intact(getattr(compiled, "body", None)):
             self.dropped += 1
             compiled = None
+        if compiled is None:        # not in the pack (or its body is bad there): its own file
+            compiled = self.load(self._report_path(key).relative_to(self.folder).as_posix())
+            if compiled is not None and not self._body_intact(getattr(compiled, "body", None)):
+                self.dropped += 1
+                compiled = None
+            if compiled is not None:
+                self._single.add(key)
         if compiled is not None:
             self._values[key] = compiled
             if self.memory is not None:
@@ -422,7 +417,7 @@ class BuildCache:
         self._body_files = {}
         held = [k for k in self.used if k in self._values]
         packed = self._pack()
-        fresh = [k for k in held if k not in packed]
+        fresh = [k for k in held if packed.get(k) is not self._values[k]]   # new, or compiled again
         stale = len(packed) - (len(held) - len(fresh))
         if self.memory is not None or (packed and len(fresh) + stale <= len(held) // self.REPACK_SHARE):
             for key in fresh:

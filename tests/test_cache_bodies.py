@@ -1,0 +1,137 @@
+"""Compiled reports keep their body HTML and plain text in the build cache's body files
+(`cache.StoredBody`), read on demand and checked each time: what a page shows is the body as
+compiled, a damaged body file is found and its reports compiled again, and a warm build reads
+only the bodies of the pages it renders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from congressgen.build import BuildOptions, build
+from congressgen.cache import BODIES, BuildCache, StoredBody, store_bodies
+from congressgen.errors import CongressError
+
+from conftest import report_text, write
+from test_cache import assert_equals_cold, body, make_site, snapshot, warm
+
+
+def many_reports(root: Path, count: int) -> Path:
+    for n in range(1, count + 1):
+        write(root / "content" / "reports" / f"r{n:02d}.md",
+              report_text(f"第{n}号报告", f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}", body(n), id=f"r{n:02d}"))
+    return root
+
+
+def body_files(site: Path) -> list[Path]:
+    return sorted((site / ".congressgen-cache" / BODIES).iterdir())
+
+
+def test_workers_hand_back_light_reports_and_the_bodies_read_back_as_compiled(site_dir, tmp_path):
+    """A cold build with workers: no file per report, one body file per chunk, the pack without
+    the bodies' text, and every body read back equals the one compiled without a cache."""
+    site = many_reports(site_dir, 60)
+    result = build(BuildOptions(site, tmp_path / "out", jobs=2))
+    assert result.stats.workers == 2 and result.stats.compiled == 60
+    cache = site / ".congressgen-cache"
+    assert not [p for p in (cache / "reports").rglob("*") if p.is_file()]
+    assert len(body_files(site)) == 4                                  # 60 reports in chunks of 16
+    sentence = "<td>道路37</td>".encode("utf-8")                   # a table cell: not in the summary
+    assert not any(sentence in p.read_bytes() for p in cache.glob(BuildCache.PACK + "*"))
+    assert sum(sentence in p.read_bytes() for p in body_files(site)) == 1
+    plain = build(BuildOptions(site, tmp_path / "plain", jobs=1, cache=False))
+    expected = {r.source: (r.compiled.body_html, r.compiled.text, r.body_html) for r in plain.site.reports}
+    assert all(isinstance(r.compiled.body, StoredBody) for r in result.site.reports)
+    assert {r.source: (r.compiled.body_html, r.compiled.text, r.body_html) for r in result.site.reports} == expected
+    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "plain")
+
+
+def test_a_damaged_body_file_is_found_and_its_reports_compiled_again(site_dir, tmp_path):
+    site = make_site(site_dir)
+    out = tmp_path / "out"
+    warm(site, out)
+    [blob] = body_files(site)                                           # 8 reports: one chunk
+    data = bytearray(blob.read_bytes())
+    data[len(data) // 2] ^= 0x01                                        # one body's bytes changed
+    blob.write_bytes(bytes(data))
+    result = warm(site, out)
+    assert result.stats.compiled == 1 and result.stats.cached == 7
+    assert_equals_cold(site, out, tmp_path)
+    assert warm(site, out).stats.compiled == 0
+    blob.unlink(missing_ok=True)                                        # a lost body file: all its reports
+    assert warm(site, out).stats.compiled == 7
+    assert_equals_cold(site, out, tmp_path)
+
+
+def test_a_body_damaged_after_it_was_loaded_is_refused_and_its_file_removed(tmp_path):
+    """The stamp check at load can miss a same-size rewrite within one clock tick; each read
+    checks the body's SHA-256 again, so a changed body is never shown."""
+    folder = tmp_path / "cache"
+    first, second = store_bodies(folder, [("<p>甲乙丙</p>", "甲乙丙"), ("<p>丁戊</p>", "丁戊")])
+    assert (first.html(), first.text(), second.html(), second.text()) == ("<p>甲乙丙</p>", "甲乙丙", "<p>丁戊</p>", "丁戊")
+    path = Path(second.path)
+    data = path.read_bytes()
+    path.write_bytes(data.replace("丁".encode("utf-8"), "甲".encode("utf-8")))   # same size
+    with pytest.raises(CongressError) as err:
+        second.text()
+    assert "构建缓存" in str(err.value)
+    assert not path.exists()                                            # the next build compiles again
+    with pytest.raises(CongressError):
+        first.html()
+
+
+def test_a_moved_site_reads_its_own_body_files(site_dir, tmp_path):
+    """Body references are resolved in the cache folder where it is now: a copied site serves
+    its compiled reports (the copies' changed stamps only cost a check of each body)."""
+    site = make_site(site_dir)
+    warm(site, tmp_path / "out")
+    moved = tmp_path / "moved"
+    shutil.copytree(site, moved)
+    shutil.rmtree(site)
+    result = warm(moved, tmp_path / "out2")
+    assert result.stats.compiled == 0 and result.stats.cached == 8
+    assert_equals_cold(moved, tmp_path / "out2", tmp_path)
+
+
+def test_a_warm_edit_reads_only_the_bodies_of_the_pages_it_renders(site, out, tmp_path, monkeypatch):
+    warm(site, out)
+    read: list[str] = []
+    original = StoredBody.html
+
+    def html(self):
+        read.append(self.name + str(self.offset))
+        return original(self)
+
+    monkeypatch.setattr(StoredBody, "html", html)
+    source = site / "content/reports/r04.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    result = warm(site, out)
+    # the pages rendered, and the bodies whose links the model rewrites (r03 links to r01)
+    needed = {r.compiled.body.name + str(r.compiled.body.offset) for r in result.site.reports
+              if r.path in result.stats.rendered_paths or r.rewritten_body is not None}
+    assert result.stats.compiled == 1 and len(needed) == 2
+    assert read and set(read) == needed
+    assert_equals_cold(site, out, tmp_path)
+
+
+def test_body_files_no_entry_refers_to_are_pruned(site, out, tmp_path):
+    warm(site, out)
+    for n in range(1, 9):
+        source = next(site.glob(f"content/*/r{n:02d}.md"))
+        source.write_text(source.read_text(encoding="utf-8") + "\n又一句。\n", encoding="utf-8")
+    result = warm(site, out)
+    assert result.stats.compiled == 8
+    assert [p.name for p in body_files(site)] == sorted({r.compiled.body.name for r in result.site.reports})
+    assert_equals_cold(site, out, tmp_path)
+
+
+@pytest.fixture
+def site(site_dir: Path) -> Path:
+    return make_site(site_dir)
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    return tmp_path / "out"
