@@ -16,6 +16,7 @@ from congressgen.errors import CongressError
 
 from conftest import report_text, write
 from test_cache import assert_equals_cold, body, make_site, snapshot, warm
+from test_cache import out, site  # noqa: F401 - the same fixtures
 
 
 def many_reports(root: Path, count: int) -> Path:
@@ -116,22 +117,39 @@ def test_a_warm_edit_reads_only_the_bodies_of_the_pages_it_renders(site, out, tm
     assert_equals_cold(site, out, tmp_path)
 
 
-def test_body_files_no_entry_refers_to_are_pruned(site, out, tmp_path):
+def test_body_files_no_entry_refers_to_are_pruned(site, out, tmp_path, monkeypatch):
     warm(site, out)
+    [old] = body_files(site)
     for n in range(1, 9):
         source = next(site.glob(f"content/*/r{n:02d}.md"))
         source.write_text(source.read_text(encoding="utf-8") + "\n又一句。\n", encoding="utf-8")
     result = warm(site, out)
     assert result.stats.compiled == 8
-    assert [p.name for p in body_files(site)] == sorted({r.compiled.body.name for r in result.site.reports})
+    kept = sorted({r.compiled.body.name for r in result.site.reports})
+    assert old.name not in kept and [p.name for p in body_files(site)] == sorted(kept + [old.name])
+    # a recent one may belong to a build still running beside this one: it goes once older
+    monkeypatch.setattr(BuildCache, "BODY_GRACE_S", -60)
+    assert warm(site, out).stats.compiled == 0
+    assert [p.name for p in body_files(site)] == kept
     assert_equals_cold(site, out, tmp_path)
 
 
-@pytest.fixture
-def site(site_dir: Path) -> Path:
-    return make_site(site_dir)
 
-
-@pytest.fixture
-def out(tmp_path: Path) -> Path:
-    return tmp_path / "out"
+def test_a_long_running_process_keeps_bodies_in_memory_and_the_disk_cache_whole(site, out, tmp_path, monkeypatch):
+    """`serve` (a report memory) holds each body in memory, so a build of the same site pruning
+    body files cannot take a page's body away from it; its own prune keeps the files the
+    cache's entries refer to, so a later `build` compiles nothing."""
+    monkeypatch.setattr(BuildCache, "BODY_GRACE_S", -60)
+    warm(site, out)
+    memory: dict = {}
+    live = build(BuildOptions(site, out, jobs=1, report_memory=memory))
+    assert all(not isinstance(r.compiled.body, StoredBody) for r in live.site.reports)
+    shutil.rmtree(site / ".congressgen-cache" / BODIES)               # another build pruned them
+    source = site / "content/reports/r04.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    again = build(BuildOptions(site, out, jobs=1, report_memory=memory))
+    assert again.stats.compiled == 1
+    assert_equals_cold(site, out, tmp_path)
+    fresh = warm(site, tmp_path / "out2")
+    assert fresh.stats.compiled == 7                                     # what was pruned; r04's body survives
+    assert warm(site, tmp_path / "out2").stats.compiled == 0

@@ -348,6 +348,7 @@ class BuildCache:
     PACK = "reports.pack"  # parts: reports.pack (which names the part count), reports.pack.1, …
     PACK_PART = 256        # reports per part: one part at a time in memory when writing or reading
     REPACK_SHARE = 20      # rewrite the pack once more than 1/REPACK_SHARE of its entries changed
+    BODY_GRACE_S = 3600    # an unreferenced body file younger than this is left for a later prune
 
     def _part_name(self, number: int) -> str:
         return self.PACK if number == 0 else f"{self.PACK}.{number}"
@@ -384,6 +385,7 @@ class BuildCache:
         """The compiled report of this key, or None (not held, or not intact: compiled again)."""
         self.used.add(key)
         if self.memory is not None and key in self.memory:
+            self._values[key] = self.memory.get(("stored", key), self.memory[key])   # for save and prune
             return self.memory[key]
         compiled = self._pack().get(key)
         if compiled is not None and not self._body_intact(getattr(compiled, "body", None)):
@@ -399,17 +401,20 @@ class BuildCache:
         if compiled is not None:
             self._values[key] = compiled
             if self.memory is not None:
-                self.memory[key] = _in_memory(compiled)
+                self.memory[key], self.memory[("stored", key)] = _in_memory(compiled), compiled
                 return self.memory[key]
         return compiled
 
-    def put_report(self, key: str, compiled) -> None:
+    def put_report(self, key: str, compiled):
         """Hold a report compiled in this build (its body already in `bodies/`, see
-        `store_bodies`): written with the others by `save_reports`."""
+        `store_bodies`), written with the others by `save_reports`; returns the compiled
+        report to use (with a long-running process's memory: its body read into memory)."""
         self.used.add(key)
         self._values[key] = compiled
         if self.memory is not None:
-            self.memory[key] = _in_memory(compiled)
+            self.memory[key], self.memory[("stored", key)] = _in_memory(compiled), compiled
+            return self.memory[key]
+        return compiled
 
     def save_reports(self) -> None:
         """Write this build's compiled reports: reports.pack when it is missing or more than a
@@ -448,6 +453,7 @@ class BuildCache:
         if self.memory is not None:
             for key in [k for k in self.memory if isinstance(k, str) and k not in self.used]:
                 del self.memory[key]
+                self.memory.pop(("stored", key), None)
         if self._in_pack is None:
             self.save_reports()
         packed = self._in_pack or set()
@@ -470,8 +476,11 @@ class BuildCache:
         if bodies.is_dir() and not bodies.is_symlink():
             kept = {getattr(v, "body", None).name for k, v in self._values.items()
                     if k in self.used and isinstance(getattr(v, "body", None), StoredBody)}
+            settled_before = time.time() - self.BODY_GRACE_S
             for entry in bodies.iterdir():
-                if entry.name not in kept and _KEY.match(entry.name) and _is_entry(entry):
+                # a new file no entry names yet may be another build's, still running: kept a while
+                if entry.name not in kept and _KEY.match(entry.name) and _is_entry(entry) \
+                        and entry.stat().st_mtime < settled_before:
                     try:
                         entry.unlink()
                         removed += 1

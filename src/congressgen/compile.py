@@ -227,9 +227,7 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
             if diagnostics is not None:
                 errors_at[index] = list(diagnostics)
                 continue
-            if cache is not None:
-                cache.put_report(keys.pop(index), compiled)
-            results[index] = compiled
+            results[index] = cache.put_report(keys.pop(index), compiled) if cache is not None else compiled
         done += len(batch)
         if progress:
             progress("读取", done, len(sources))
