@@ -328,7 +328,7 @@ def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, 
     old = old if isinstance(old, PageMemo) else None
     digests = Digests(renderer.env, ModelIndex(site), MODEL_FUNCTIONS)
     keys = cache.report_keys if cache is not None else {}
-    states = report_states(site.reports, keys)
+    states = report_states(site.reports, keys, site.pages)
     bases = [renderer.base_key(site, page) for page in site.pages]
     # pages whose base key is unchanged: only their reads need checking (none after a template
     # or config edit); the others are rendered anyway and log their reads afresh
