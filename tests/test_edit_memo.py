@@ -122,3 +122,28 @@ def test_a_body_edit_renders_only_its_article_and_equals_cold(site, out, tmp_pat
     assert_equals_cold(site, out, tmp_path)
     again = warm(site, out)
     assert again.stats.rendered == 0
+
+
+def test_the_memo_key_table_is_written_only_when_it_changed_and_a_mismatch_is_a_miss(site, out, tmp_path):
+    from congressgen.cache import decode_entry, encode_entry
+
+    warm(site, out)
+    cache = site / ".congressgen-cache"
+    (table,) = cache.glob("pages-*.pickle" + renderdeps.KEYS_SUFFIX)
+    memo_file = table.with_name(table.name[:-len(renderdeps.KEYS_SUFFIX)])
+    assert decode_entry(memo_file.read_bytes()).keys is None          # the table is not in the memo's file
+    before = table.stat()
+    _edit(site / "content" / "reports" / "r05.md", "新一年的任务第5段。", "新一年的任务第5段，补充一句。")
+    result = warm(site, out)
+    assert 0 < result.stats.rendered <= 3
+    after = table.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)   # no new read: not rewritten
+    token, keys = decode_entry(table.read_bytes())
+    table.write_bytes(encode_entry(("another token", keys)))            # e.g. a build stopped between the two
+    _edit(site / "content" / "reports" / "r05.md", "补充一句。", "补充两句。")
+    result = warm(site, out)
+    assert result.stats.rendered == len(result.site.pages)              # a miss: every page, nothing stale
+    assert_equals_cold(site, out, tmp_path)
+    assert decode_entry(table.read_bytes())[0] != "another token"      # written anew with the new memo
+    again = warm(site, out)
+    assert again.stats.rendered == 0

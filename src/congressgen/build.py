@@ -125,6 +125,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         if skipped is not None:
             return skipped
     from congressgen.render import Renderer, load_theme, memo_name as render_memo_name   # Jinja: only when building
+    from congressgen.renderdeps import store_memo
 
     theme = load_theme(config.root, config.theme, config.path)
     workers = Workers(options.job_count)
@@ -172,7 +173,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         raise
     stats.reports = len(site.reports)
     if cache is not None:
-        cache.store(memo_name, memo)
+        store_memo(cache, memo_name, memo)
         slugs.save()
         cache.prune_reports()
     record.write_record(config, output, record.BuildRecord(

@@ -26,6 +26,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import inspect
+import os
 import types
 from pathlib import PurePath
 
@@ -377,8 +378,17 @@ class PageMemo:
     others: list = dataclasses.field(default_factory=list)     # indexes of keys of no one report
     grouped: int = 0
     grouping: int = 0          # GROUPING when grouped by it (a memo pickled before: 0, regrouped)
+    # Names the key table's own cache entry (`store_memo`), "" once it changed since: the table
+    # is most of the memo and an edit seldom adds a key, so it is written only when it changed.
+    keys_token: str = ""
 
     GROUPING = 2               # 2: a page's attribute and item reads are grouped by page too
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        if state.get("keys_token"):
+            state["keys"] = None   # in the entry the token names (load_memo)
+        return state
 
     def _classify(self) -> None:
         if self.grouped == 0 or vars(self).get("grouping") != self.GROUPING:
@@ -522,6 +532,7 @@ class MemoWriter:
             self.memo.groups = {rid: list(indexes) for rid, indexes in old.groups.items()}
             self.memo.others, self.memo.grouped = list(old.others), old.grouped
             self.memo.grouping = vars(old).get("grouping", 0)
+            self.memo.keys_token = old.keys_token
             for i in changed:        # every page reading a changed key is rendered again now
                 self.memo.digests[i] = digests.evaluate(self.memo.keys[i])
 
@@ -537,6 +548,7 @@ class MemoWriter:
                 i = index[key] = len(keys)
                 keys.append(key)
                 values.append(value)
+                self.memo.keys_token = ""
             else:
                 values[i] = value
             ids.append(i)
@@ -556,3 +568,36 @@ class MemoWriter:
                  for path, e in memo.pages.items()}
         return PageMemo([memo.keys[i] for i in live], [memo.digests[i] for i in live], pages,
                         memo.report_states, len(live))
+
+
+# ---------------------------------------------------------------------------------------
+# The memo in the build cache: its key table in an entry of its own, written when it changed
+
+KEYS_SUFFIX = ".keys"
+
+
+def load_memo(cache, name: str) -> PageMemo | None:
+    """The memo stored by `store_memo` under `name`, or None (missing, damaged, or its key
+    table is not the one it was stored with: then every page renders)."""
+    memo = cache.load(name)
+    if not isinstance(memo, PageMemo):
+        return None
+    if memo.keys is None:
+        held = cache.load(name + KEYS_SUFFIX)
+        if not (isinstance(held, tuple) and len(held) == 2 and held[0] == memo.keys_token
+                and isinstance(held[1], list) and len(held[1]) == len(memo.digests)):
+            return None
+        memo.keys = held[1]
+    return memo
+
+
+def store_memo(cache, name: str, memo: PageMemo) -> None:
+    """Store the memo; its key table only when it changed since it was loaded (then under a
+    new token, written before the memo that names it: a build stopped in between leaves a
+    memo whose token does not match, which is a miss). A cache kept in memory (`serve`)
+    holds the memo as it is."""
+    if cache.memory is None and not memo.keys_token:
+        token = os.urandom(8).hex()
+        if cache.store(name + KEYS_SUFFIX, (token, memo.keys)):
+            memo.keys_token = token
+    cache.store(name, memo)
