@@ -147,3 +147,20 @@ def test_the_memo_key_table_is_written_only_when_it_changed_and_a_mismatch_is_a_
     assert decode_entry(table.read_bytes())[0] != "another token"      # written anew with the new memo
     again = warm(site, out)
     assert again.stats.rendered == 0
+
+
+def test_a_build_leaves_the_collector_as_it_found_it(site, out):
+    """build() disables the collector while it loads and freezes the loaded heap for the rest of
+    the build; afterwards both are as the caller had them (serve keeps its own heap frozen)."""
+    import gc
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    warm(site, out)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        held = gc.get_freeze_count()
+        warm(site, out)
+        assert gc.isenabled() and gc.get_freeze_count() >= held
+    finally:
+        gc.unfreeze()
