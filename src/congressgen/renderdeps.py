@@ -493,7 +493,7 @@ def page_state(page, states: dict) -> bytes | None:
     report that holds nothing else (an article page: no items, pager or extra, the report's
     own column): its template, path, title and kind, and its report's state (`report_state`,
     which covers the column's fields that `Page.crumbs` reads). None for any other page: its
-    reads are evaluated on every build. tests/test_cache_speedups.py keeps Page's fields and
+    reads are evaluated on every build. tests/test_edit_memo.py keeps Page's fields and
     properties under watch."""
     report = page.report
     if type(page) is not Page or type(report) is not Report or page.items or page.pager is not None \
