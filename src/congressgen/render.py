@@ -315,6 +315,27 @@ def _in_workers(shares: list, work, here) -> list:
             os.close(read_end)
 
 
+def render_first(site: Site, renderer: Renderer, staged, static: list, first) -> bool:
+    """`serve`: the pages open in a browser (`first.paths`), rendered and staged before the rest
+    of the build, with the static files (what those pages load); then `first.ready(staged,
+    paths)`. Rendered as the full build renders them (the render memo, later, finds them
+    written). False, with nothing staged, when none is a page of the site or one fails to
+    render (the full render meets the error in page order and reports it)."""
+    pages = [page for page in site.pages if page.path in first.paths]
+    if not pages:
+        return False
+    try:
+        rendered = [(page.path, renderer.render(site, page)) for page in pages]
+    except Exception:  # noqa: BLE001 - raised again, in page order, by render_pages
+        return False
+    for path, data in rendered:
+        staged.write(path, data)
+    for item in static:
+        staged.copy(item)
+    first.ready(staged, [path for path, _ in rendered] + [item.path for item in static])
+    return True
+
+
 def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, stats, progress=None,
                  jobs: int = 1):
     """Render every page whose memo does not prove it unchanged; returns the new memo.
