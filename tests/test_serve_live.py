@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from congressgen.build import BuildOptions, build
+from congressgen.errors import CongressError
 from congressgen.serve import LiveSite
 
 from conftest import MINIMAL_CONFIG, REPO, report_text, write
@@ -236,3 +237,19 @@ def test_requests_wait_while_a_save_finishes_except_for_what_is_already_final():
     assert site_path_of("http://127.0.0.1:8000/") == "index.html"
     assert site_path_of("http://127.0.0.1:8000/reports/?q=1#x") == "reports/index.html"
     assert site_path_of("http://127.0.0.1:8000/reports/%E6%8A%A5%E5%91%8A.html") == "reports/报告.html"
+
+
+def test_a_collision_found_after_the_open_page_was_shown_puts_it_back(site, tmp_path, registered):  # noqa: F811
+    """Collisions are refused once the outputs are generated, after the open page was shown:
+    the build fails with the usual error and the preview is the last good build again."""
+    live = LiveSite(site, tmp_path / "preview", URL)
+    model, _ = live.build()
+    good = snapshot(live.output)
+    open_path = article_of(model, "r04")
+    change(site, "report")
+    write(site / "static" / "proposals.csv", "序号\n")      # the registered output writes this path too
+    seen: list = []
+    with pytest.raises(CongressError, match="proposals.csv"):
+        live.build(first=first_pages({open_path}, seen, live.output))
+    assert seen and "改过" in seen[0][1][open_path].decode("utf-8")
+    assert snapshot(live.output) == good

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from congressgen.errors import BuildFailed, CongressError, Location
+from congressgen.errors import CongressError, Location
 from congressgen.model.types import FileCopy
 
 
@@ -395,18 +395,6 @@ class LiveOutput:
         shutil.rmtree(self.pending, ignore_errors=True)
 
 
-def _clash_free(site, static: list, outputs_: tuple) -> bool:
-    """No collision among the paths known before the outputs are generated (the full check
-    after them refuses any collision, as in every build)."""
-    from congressgen.collisions import refuse_collisions
-
-    try:
-        refuse_collisions(site, static, [(output.name, output.paths(site)) for output in outputs_])
-    except (CongressError, BuildFailed):
-        return False
-    return True
-
-
 def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1,
                first=None):
     """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
@@ -414,15 +402,15 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
     attachments and the static files. Returns the new render memo; the caller commits.
     `jobs`: processes that render the pages (`render.render_pages`). `first` (`serve`): the
     pages to render before anything else, with the static files; `first.ready(staged, paths)`
-    is called once they are staged (`serve.FirstPages`)."""
+    is called once they are staged (`serve.FirstPages`), before the outputs are generated and
+    collisions refused (a failure after it: `LiveOutput.discard` puts those files back)."""
     from congressgen import outputs
     from congressgen.collisions import refuse_collisions
     from congressgen.render import render_first, render_pages, static_files
 
     static = static_files(theme, site.config.root / site.config.static_dir)
     copies = static
-    if first is not None and _clash_free(site, static, outputs.OUTPUTS) \
-            and render_first(site, renderer, staged, static, first):
+    if first is not None and render_first(site, renderer, staged, static, first):
         copies = []                                  # copied with the first pages
     generated = [(output.name, list(output.files(site, cache=cache))) for output in outputs.OUTPUTS]
     # two sources for one site path: refused before anything is written
