@@ -86,8 +86,11 @@ def test_in_memory_preview_equals_a_cold_build_after_each_kind_of_save(site, tmp
     if what == "report":           # one report parsed; the others come from memory, unread
         assert (live.compiled.compiled, live.compiled.cached) == (1, 7)
         assert 0 < live.rendered.rendered < pages
-    if what == "data":             # only the page that reads the data file
+    if what in ("data", "template"):   # only the page that reads the data file / loads the template
         assert live.rendered.rendered_paths == ["proposals.html"]
+    if what == "shared-template":  # the pages that extend base.html (they show its new comment), no other
+        marked = {path for path, data in snapshot(live.output).items() if "<!-- 本站 -->".encode() in data}
+        assert set(live.rendered.rendered_paths) == marked and 0 < len(marked) < pages
     live.build()                   # and a save that changed nothing rewrites nothing
     assert live.rendered.rendered == 0 and live.compiled.compiled == 0
 

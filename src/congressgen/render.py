@@ -118,24 +118,22 @@ class Renderer:
         self.theme = theme
         self.debug = debug        # a template's Python error propagates with its traceback
         self.env = make_environment(theme, bytecode_dir)
-        self._template_digest: bytes | None = None
+        self._versions: bytes | None = None
         self._site: Site | None = None
         self._site_values: tuple = ()
         # (page folder, target) -> relative_url(): pure, so a caller may share it between renderers
         self.links: dict[tuple[str, str], str] = links if links is not None else {}
 
-    def template_digest(self) -> bytes:
-        """Digest of every template file: a page renders anew when any of them changes."""
-        if self._template_digest is None:
+    def versions(self) -> bytes:
+        """Digest of what renders templates (congressgen, its dependencies, Python). The
+        templates themselves are reads of the page (`renderdeps.ReadLog.note_template`):
+        a template edit re-renders the pages that loaded that template."""
+        if self._versions is None:
             from congressgen.cache import dependency_versions
 
-            h = hashlib.sha256(repr((congressgen.__version__, dependency_versions(), sys.version_info[:2])).encode())
-            for directory in self.theme.template_dirs:
-                for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-                    h.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
-                h.update(b"\1")
-            self._template_digest = h.digest()
-        return self._template_digest
+            self._versions = hashlib.sha256(repr((congressgen.__version__, dependency_versions(),
+                                                  sys.version_info[:2])).encode()).digest()
+        return self._versions
 
     def _per_site(self, site: Site) -> tuple:
         """(build date, config digest), computed once per site model."""
@@ -149,7 +147,7 @@ class Renderer:
         """What a page depends on besides its logged model reads."""
         build_date, config = self._per_site(site)
         parts = (page.template, page.path, page.kind, build_date.isoformat())
-        return hashlib.blake2b(self.template_digest() + config + repr(parts).encode(), digest_size=16).digest()
+        return hashlib.blake2b(self.versions() + config + repr(parts).encode(), digest_size=16).digest()
 
     def render(self, site: Site, page: Page, log: ReadLog | None = None) -> bytes:
         links, folder = self.links, posixpath.dirname(page.path)
