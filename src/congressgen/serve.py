@@ -907,9 +907,11 @@ class Preview:
             pages = self.adapter.open_pages() if not first and self.loop is not None else frozenset()
             try:
                 outcome = self.rebuilder.rebuild(changed, FirstPages(pages, self.show_first) if pages else None)
-            finally:
-                if self.stop.is_set():
-                    self.state.release()
+            except BaseException:
+                self.state.release()               # never leave requests waiting for a build that ended
+                raise
+            if outcome is None:
+                self.state.release()
             if outcome is None or self.stop.is_set():
                 return
             watcher.config = outcome.config or watcher.config
