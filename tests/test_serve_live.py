@@ -256,3 +256,16 @@ def test_a_collision_found_after_the_open_page_was_shown_puts_it_back(site, tmp_
         live.build(first=first_pages({open_path}, seen, live.output))
     assert seen and "改过" in seen[0][1][open_path].decode("utf-8")
     assert snapshot(live.output) == good
+
+
+def test_the_preview_knows_which_pages_are_open_from_each_tabs_reload_socket():
+    from congressgen.serve import HostPolicy, LiveReloadAdapter, PreviewState
+
+    adapter = LiveReloadAdapter(PreviewState(), HostPolicy.for_bind("127.0.0.1", 8000))
+    one, two = object(), object()
+    adapter.opened(one, "http://127.0.0.1:8000/reports/202401/a.html")
+    adapter.opened(two, "http://127.0.0.1:8000/")
+    assert adapter.open_pages() == {"reports/202401/a.html", "index.html"}
+    adapter.opened(one, "http://127.0.0.1:8000/tags/")        # the tab navigated
+    adapter.closed(two)
+    assert adapter.open_pages() == {"tags/index.html"}
