@@ -291,10 +291,13 @@ class HeapSettler:
             return
         self.idle_ticks += 1
         if self.idle_ticks >= self.WAIT_TICKS:
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
-            self.pending = False
+            self.settle()
+
+    def settle(self) -> None:
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self.pending = False
 
 
 @dataclass(frozen=True)
@@ -915,8 +918,11 @@ class Preview:
             if outcome is None or self.stop.is_set():
                 return
             watcher.config = outcome.config or watcher.config
+            if first:          # settled before the preview is ready: the first save is as quick as the next
+                settle.settle()
+            else:
+                settle.built()
             self.publish(outcome, changed, first)
-            settle.built()
             first = False
 
     def show_first(self, paths: list[str]) -> None:
