@@ -261,6 +261,7 @@ class LiveOutput:
         self.paths: set[str] = set()                 # every site path of this build
         self._moves: list[tuple[Path, Path]] = []
         self._prefix = ""                            # of the pending files' names: one per process
+        self._early: list[tuple[Path, Path | None]] = []   # (target, its old file kept) of commit_first
         output.mkdir(parents=True, exist_ok=True)
         if self.pending.exists():
             shutil.rmtree(self.pending)
@@ -332,6 +333,32 @@ class LiveOutput:
         shutil.copyfile(item.source, self._stage(item.path))
         self.report.written += 1
 
+    def commit_first(self, site_paths: set[str]) -> list[str]:
+        """Put the pending files of these site paths in place now (`serve` shows the open pages
+        before the rest of the build is done); the others wait for `commit()`. `discard()`
+        puts their old files back. Returns the site paths replaced."""
+        backup = self.pending / "first"
+        done, rest = [], []
+        for temp, target in self._moves:
+            site_path = target.relative_to(self.output).as_posix()
+            if site_path not in site_paths:
+                rest.append((temp, target))
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            kept = None
+            if target.is_file():
+                backup.mkdir(exist_ok=True)
+                kept = backup / str(len(self._early))
+                try:
+                    os.link(target, kept)
+                except OSError:                      # no links here: a copy, its stamp kept
+                    shutil.copy2(target, kept)
+            self._early.append((target, kept))
+            os.replace(temp, target)
+            done.append(site_path)
+        self._moves = rest
+        return done
+
     def commit(self) -> WriteReport:
         # A file replaced keeps a second name in a folder removed in the background: renaming
         # over a file whose blocks are freed there and then costs ~0.5 ms a file (ext4 with
@@ -348,6 +375,7 @@ class LiveOutput:
             except OSError:
                 pass                                 # a new file, or no links here: a plain rename
             os.replace(temp, target)
+        self._early = []
         if replaced.is_dir():
             _delete_in_thread(replaced)
         for gone in sorted(self.previous - self.paths):
@@ -365,19 +393,32 @@ class LiveOutput:
         return self.report
 
     def discard(self) -> None:
+        for target, kept in reversed(self._early):   # what commit_first() replaced: as it was
+            if kept is None:
+                target.unlink(missing_ok=True)
+            else:
+                os.replace(kept, target)
+        self._early = []
         shutil.rmtree(self.pending, ignore_errors=True)
 
 
-def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1):
+def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1,
+               first=None):
     """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
     pages (through the render memo), the declared outputs (`outputs.OUTPUTS`), the
     attachments and the static files. Returns the new render memo; the caller commits.
-    `jobs`: processes that render the pages (`render.render_pages`)."""
+    `jobs`: processes that render the pages (`render.render_pages`). `first` (`serve`): the
+    pages to render before anything else, with the static files; `first.ready(staged, paths)`
+    is called once they are staged (`serve.FirstPages`), before the outputs are generated and
+    collisions refused (a failure after it: `LiveOutput.discard` puts those files back)."""
     from congressgen import outputs
     from congressgen.collisions import refuse_collisions
-    from congressgen.render import render_pages, static_files
+    from congressgen.render import render_first, render_pages, static_files
 
     static = static_files(theme, site.config.root / site.config.static_dir)
+    copies = static
+    if first is not None and render_first(site, renderer, staged, static, first):
+        copies = []                                  # copied with the first pages
     generated = [(output.name, list(output.files(site, cache=cache))) for output in outputs.OUTPUTS]
     # two sources for one site path: refused before anything is written
     refuse_collisions(site, static, [(name, [path for path, _ in files]) for name, files in generated])
@@ -387,6 +428,6 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
     for report in site.reports:
         for item in report.files:
             staged.copy(item)
-    for item in static:
+    for item in copies:
         staged.copy(item)
     return memo
