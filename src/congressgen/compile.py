@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 from congressgen import review
 from congressgen.cache import BuildCache, cache_key, settled, source_stamp, store_bodies
@@ -129,7 +130,10 @@ class Workers:
 
     @property
     def pool(self) -> Executor:
-        if self._pool is None:
+        if self._pool is None:     # imported on first need: an edit's build seldom starts the pool
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("spawn"))
         return self._pool
 
@@ -199,8 +203,6 @@ class _Pending:
             self.futures.append(self.workers.pool.submit(_compile_chunk, self.config, chunk, self.folder))
         while len(self.futures) > IN_FLIGHT * self.workers.jobs:
             self.take(self.futures.popleft().result())
-
-
 
 
 def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: BuildCache | None = None,

@@ -73,14 +73,17 @@ def check_output_folder(output: Path, source: Path) -> None:
                             f"如确是旧版 congressgen 的构建结果，请先删除它")
 
 
-def file_stamp(path: Path) -> tuple[int, int]:
-    st = path.stat()
+def file_stamp(path: Path | str) -> tuple[int, int]:
+    st = os.stat(path)
     return st.st_size, st.st_mtime_ns
 
 
-def _same_bytes(old: Path, data: bytes) -> bool:
+def _same_bytes(old: Path | str, data: bytes) -> bool:
     try:
-        return old.stat().st_size == len(data) and old.read_bytes() == data
+        if os.stat(old).st_size != len(data):
+            return False
+        with open(old, "rb") as handle:
+            return handle.read() == data
     except OSError:
         return False
 
@@ -143,16 +146,19 @@ class StagedOutput:
         for trash in _trash_folders(output):      # left by a deleter that did not finish
             shutil.rmtree(trash, ignore_errors=True)
         self.staging.mkdir()
-        self._dirs: set[Path] = set()
+        self._dirs: set[str] = set()
+        self._staging_prefix = os.path.join(self.staging, "")
+        self._output_prefix = os.path.join(output, "")
         old = output / MARKER       # kept as it is (same inode and mtime) when unchanged
         if not (_same_bytes(old, MARKER_TEXT) and _reuse(old, self.staging / MARKER)):
             (self.staging / MARKER).write_bytes(MARKER_TEXT)
 
-    def _target(self, site_path: str) -> Path:
-        target = self.staging / site_path
-        parent = target.parent
+    # Paths as strings below: thousands of files per build, where Path objects cost more than the I/O.
+    def _target(self, site_path: str) -> str:
+        target = self._staging_prefix + site_path
+        parent = os.path.dirname(target)
         if parent not in self._dirs:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             self._dirs.add(parent)
         return target
 
@@ -160,11 +166,12 @@ class StagedOutput:
         """Stage a file; returns its (size, mtime_ns), as `reuse` later checks it. (`kept`:
         see `LiveOutput.write`.)"""
         target = self._target(site_path)
-        old = self.output / site_path
+        old = self._output_prefix + site_path
         if _same_bytes(old, data) and _reuse(old, target):
             self.report.unchanged += 1
         else:
-            target.write_bytes(data)
+            with open(target, "wb") as handle:
+                handle.write(data)
             self.report.written += 1
         return file_stamp(target)
 
@@ -183,7 +190,7 @@ class StagedOutput:
     def reuse(self, site_path: str, stamp: tuple[int, int]) -> bool:
         """Keep the previous output's file as it is, if it is still the one a build wrote
         (same size and mtime); False when it is missing or was changed by hand."""
-        old = self.output / site_path
+        old = self._output_prefix + site_path
         try:
             if file_stamp(old) != tuple(stamp):
                 return False
@@ -196,9 +203,9 @@ class StagedOutput:
 
     def copy(self, item: FileCopy) -> None:
         target = self._target(item.path)
-        old = self.output / item.path
+        old = self._output_prefix + item.path
         try:
-            same = old.is_file() and filecmp.cmp(old, item.source, shallow=False)
+            same = os.path.isfile(old) and filecmp.cmp(old, item.source, shallow=False)
         except OSError:
             same = False
         if same and _reuse(old, target):
@@ -254,6 +261,7 @@ class LiveOutput:
         self.paths: set[str] = set()                 # every site path of this build
         self._moves: list[tuple[Path, Path]] = []
         self._prefix = ""                            # of the pending files' names: one per process
+        self._early: list[tuple[Path, Path | None]] = []   # (target, its old file kept) of commit_first
         output.mkdir(parents=True, exist_ok=True)
         if self.pending.exists():
             shutil.rmtree(self.pending)
@@ -316,7 +324,7 @@ class LiveOutput:
         self.paths.add(item.path)
         old = self.output / item.path
         try:
-            same = old.is_file() and filecmp.cmp(old, item.source, shallow=False)
+            same = os.path.isfile(old) and filecmp.cmp(old, item.source, shallow=False)
         except OSError:
             same = False
         if same:
@@ -324,6 +332,32 @@ class LiveOutput:
             return
         shutil.copyfile(item.source, self._stage(item.path))
         self.report.written += 1
+
+    def commit_first(self, site_paths: set[str]) -> list[str]:
+        """Put the pending files of these site paths in place now (`serve` shows the open pages
+        before the rest of the build is done); the others wait for `commit()`. `discard()`
+        puts their old files back. Returns the site paths replaced."""
+        backup = self.pending / "first"
+        done, rest = [], []
+        for temp, target in self._moves:
+            site_path = target.relative_to(self.output).as_posix()
+            if site_path not in site_paths:
+                rest.append((temp, target))
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            kept = None
+            if target.is_file():
+                backup.mkdir(exist_ok=True)
+                kept = backup / str(len(self._early))
+                try:
+                    os.link(target, kept)
+                except OSError:                      # no links here: a copy, its stamp kept
+                    shutil.copy2(target, kept)
+            self._early.append((target, kept))
+            os.replace(temp, target)
+            done.append(site_path)
+        self._moves = rest
+        return done
 
     def commit(self) -> WriteReport:
         # A file replaced keeps a second name in a folder removed in the background: renaming
@@ -341,6 +375,7 @@ class LiveOutput:
             except OSError:
                 pass                                 # a new file, or no links here: a plain rename
             os.replace(temp, target)
+        self._early = []
         if replaced.is_dir():
             _delete_in_thread(replaced)
         for gone in sorted(self.previous - self.paths):
@@ -358,19 +393,32 @@ class LiveOutput:
         return self.report
 
     def discard(self) -> None:
+        for target, kept in reversed(self._early):   # what commit_first() replaced: as it was
+            if kept is None:
+                target.unlink(missing_ok=True)
+            else:
+                os.replace(kept, target)
+        self._early = []
         shutil.rmtree(self.pending, ignore_errors=True)
 
 
-def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1):
+def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1,
+               first=None):
     """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
     pages (through the render memo), the declared outputs (`outputs.OUTPUTS`), the
     attachments and the static files. Returns the new render memo; the caller commits.
-    `jobs`: processes that render the pages (`render.render_pages`)."""
+    `jobs`: processes that render the pages (`render.render_pages`). `first` (`serve`): the
+    pages to render before anything else, with the static files; `first.ready(staged, paths)`
+    is called once they are staged (`serve.FirstPages`), before the outputs are generated and
+    collisions refused (a failure after it: `LiveOutput.discard` puts those files back)."""
     from congressgen import outputs
     from congressgen.collisions import refuse_collisions
-    from congressgen.render import render_pages, static_files
+    from congressgen.render import render_first, render_pages, static_files
 
     static = static_files(theme, site.config.root / site.config.static_dir)
+    copies = static
+    if first is not None and render_first(site, renderer, staged, static, first):
+        copies = []                                  # copied with the first pages
     generated = [(output.name, list(output.files(site, cache=cache))) for output in outputs.OUTPUTS]
     # two sources for one site path: refused before anything is written
     refuse_collisions(site, static, [(name, [path for path, _ in files]) for name, files in generated])
@@ -380,6 +428,6 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
     for report in site.reports:
         for item in report.files:
             staged.copy(item)
-    for item in static:
+    for item in copies:
         staged.copy(item)
     return memo
