@@ -29,7 +29,7 @@ from congressgen.loading import load_site
 from congressgen.content import TZ
 from congressgen.freshness import empty_columns
 from congressgen.errors import BuildFailed, Diagnostic
-from congressgen.output import StagedOutput, WriteReport, check_output_folder, write_site
+from congressgen.output import StagedOutput, WriteReport, check_output_folder, overlaps, write_site
 from congressgen import record, review
 from congressgen.model.doclife import dropped_warnings
 from congressgen.model.types import CompiledReport, Site
@@ -148,12 +148,21 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         extra = tuple(sorted({item.source.resolve().relative_to(root).as_posix() for r in site.reports
                               for item in r.files if item.source.resolve().is_relative_to(root)}))
         extra_hash = record.extra_fingerprint(root, extra)
-        if options.check:   # while the workers are up: the check's per-report rules run in them
-            from congressgen.check import errors_for_build
+        # a cold build (the pool was needed): the check and the files that are not pages are
+        # made in forked processes while the pages render (output.write_site)
+        overlap = bool(workers.started) and overlaps(site, cache, options.job_count)
+        verify = None
+        if options.check:
+            def verify(pool: Workers | None = None) -> None:
+                from congressgen.check import errors_for_build
 
-            problems = errors_for_build(config, compiled, site, cache=cache, workers=workers)
-            if problems:  # refuse before writing anything: the published output stays as it was
-                raise BuildFailed(problems + warnings)
+                problems = errors_for_build(config, compiled, site, cache=cache, workers=pool)
+                if problems:  # refuse before anything is published: the output stays as it was
+                    raise BuildFailed(problems + warnings)
+
+            if not overlap:
+                verify(workers)     # while the workers are up: the check's per-report rules run in them
+                verify = None
     finally:
         stats.workers = workers.started
         workers.close()
@@ -165,7 +174,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     staged = StagedOutput(output)
     memo_name = render_memo_name(output, options.drafts)
     try:
-        memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress, options.job_count)
+        memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress, options.job_count,
+                          verify, overlap)
         written = staged.commit()
     except BaseException:
         staged.discard()

@@ -361,20 +361,19 @@ class LiveOutput:
         shutil.rmtree(self.pending, ignore_errors=True)
 
 
-def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1):
-    """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
-    pages (through the render memo), the declared outputs (`outputs.OUTPUTS`), the
-    attachments and the static files. Returns the new render memo; the caller commits.
-    `jobs`: processes that render the pages (`render.render_pages`)."""
+def _generated(site, cache) -> list[tuple[str, list]]:
+    """The declared outputs' files (`outputs.OUTPUTS`), by output name, in order."""
     from congressgen import outputs
-    from congressgen.collisions import refuse_collisions
-    from congressgen.render import render_pages, static_files
 
-    static = static_files(theme, site.config.root / site.config.static_dir)
-    generated = [(output.name, list(output.files(site, cache=cache))) for output in outputs.OUTPUTS]
-    # two sources for one site path: refused before anything is written
-    refuse_collisions(site, static, [(name, [path for path, _ in files]) for name, files in generated])
-    memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress, jobs)
+    return [(output.name, list(output.files(site, cache=cache))) for output in outputs.OUTPUTS]
+
+
+def _claimed(generated: list[tuple[str, list]]) -> list[tuple[str, list[str]]]:
+    return [(name, [path for path, _ in files]) for name, files in generated]
+
+
+def _write_files(site, static: list, generated: list[tuple[str, list]], staged) -> None:
+    """The declared outputs' files, then the attachments and the static files, into `staged`."""
     for path, data in (item for _, files in generated for item in files):   # outputs.OUTPUTS, in order
         staged.write(path, data, kept=True)
     for report in site.reports:
@@ -382,4 +381,91 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
             staged.copy(item)
     for item in static:
         staged.copy(item)
+
+
+def overlaps(site, cache, jobs: int) -> bool:
+    """Whether `write_site(..., overlap=True)` may run the verification, the declared outputs
+    and the copying in forked processes while the pages render (`render.render_pages`):
+    several jobs, fork, enough pages for forking to pay, and no cache memory of a
+    long-running process (a child's updates to it would be lost)."""
+    from congressgen.render import MIN_PARALLEL_PAGES, can_fork
+
+    return (jobs > 1 and can_fork() and len(site.pages) >= MIN_PARALLEL_PAGES
+            and (cache is None or cache.memory is None))
+
+
+def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1,
+               verify=None, overlap: bool = False):
+    """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
+    pages (through the render memo), the declared outputs (`outputs.OUTPUTS`), the
+    attachments and the static files. Returns the new render memo; the caller commits.
+    `jobs`: processes that render the pages (`render.render_pages`). `verify()` (the
+    build's check) raises `BuildFailed` to refuse the site; it runs first, so its refusal
+    is the one reported. With `overlap` (when `overlaps(...)`, into a `StagedOutput`: a cold
+    build), it and the other files run in forked processes while the pages render
+    (`_write_together`): the same bytes, the same errors."""
+    from congressgen.collisions import refuse_collisions
+    from congressgen.render import render_pages, static_files
+
+    static = static_files(theme, site.config.root / site.config.static_dir)
+    if overlap and isinstance(staged, StagedOutput) and overlaps(site, cache, jobs):
+        return _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, static)
+    if verify is not None:
+        verify()
+    generated = _generated(site, cache)
+    # two sources for one site path: refused before anything is written
+    refuse_collisions(site, static, _claimed(generated))
+    memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress, jobs)
+    _write_files(site, static, generated, staged)
+    return memo
+
+
+def _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, static):
+    """`write_site` with its parts at the same time: this process renders the pages (with
+    its own forked workers), one forked child runs `verify`, another makes and writes the
+    declared outputs and copies the files. Everything goes to the staging folder, which is
+    only committed by the caller, so a refusal still leaves the published output as it was;
+    errors are raised in `write_site`'s order (verify, the outputs, collisions, templates).
+    A child that fails has its part done again here."""
+    from congressgen.collisions import refuse_collisions
+    from congressgen.errors import BuildFailed
+    from congressgen.render import _in_workers, render_pages
+
+    def pages(_task):
+        try:
+            return render_pages(site, renderer, staged, cache, memo_name, stats, progress, jobs), None
+        except Exception as exc:  # noqa: BLE001 - raised below, after the errors that come first
+            return None, exc
+
+    def child(task):
+        if task == "verify":
+            try:
+                verify()
+            except BuildFailed as exc:
+                return exc.diagnostics
+            return []
+        staged.worker(jobs)                # numbered after the render workers (LiveOutput's names)
+        generated = _generated(site, cache)
+        _write_files(site, static, generated, staged)
+        return _claimed(generated), staged.handover()
+
+    tasks = ["pages", "files"] + (["verify"] if verify is not None else [])
+    outcomes = dict(zip(tasks, _in_workers(tasks, child, pages)))
+    if verify is not None:
+        if outcomes["verify"] is None:   # the child failed: here, raising what it raises
+            verify()
+        elif outcomes["verify"]:
+            raise BuildFailed(outcomes["verify"])
+    if outcomes["files"] is None:
+        generated = _generated(site, cache)
+        claimed = _claimed(generated)
+        refuse_collisions(site, static, claimed)
+        _write_files(site, static, generated, staged)
+    else:
+        claimed, handed = outcomes["files"]
+        staged.absorb(handed)
+        refuse_collisions(site, static, claimed)
+    memo, failed = outcomes["pages"]
+    if failed is not None:
+        raise failed
     return memo
