@@ -151,9 +151,9 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         # a cold build (the pool was needed): the check and the files that are not pages are
         # made in forked processes while the pages render (output.write_site)
         overlap = bool(workers.started) and overlaps(site, cache, options.job_count)
-        verify = None
+        check = None
         if options.check:
-            def verify(pool: Workers | None = None) -> None:
+            def check(pool: Workers | None = None) -> None:
                 from congressgen.check import errors_for_build
 
                 problems = errors_for_build(config, compiled, site, cache=cache, workers=pool)
@@ -161,11 +161,19 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
                     raise BuildFailed(problems + warnings)
 
             if not overlap:
-                verify(workers)     # while the workers are up: the check's per-report rules run in them
-                verify = None
+                check(workers)      # while the workers are up: the check's per-report rules run in them
+                check = None
     finally:
         stats.workers = workers.started
         workers.close()
+
+    def aside() -> None:
+        """With `overlap`: run in a forked process while the pages render (before the commit)."""
+        if check is not None:
+            check()
+        if cache is not None:
+            cache.prune_reports()          # the reports this build used are known since compiling
+
     bytecode = None
     if cache is not None:
         bytecode = cache.folder / "jinja"
@@ -175,7 +183,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     memo_name = render_memo_name(output, options.drafts)
     try:
         memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress, options.job_count,
-                          verify, overlap)
+                          aside if overlap else None, overlap)
         written = staged.commit()
     except BaseException:
         staged.discard()
@@ -184,7 +192,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     if cache is not None:
         cache.store(memo_name, memo)
         slugs.save()
-        cache.prune_reports()
+        if not overlap:
+            cache.prune_reports()
     record.write_record(config, output, record.BuildRecord(
         fingerprints.inputs, fingerprints.sources, fingerprints.environment, extra, extra_hash,
         record.output_manifest(output), len(site.reports), written.total, tuple(warnings),
