@@ -160,3 +160,16 @@ def test_a_forked_part_that_dies_is_done_again_by_the_build(site, tmp_path, over
     build(BuildOptions(site, tmp_path / "two", jobs=2, cache=False))
     assert len(overlapping) == 1
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+
+
+def test_the_cache_is_packed_and_pruned_by_the_overlapped_build(site, tmp_path, overlapping):
+    """The pack of compiled reports is written in a forked process: after the build the
+    cache holds it and no single report files, and the next build takes every report from it."""
+    first = build(BuildOptions(site, tmp_path / "out", jobs=2))
+    assert first.stats.compiled == COUNT and len(overlapping) == 1
+    cache = site / ".congressgen-cache"
+    assert (cache / "reports.pack").is_file()
+    assert not [p for p in (cache / "reports").rglob("*") if p.is_file()]
+    again = build(BuildOptions(site, tmp_path / "out2", jobs=2))
+    assert again.stats.compiled == 0 and again.stats.cached == COUNT
+    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "out2")

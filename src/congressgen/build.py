@@ -166,14 +166,6 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     finally:
         stats.workers = workers.started
         workers.close()
-
-    def aside() -> None:
-        """With `overlap`: run in a forked process while the pages render (before the commit)."""
-        if check is not None:
-            check()
-        if cache is not None:
-            cache.prune_reports()          # the reports this build used are known since compiling
-
     bytecode = None
     if cache is not None:
         bytecode = cache.folder / "jinja"
@@ -182,8 +174,11 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     staged = StagedOutput(output)
     memo_name = render_memo_name(output, options.drafts)
     try:
+        # with `overlap`, the check and the cache's pack (the reports used are known since
+        # compiling) are done in forked processes while the pages render
+        prune = cache.prune_reports if overlap and cache is not None else None
         memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress, options.job_count,
-                          aside if overlap else None, overlap)
+                          check, overlap, prune)
         written = staged.commit()
     except BaseException:
         staged.discard()
@@ -192,7 +187,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     if cache is not None:
         cache.store(memo_name, memo)
         slugs.save()
-        if not overlap:
+        if prune is None:
             cache.prune_reports()
     record.write_record(config, output, record.BuildRecord(
         fingerprints.inputs, fingerprints.sources, fingerprints.environment, extra, extra_hash,

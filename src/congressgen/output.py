@@ -395,21 +395,23 @@ def overlaps(site, cache, jobs: int) -> bool:
 
 
 def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1,
-               verify=None, overlap: bool = False):
+               verify=None, overlap: bool = False, aside=None):
     """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
     pages (through the render memo), the declared outputs (`outputs.OUTPUTS`), the
     attachments and the static files. Returns the new render memo; the caller commits.
     `jobs`: processes that render the pages (`render.render_pages`). `verify()` (the
     build's check) raises `BuildFailed` to refuse the site; it runs first, so its refusal
-    is the one reported. With `overlap` (when `overlaps(...)`, into a `StagedOutput`: a cold
-    build), it and the other files run in forked processes while the pages render
+    is the one reported. `aside()` is upkeep that writes nothing of the site (the build
+    cache's), run last. With `overlap` (when `overlaps(...)`, into a `StagedOutput`: a cold
+    build), these and the other files run in forked processes while the pages render
     (`_write_together`): the same bytes, the same errors."""
     from congressgen.collisions import refuse_collisions
     from congressgen.render import render_pages, static_files
 
     static = static_files(theme, site.config.root / site.config.static_dir)
     if overlap and isinstance(staged, StagedOutput) and overlaps(site, cache, jobs):
-        return _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, static)
+        return _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, aside,
+                               static)
     if verify is not None:
         verify()
     generated = _generated(site, cache)
@@ -417,13 +419,15 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
     refuse_collisions(site, static, _claimed(generated))
     memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress, jobs)
     _write_files(site, static, generated, staged)
+    if aside is not None:
+        aside()
     return memo
 
 
-def _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, static):
+def _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, aside, static):
     """`write_site` with its parts at the same time: this process renders the pages (with
-    its own forked workers), one forked child runs `verify`, another makes and writes the
-    declared outputs and copies the files. Everything goes to the staging folder, which is
+    its own forked workers), forked children run `verify` and `aside`, another makes and
+    writes the declared outputs and copies the files. Everything goes to the staging folder, which is
     only committed by the caller, so a refusal still leaves the published output as it was;
     errors are raised in `write_site`'s order (verify, the outputs, collisions, templates).
     A child that fails has its part done again here."""
@@ -444,12 +448,15 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
             except BuildFailed as exc:
                 return exc.diagnostics
             return []
+        if task == "aside":
+            aside()
+            return True
         staged.worker(jobs)                # numbered after the render workers (LiveOutput's names)
         generated = _generated(site, cache)
         _write_files(site, static, generated, staged)
         return _claimed(generated), staged.handover()
 
-    tasks = ["pages", "files"] + (["verify"] if verify is not None else [])
+    tasks = ["pages", "files"] + [name for name, task in (("verify", verify), ("aside", aside)) if task is not None]
     outcomes = dict(zip(tasks, _in_workers(tasks, child, pages)))
     if verify is not None:
         if outcomes["verify"] is None:   # the child failed: here, raising what it raises
@@ -468,4 +475,6 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
     memo, failed = outcomes["pages"]
     if failed is not None:
         raise failed
+    if aside is not None and outcomes["aside"] is None:
+        aside()
     return memo
