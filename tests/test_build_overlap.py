@@ -173,3 +173,20 @@ def test_the_cache_is_packed_and_pruned_by_the_overlapped_build(site, tmp_path, 
     again = build(BuildOptions(site, tmp_path / "out2", jobs=2))
     assert again.stats.compiled == 0 and again.stats.cached == COUNT
     assert snapshot(tmp_path / "out") == snapshot(tmp_path / "out2")
+
+
+@pytest.mark.skipif(not render_module.can_fork(), reason="needs fork")
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_forked_pool_maps_in_order_and_redoes_a_dead_share(jobs):
+    """The check's per-report rules inside the overlapped build run through `ForkedPool`."""
+    parent = os.getpid()
+
+    def square(n):
+        if n == 7 and os.getpid() != parent:
+            os._exit(3)                                # a share dies in its child: done here again
+        return n * n
+
+    pool = output_module.ForkedPool(jobs)
+    assert pool.pool.map(square, range(10)) == [n * n for n in range(10)]
+    assert pool.pool.map(square, []) == []
+    assert pool.wanted(1000) == (jobs > 1)

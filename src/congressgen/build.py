@@ -29,7 +29,7 @@ from congressgen.loading import load_site
 from congressgen.content import TZ
 from congressgen.freshness import empty_columns
 from congressgen.errors import BuildFailed, Diagnostic
-from congressgen.output import StagedOutput, WriteReport, check_output_folder, overlaps, write_site
+from congressgen.output import ForkedPool, StagedOutput, WriteReport, check_output_folder, overlaps, write_site
 from congressgen import record, review
 from congressgen.model.doclife import dropped_warnings
 from congressgen.model.types import CompiledReport, Site
@@ -153,7 +153,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         overlap = bool(workers.started) and overlaps(site, cache, options.job_count)
         check = None
         if options.check:
-            def check(pool: Workers | None = None) -> None:
+            def check(pool=None) -> None:      # pool: `compile.Workers` or `output.ForkedPool`
                 from congressgen.check import errors_for_build
 
                 problems = errors_for_build(config, compiled, site, cache=cache, workers=pool)
@@ -177,8 +177,9 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         # with `overlap`, the check and the cache's pack (the reports used are known since
         # compiling) are done in forked processes while the pages render
         prune = cache.prune_reports if overlap and cache is not None else None
+        verify = (lambda: check(ForkedPool(options.job_count))) if check is not None else None
         memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress, options.job_count,
-                          check, overlap, prune)
+                          verify, overlap, prune)
         written = staged.commit()
     except BaseException:
         staged.discard()

@@ -394,6 +394,38 @@ def overlaps(site, cache, jobs: int) -> bool:
             and (cache is None or cache.memory is None))
 
 
+class ForkedPool:
+    """What `compile.Workers` offers a stage (`wanted`, `pool.map`), for use inside a forked
+    process of `write_site`, where the build's spawned pool is closed: `pool.map(fn, items)`
+    runs the items in `jobs` contiguous shares, one here and the others in forked children
+    (`render._in_workers`); the results come in order, and a child's failed share is done here."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+
+    def wanted(self, amount: int) -> bool:
+        from congressgen.compile import MIN_PARALLEL
+
+        return self.jobs > 1 and amount >= MIN_PARALLEL
+
+    @property
+    def pool(self) -> "ForkedPool":
+        return self
+
+    def map(self, fn, items):
+        from congressgen.render import _in_workers
+
+        items = list(items)
+        if not items:
+            return []
+        size = -(-len(items) // self.jobs)
+        shares = [items[i:i + size] for i in range(0, len(items), size)]
+        done = _in_workers(shares, lambda share: [fn(item) for item in share],
+                           lambda share: [fn(item) for item in share])
+        return [result for share, part in zip(shares, done)
+                for result in (part if part is not None else [fn(item) for item in share])]
+
+
 def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1,
                verify=None, overlap: bool = False, aside=None):
     """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
