@@ -420,10 +420,12 @@ class ForkedPool:
             return []
         size = -(-len(items) // self.jobs)
         shares = [items[i:i + size] for i in range(0, len(items), size)]
-        done = _in_workers(shares, lambda share: [fn(item) for item in share],
-                           lambda share: [fn(item) for item in share])
-        return [result for share, part in zip(shares, done)
-                for result in (part if part is not None else [fn(item) for item in share])]
+
+        def run(share: list) -> list:
+            return [fn(item) for item in share]
+
+        done = _in_workers(shares, run, run)
+        return [result for share, part in zip(shares, done) for result in (part if part is not None else run(share))]
 
 
 def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1,
@@ -459,10 +461,10 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
 def _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, aside, static):
     """`write_site` with its parts at the same time: this process renders the pages (with
     its own forked workers), forked children run `verify` and `aside`, another makes and
-    writes the declared outputs and copies the files. Everything goes to the staging folder, which is
-    only committed by the caller, so a refusal still leaves the published output as it was;
-    errors are raised in `write_site`'s order (verify, the outputs, collisions, templates).
-    A child that fails has its part done again here."""
+    writes the declared outputs and copies the files. Everything goes to the staging
+    folder, which only the caller commits, so a refusal still leaves the published output
+    as it was; errors are raised in `write_site`'s order (verify, the outputs, collisions,
+    templates). A child that fails has its part done again here."""
     from congressgen.collisions import refuse_collisions
     from congressgen.errors import BuildFailed
     from congressgen.render import _in_workers, render_pages
@@ -483,7 +485,7 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
         if task == "aside":
             aside()
             return True
-        staged.worker(jobs)                # numbered after the render workers (LiveOutput's names)
+        staged.worker(jobs)                # its own counts of files written, handed back
         generated = _generated(site, cache)
         _write_files(site, static, generated, staged)
         return _claimed(generated), staged.handover()
