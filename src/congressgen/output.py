@@ -460,8 +460,8 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
 
 def _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, aside, static):
     """`write_site` with its parts at the same time: this process renders the pages (with
-    its own forked workers), forked children run `verify` and `aside`, another makes and
-    writes the declared outputs and copies the files. Everything goes to the staging
+    its own forked workers), one forked child runs `verify`, another makes and writes the
+    declared outputs, copies the files and runs `aside`. Everything goes to the staging
     folder, which only the caller commits, so a refusal still leaves the published output
     as it was; errors are raised in `write_site`'s order (verify, the outputs, collisions,
     templates). A child that fails has its part done again here."""
@@ -482,22 +482,22 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
             except BuildFailed as exc:
                 return exc.diagnostics
             return []
-        if task == "aside":
-            aside()
-            return True
         staged.worker(jobs)                # its own counts of files written, handed back
         generated = _generated(site, cache)
         _write_files(site, static, generated, staged)
+        if aside is not None:              # here rather than in a child of its own: each child
+            aside()                        # copies the pages of the model it touches (memory)
         return _claimed(generated), staged.handover()
 
-    tasks = ["pages", "files"] + [name for name, task in (("verify", verify), ("aside", aside)) if task is not None]
+    tasks = ["pages", "files"] + (["verify"] if verify is not None else [])
     outcomes = dict(zip(tasks, _in_workers(tasks, child, pages)))
     if verify is not None:
         if outcomes["verify"] is None:   # the child failed: here, raising what it raises
             verify()
         elif outcomes["verify"]:
             raise BuildFailed(outcomes["verify"])
-    if outcomes["files"] is None:
+    files_here = outcomes["files"] is None
+    if files_here:
         generated = _generated(site, cache)
         claimed = _claimed(generated)
         refuse_collisions(site, static, claimed)
@@ -509,6 +509,6 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
     memo, failed = outcomes["pages"]
     if failed is not None:
         raise failed
-    if aside is not None and outcomes["aside"] is None:
+    if aside is not None and files_here:
         aside()
     return memo
