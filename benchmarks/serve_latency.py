@@ -10,7 +10,9 @@ read from the browser's own Navigation Timing clock), so polling in this script 
     python benchmarks/serve_latency.py --reports 200 --runs 10
 
 Then it edits the shared base template (copied into the site's theme) and the config's title
-`--shared-runs` times each: every page is rebuilt, measured the same way.
+`--shared-runs` times each: every page is rebuilt, measured the same way. The page open in the browser
+is shown before the rest of the build is done (`serve.FirstPages`), so each save waits for the whole
+rebuild (its time printed in brackets) before the next.
 
 Needs /usr/bin/chromium (or CONGRESSGEN_CHROMIUM) and the Python playwright package.
 """
@@ -82,6 +84,14 @@ class Server:
             time.sleep(0.02)
         raise SystemExit(f"serve did not print {pattern!r}:\n" + "\n".join(self.lines))
 
+    def build_seconds(self, before: int) -> float:
+        """The time of the rebuild after the first `before` ones (the page may be shown before it ends)."""
+        deadline = time.monotonic() + 300
+        while sum("已重新生成" in x for x in self.lines) <= before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        line = [x for x in self.lines if "已重新生成" in x][before]
+        return float(re.search(r"用时 ([\d.]+) 秒", line).group(1))
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=60)
@@ -122,9 +132,7 @@ def main() -> None:
                     shown_at = page.evaluate("performance.timeOrigin + "
                                              "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
                     latencies.append((shown_at - saved_at) / 1000)
-                    server.wait_for(r"已重新生成", timeout=10)
-                    line = [x for x in server.lines if "已重新生成" in x][rebuilds]
-                    builds.append(float(re.search(r"用时 ([\d.]+) 秒", line).group(1)))
+                    builds.append(server.build_seconds(rebuilds))
                     print(f"edit {run + 1}: save → page shown {latencies[-1]:.2f} s (rebuild {builds[-1]:.2f} s)")
                     time.sleep(0.5)
                 shared = {}
@@ -132,6 +140,7 @@ def main() -> None:
                     times = []
                     for run in range(args.shared_runs):
                         marker = f"cgbench{kind}{run}x{time.time_ns()}"
+                        rebuilds = sum("已重新生成" in x for x in server.lines)
                         file = site / path
                         text = file.read_text(encoding="utf-8")
                         saved_at = time.time() * 1000
@@ -141,7 +150,8 @@ def main() -> None:
                         shown_at = page.evaluate("performance.timeOrigin + performance.getEntriesByType"
                                                  "('navigation')[0].domContentLoadedEventEnd")
                         times.append((shown_at - saved_at) / 1000)
-                        print(f"{kind} edit {run + 1}: save → page shown {times[-1]:.2f} s")
+                        print(f"{kind} edit {run + 1}: save → page shown {times[-1]:.2f} s "
+                              f"(rebuild {server.build_seconds(rebuilds):.2f} s)")
                         time.sleep(0.5)
                     shared[kind] = times
                 browser.close()

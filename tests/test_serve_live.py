@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from congressgen.build import BuildOptions, build
+from congressgen.errors import CongressError
 from congressgen.serve import LiveSite
 
 from conftest import MINIMAL_CONFIG, REPO, report_text, write
@@ -85,8 +86,11 @@ def test_in_memory_preview_equals_a_cold_build_after_each_kind_of_save(site, tmp
     if what == "report":           # one report parsed; the others come from memory, unread
         assert (live.compiled.compiled, live.compiled.cached) == (1, 7)
         assert 0 < live.rendered.rendered < pages
-    if what == "data":             # only the page that reads the data file
+    if what in ("data", "template"):   # only the page that reads the data file / loads the template
         assert live.rendered.rendered_paths == ["proposals.html"]
+    if what == "shared-template":  # the pages that extend base.html (they show its new comment), no other
+        marked = {path for path, data in snapshot(live.output).items() if "<!-- 本站 -->".encode() in data}
+        assert set(live.rendered.rendered_paths) == marked and 0 < len(marked) < pages
     live.build()                   # and a save that changed nothing rewrites nothing
     assert live.rendered.rendered == 0 and live.compiled.compiled == 0
 
@@ -159,3 +163,109 @@ def test_successive_edits_of_reports_patch_the_kept_search_index_exactly(site, t
         edit(reports / f"{name}.md", old, new)
         live.build()
         assert snapshot(live.output) == cold(site, tmp_path), n
+
+
+def article_of(site, report_id: str) -> str:
+    return next(p.path for p in site.pages if p.kind == "article" and p.report is not None and p.report.id == report_id)
+
+
+def first_pages(paths, seen: list, output: Path):
+    """A FirstPages whose `shown` records what the preview folder holds at that moment."""
+    from congressgen.serve import FirstPages
+
+    return FirstPages(frozenset(paths), lambda shown: seen.append((list(shown), snapshot(output))))
+
+
+@pytest.mark.parametrize("what", CHANGES)
+def test_the_open_page_is_shown_first_and_the_finished_preview_still_equals_a_cold_build(site, tmp_path, registered, what):  # noqa: F811
+    """The page open in the browser is put in place (and the reload sent) once the site passed
+    its check, before the other pages: at that moment it already holds its final bytes, and
+    the static files are final too; after the rest of the build the folder is a cold build's."""
+    live = LiveSite(site, tmp_path / "preview", URL)
+    model, _ = live.build()
+    before = snapshot(live.output)
+    opened = {article_of(model, "r04"), "proposals.html", "index.html"}
+    change(site, what)
+    seen: list = []
+    live.build(first=first_pages(opened, seen, live.output))
+    final = snapshot(live.output)
+    assert final == cold(site, tmp_path)
+    if any(before.get(path) != final.get(path) for path in opened):   # an open page changed
+        (shown, folder), = seen
+        assert opened <= set(shown)
+        for path in shown:                               # what was shown first is final
+            assert folder[path] == final[path], path
+        if what == "report":                             # and the rest came after
+            assert any(folder.get(path) != data for path, data in final.items() if path not in shown)
+    else:                                                # no open page changed: shown with the rest
+        assert seen == []
+    assert what in ("deleted-report", "attachment") or seen   # (every other kind changes one of them)
+
+
+def test_a_build_failing_after_the_open_page_was_shown_puts_it_back(site, tmp_path, registered):  # noqa: F811
+    """A save whose open page renders but another page's template fails: the page shown first is
+    replaced by its old file again, so the preview is exactly the last good build."""
+    live = LiveSite(site, tmp_path / "preview", URL)
+    model, _ = live.build()
+    good = snapshot(live.output)
+    open_path = article_of(model, "r04")
+    change(site, "report")
+    edit(site / "themes/default/templates/proposals.html", "<ul>", "<ul>{{ page.no_such_field }}")
+    seen: list = []
+    with pytest.raises(Exception):
+        live.build(first=first_pages({open_path}, seen, live.output))
+    (shown, folder), = seen
+    assert "改过" in folder[open_path].decode("utf-8")   # it was shown …
+    assert snapshot(live.output) == good                 # … and is the last good build's again
+    edit(site / "themes/default/templates/proposals.html", "{{ page.no_such_field }}", "")
+    live.build(first=first_pages({open_path}, [], live.output))
+    assert snapshot(live.output) == cold(site, tmp_path)
+
+
+def test_requests_wait_while_a_save_finishes_except_for_what_is_already_final():
+    from congressgen.serve import BuildOutcome, PreviewState, site_path_of
+
+    state = PreviewState()
+    state.update(BuildOutcome(True, 0.1))
+    assert state.current() == 1 and not state.waits("a.html")
+    state.first_shown(["reports/a.html", "static/site.css"])    # a save's open page is in place
+    assert state.current() == 2
+    assert not state.waits("reports/a.html") and not state.waits("static/site.css")
+    assert state.waits("index.html") and state.waits("search-index/meta.json")
+    assert state.update(BuildOutcome(True, 0.2)) is False       # done: no second reload, same generation
+    assert state.current() == 2 and not state.waits("index.html")
+    state.first_shown(["reports/a.html"])
+    assert state.update(BuildOutcome(False, 0.2)) is True       # failed after all: reload, overlay
+    assert state.current() == 4 and not state.waits("index.html")
+    assert site_path_of("http://127.0.0.1:8000/") == "index.html"
+    assert site_path_of("http://127.0.0.1:8000/reports/?q=1#x") == "reports/index.html"
+    assert site_path_of("http://127.0.0.1:8000/reports/%E6%8A%A5%E5%91%8A.html") == "reports/报告.html"
+
+
+def test_a_collision_found_after_the_open_page_was_shown_puts_it_back(site, tmp_path, registered):  # noqa: F811
+    """Collisions are refused once the outputs are generated, after the open page was shown:
+    the build fails with the usual error and the preview is the last good build again."""
+    live = LiveSite(site, tmp_path / "preview", URL)
+    model, _ = live.build()
+    good = snapshot(live.output)
+    open_path = article_of(model, "r04")
+    change(site, "report")
+    write(site / "static" / "proposals.csv", "序号\n")      # the registered output writes this path too
+    seen: list = []
+    with pytest.raises(CongressError, match="proposals.csv"):
+        live.build(first=first_pages({open_path}, seen, live.output))
+    assert seen and "改过" in seen[0][1][open_path].decode("utf-8")
+    assert snapshot(live.output) == good
+
+
+def test_the_preview_knows_which_pages_are_open_from_each_tabs_reload_socket():
+    from congressgen.serve import HostPolicy, LiveReloadAdapter, PreviewState
+
+    adapter = LiveReloadAdapter(PreviewState(), HostPolicy.for_bind("127.0.0.1", 8000))
+    one, two = object(), object()
+    adapter.opened(one, "http://127.0.0.1:8000/reports/202401/a.html")
+    adapter.opened(two, "http://127.0.0.1:8000/")
+    assert adapter.open_pages() == {"reports/202401/a.html", "index.html"}
+    adapter.opened(one, "http://127.0.0.1:8000/tags/")        # the tab navigated
+    adapter.closed(two)
+    assert adapter.open_pages() == {"tags/index.html"}

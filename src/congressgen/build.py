@@ -179,7 +179,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         prune = cache.prune_reports if overlap and cache is not None else None
         verify = (lambda: check(ForkedPool(options.job_count))) if check is not None else None
         memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress, options.job_count,
-                          verify, overlap, prune)
+                          verify=verify, overlap=overlap, aside=prune)
         written = staged.commit()
     except BaseException:
         staged.discard()

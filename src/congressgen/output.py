@@ -254,6 +254,7 @@ class LiveOutput:
         self.paths: set[str] = set()                 # every site path of this build
         self._moves: list[tuple[Path, Path]] = []
         self._prefix = ""                            # of the pending files' names: one per process
+        self._early: list[tuple[Path, Path | None]] = []   # (target, its old file kept) of commit_first
         output.mkdir(parents=True, exist_ok=True)
         if self.pending.exists():
             shutil.rmtree(self.pending)
@@ -325,6 +326,32 @@ class LiveOutput:
         shutil.copyfile(item.source, self._stage(item.path))
         self.report.written += 1
 
+    def commit_first(self, site_paths: set[str]) -> list[str]:
+        """Put the pending files of these site paths in place now (`serve` shows the open pages
+        before the rest of the build is done); the others wait for `commit()`. `discard()`
+        puts their old files back. Returns the site paths replaced."""
+        backup = self.pending / "first"
+        done, rest = [], []
+        for temp, target in self._moves:
+            site_path = target.relative_to(self.output).as_posix()
+            if site_path not in site_paths:
+                rest.append((temp, target))
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            kept = None
+            if target.is_file():
+                backup.mkdir(exist_ok=True)
+                kept = backup / str(len(self._early))
+                try:
+                    os.link(target, kept)
+                except OSError:                      # no links here: a copy, its stamp kept
+                    shutil.copy2(target, kept)
+            self._early.append((target, kept))
+            os.replace(temp, target)
+            done.append(site_path)
+        self._moves = rest
+        return done
+
     def commit(self) -> WriteReport:
         # A file replaced keeps a second name in a folder removed in the background: renaming
         # over a file whose blocks are freed there and then costs ~0.5 ms a file (ext4 with
@@ -341,6 +368,7 @@ class LiveOutput:
             except OSError:
                 pass                                 # a new file, or no links here: a plain rename
             os.replace(temp, target)
+        self._early = []
         if replaced.is_dir():
             _delete_in_thread(replaced)
         for gone in sorted(self.previous - self.paths):
@@ -358,6 +386,12 @@ class LiveOutput:
         return self.report
 
     def discard(self) -> None:
+        for target, kept in reversed(self._early):   # what commit_first() replaced: as it was
+            if kept is None:
+                target.unlink(missing_ok=True)
+            else:
+                os.replace(kept, target)
+        self._early = []
         shutil.rmtree(self.pending, ignore_errors=True)
 
 
@@ -372,14 +406,15 @@ def _claimed(generated: list[tuple[str, list]]) -> list[tuple[str, list[str]]]:
     return [(name, [path for path, _ in files]) for name, files in generated]
 
 
-def _write_files(site, static: list, generated: list[tuple[str, list]], staged) -> None:
-    """The declared outputs' files, then the attachments and the static files, into `staged`."""
+def _write_files(site, copies: list, generated: list[tuple[str, list]], staged) -> None:
+    """The declared outputs' files, then the attachments and the static files still to copy
+    (`copies`), into `staged`."""
     for path, data in (item for _, files in generated for item in files):   # outputs.OUTPUTS, in order
         staged.write(path, data, kept=True)
     for report in site.reports:
         for item in report.files:
             staged.copy(item)
-    for item in static:
+    for item in copies:
         staged.copy(item)
 
 
@@ -429,30 +464,36 @@ class ForkedPool:
 
 
 def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1,
-               verify=None, overlap: bool = False, aside=None):
+               first=None, verify=None, overlap: bool = False, aside=None):
     """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
     pages (through the render memo), the declared outputs (`outputs.OUTPUTS`), the
     attachments and the static files. Returns the new render memo; the caller commits.
-    `jobs`: processes that render the pages (`render.render_pages`). `verify()` (the
-    build's check) raises `BuildFailed` to refuse the site; it runs first, so its refusal
-    is the one reported. `aside()` is upkeep that writes nothing of the site (the build
+    `jobs`: processes that render the pages (`render.render_pages`). `first` (`serve`): the
+    pages to render before anything else, with the static files; `first.ready(staged, paths)`
+    is called once they are staged (`serve.FirstPages`), before the outputs are generated and
+    collisions refused (a failure after it: `LiveOutput.discard` puts those files back).
+    `verify()` (the build's check) raises `BuildFailed` to refuse the site; it runs first,
+    so its refusal is the one reported. `aside()` is upkeep that writes nothing of the site (the build
     cache's), run last. With `overlap` (when `overlaps(...)`, into a `StagedOutput`: a cold
     build), these and the other files run in forked processes while the pages render
     (`_write_together`): the same bytes, the same errors."""
     from congressgen.collisions import refuse_collisions
-    from congressgen.render import render_pages, static_files
+    from congressgen.render import render_first, render_pages, static_files
 
     static = static_files(theme, site.config.root / site.config.static_dir)
-    if overlap and isinstance(staged, StagedOutput) and overlaps(site, cache, jobs):
+    if overlap and first is None and isinstance(staged, StagedOutput) and overlaps(site, cache, jobs):
         return _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, aside,
                                static)
     if verify is not None:
         verify()
+    copies = static
+    if first is not None and render_first(site, renderer, staged, static, first):
+        copies = []                                  # copied with the first pages
     generated = _generated(site, cache)
     # two sources for one site path: refused before anything is written
     refuse_collisions(site, static, _claimed(generated))
     memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress, jobs)
-    _write_files(site, static, generated, staged)
+    _write_files(site, copies, generated, staged)
     if aside is not None:
         aside()
     return memo

@@ -118,24 +118,22 @@ class Renderer:
         self.theme = theme
         self.debug = debug        # a template's Python error propagates with its traceback
         self.env = make_environment(theme, bytecode_dir)
-        self._template_digest: bytes | None = None
+        self._versions: bytes | None = None
         self._site: Site | None = None
         self._site_values: tuple = ()
         # (page folder, target) -> relative_url(): pure, so a caller may share it between renderers
         self.links: dict[tuple[str, str], str] = links if links is not None else {}
 
-    def template_digest(self) -> bytes:
-        """Digest of every template file: a page renders anew when any of them changes."""
-        if self._template_digest is None:
+    def versions(self) -> bytes:
+        """Digest of what renders templates (congressgen, its dependencies, Python). The
+        templates themselves are reads of the page (`renderdeps.ReadLog.note_template`):
+        a template edit re-renders the pages that loaded that template."""
+        if self._versions is None:
             from congressgen.cache import dependency_versions
 
-            h = hashlib.sha256(repr((congressgen.__version__, dependency_versions(), sys.version_info[:2])).encode())
-            for directory in self.theme.template_dirs:
-                for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-                    h.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
-                h.update(b"\1")
-            self._template_digest = h.digest()
-        return self._template_digest
+            self._versions = hashlib.sha256(repr((congressgen.__version__, dependency_versions(),
+                                                  sys.version_info[:2])).encode()).digest()
+        return self._versions
 
     def _per_site(self, site: Site) -> tuple:
         """(build date, config digest), computed once per site model."""
@@ -149,7 +147,7 @@ class Renderer:
         """What a page depends on besides its logged model reads."""
         build_date, config = self._per_site(site)
         parts = (page.template, page.path, page.kind, build_date.isoformat())
-        return hashlib.blake2b(self.template_digest() + config + repr(parts).encode(), digest_size=16).digest()
+        return hashlib.blake2b(self.versions() + config + repr(parts).encode(), digest_size=16).digest()
 
     def render(self, site: Site, page: Page, log: ReadLog | None = None) -> bytes:
         links, folder = self.links, posixpath.dirname(page.path)
@@ -313,6 +311,27 @@ def _in_workers(shares: list, work, here) -> list:
             except OSError:
                 pass
             os.close(read_end)
+
+
+def render_first(site: Site, renderer: Renderer, staged, static: list, first) -> bool:
+    """`serve`: the pages open in a browser (`first.paths`), rendered and staged before the rest
+    of the build, with the static files (what those pages load); then `first.ready(staged,
+    paths)`. Rendered as the full build renders them (the render memo, later, finds them
+    written). False, with nothing staged, when none is a page of the site or one fails to
+    render (the full render meets the error in page order and reports it)."""
+    pages = [page for page in site.pages if page.path in first.paths]
+    if not pages:
+        return False
+    try:
+        rendered = [(page.path, renderer.render(site, page)) for page in pages]
+    except Exception:  # noqa: BLE001 - raised again, in page order, by render_pages
+        return False
+    for path, data in rendered:
+        staged.write(path, data)
+    for item in static:
+        staged.copy(item)
+    first.ready(staged, [path for path, _ in rendered] + [item.path for item in static])
+    return True
 
 
 def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, stats, progress=None,

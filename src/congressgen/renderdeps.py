@@ -4,8 +4,10 @@ While a page renders, every read a template makes from the site model is logged:
 `x.attr` / `x[key]` on a model object (site, report, column, taxonomy, page), and each
 call of a model method or of a context function that reads the model. What a read
 returned is kept as a digest, keyed by a stable name of the read (`report r0001 .title`).
-Everything else a page depends on (theme templates, config, package version, page
-identity, build date) forms the page's base key.
+Each template a render loads (the page's own, what it extends, includes or imports) is
+logged too, by name, with the digest of the source that name resolves to (`template_source`):
+a template edit re-renders the pages that loaded it, and no other. Everything else a page
+depends on (config, package versions, page identity, build date) forms the page's base key.
 
 On the next build each logged read is evaluated again on the new model (once per build,
 shared by all pages); a page whose base key and reads all give the same digests would
@@ -148,6 +150,14 @@ class ModelIndex:
         return table[ref[1]]
 
 
+def template_source(env: jinja2.Environment, name: str) -> str | None:
+    """The source a template name resolves to in `env` now (None: there is no such template)."""
+    try:
+        return env.loader.get_source(env, name)[0]
+    except jinja2.TemplateNotFound:
+        return None
+
+
 _BASE_GETATTR = jinja2.Environment.getattr
 _BASE_GETITEM = jinja2.Environment.getitem
 
@@ -177,6 +187,8 @@ class Digests:
 
     def _value(self, key: tuple):
         kind = key[0]
+        if kind == "t":
+            return template_source(self.env, key[1])
         if kind == "a":
             return _BASE_GETATTR(self.env, self.index.resolve(key[1]), key[2])
         if kind == "i":
@@ -244,6 +256,13 @@ class ReadLog:
             except Volatile:
                 return _VOLATILE
         return key
+
+    def note_template(self, name: str) -> None:
+        """A template loaded by name (found or not: `select_template` tries several)."""
+        key = ("t", name)
+        if key not in self.calls:
+            self.calls.add(key)
+            self.digests.evaluate(key)
 
     def _record(self, key: tuple, value) -> None:
         """Log one call (key) with the digest of what it gave, once per page."""
@@ -332,6 +351,13 @@ class TrackingEnvironment(jinja2.Environment):
             log.note_read("a", obj, attribute, value)
         return value
 
+    def _load_template(self, name, globals):
+        # every template load goes through here: get_template, select_template, extends, include, import
+        log = self.read_log
+        if log is not None:
+            log.note_template(name)
+        return super()._load_template(name, globals)
+
     def getitem(self, obj, argument):
         value = _BASE_GETITEM(self, obj, argument)
         log = self.read_log
@@ -403,6 +429,8 @@ class PageMemo:
 def _report_of(key: tuple) -> str | None:
     """The report a read key reads alone (its attribute, item, or a method call whose arguments
     name no other model object), or None."""
+    if key[0] == "t":
+        return None
     if key[0] == "call":
         target = key[1]
         if target[0] == "m" and target[1][0] == "report" and "'@'" not in repr(key[2:]):

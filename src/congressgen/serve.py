@@ -39,7 +39,7 @@ import webbrowser
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import tornado.httpserver
 import tornado.ioloop
@@ -61,8 +61,13 @@ from congressgen.search import tokenise_ahead
 # A batch ends once nothing changed for about STEP_MS + QUIET_MS (editors save in bursts of
 # temp file, rename and backup within a few ms; saves 30 ms apart still make one batch). Both
 # waits sit inside every save's latency, so they are kept short.
-QUIET_MS = 60            # a batch ends after this long without a new change
-STEP_MS = 20             # how often watchfiles looks for new changes inside a burst
+QUIET_MS = 50            # a batch ends after this long without a new change
+STEP_MS = 10             # how often watchfiles looks for new changes inside a burst
+# After the open pages were shown early (`FirstPages`), the rest of the build waits until the
+# browsers have fetched them and what they load (no request for SERVED_QUIET_S), at most
+# SHOWN_WAIT_S: the build's Python work would otherwise slow the server thread (one GIL).
+SERVED_QUIET_S = 0.06
+SHOWN_WAIT_S = 0.5
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 Echo = Callable[[str, bool], None]   # (text, to_stderr)
@@ -286,10 +291,13 @@ class HeapSettler:
             return
         self.idle_ticks += 1
         if self.idle_ticks >= self.WAIT_TICKS:
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
-            self.pending = False
+            self.settle()
+
+    def settle(self) -> None:
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self.pending = False
 
 
 @dataclass(frozen=True)
@@ -338,6 +346,34 @@ def template_stamps(theme) -> tuple:
 
 
 @dataclass
+class FirstPages:
+    """The pages open in the browsers (site paths), to render, write and show before the rest
+    of a save's build (`output.write_site`). `shown(paths)` is called once they are in place,
+    with every path already final for this build (those pages, the static files), when any
+    of the pages changed. A build that fails later puts them back (`LiveOutput.discard`)."""
+
+    paths: frozenset[str]
+    shown: Callable[[list[str]], None]
+    was_shown: bool = False
+
+    def ready(self, staged: LiveOutput, paths: list[str]) -> None:
+        replaced = set(staged.commit_first(set(paths)))
+        if replaced & self.paths:
+            self.was_shown = True
+            self.shown(paths)
+
+
+def site_path_of(url: str) -> str | None:
+    """The site path of a page address of the preview (`http://127.0.0.1:8000/a/` → `a/index.html`)."""
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:
+        return None
+    path = path.lstrip("/")
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+@dataclass
 class LiveSite:
     """The preview's site kept in memory between saves (Zola / Hugo style): compiled reports
     with their files' stamps, the render memo, the search index state, QR codes and check
@@ -368,8 +404,9 @@ class LiveSite:
             self.renderer, self.stamps = Renderer(theme, bytecode, links=links), stamps
         return self.renderer
 
-    def build(self, progress=None, now=None):
-        """One build into `output`; returns (site, warnings). Raises like `build.build`."""
+    def build(self, progress=None, now=None, first: FirstPages | None = None):
+        """One build into `output`; returns (site, warnings). Raises like `build.build`.
+        `first`: pages put in place (and shown) before the rest, once the site passed its check."""
         config, warnings = loading.load_site_config(self.source, self.base_url)
         cache = BuildCache(config.root / config.cache_dir, self.memory)
         theme = load_theme(config.root, config.theme, config.path)
@@ -399,7 +436,8 @@ class LiveSite:
         out = LiveOutput(self.output, self.paths, self.written)
         name = memo_name(self.output, self.drafts)
         try:
-            memo = write_site(site, theme, renderer, out, cache, name, self.rendered, progress, self.jobs)
+            memo = write_site(site, theme, renderer, out, cache, name, self.rendered, progress, self.jobs,
+                              first)
             out.commit()
         except BaseException:
             out.discard()
@@ -429,11 +467,11 @@ class Rebuilder:
         if self.stop.is_set():  # Ctrl-C: do not make the clerk wait for a long build to finish
             raise BuildCancelled
 
-    def rebuild(self, changed: set[Path]) -> BuildOutcome | None:
+    def rebuild(self, changed: set[Path], first: FirstPages | None = None) -> BuildOutcome | None:
         """One build into the preview folder; None when it was cancelled by Ctrl-C."""
         started = time.perf_counter()
         try:
-            site, warnings = self.live.build(self._progress)
+            site, warnings = self.live.build(self._progress, first=first)
         except BuildCancelled:
             return None
         except (CongressError, BuildFailed) as exc:
@@ -523,14 +561,54 @@ class PreviewState:
     # generation it was served in, so one that missed a reload (sent while it was loading,
     # before its websocket was up) sees that it is behind and reloads itself.
     generation: int = 0
+    # While a save's build goes on after the open pages were shown (`FirstPages`): the paths
+    # already final; a request for any other waits for the build to finish (never a stale file).
+    held: frozenset[str] | None = None
+    served: tuple[int, float] = (0, 0.0)     # (responses sent, when the last one ended)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def update(self, outcome: BuildOutcome) -> None:
+    def first_shown(self, paths) -> None:
+        """The open pages of a save's build are in place: they are the new generation."""
         with self.lock:
+            self.errors = ()
+            self.generation += 1
+            self.held = frozenset(paths)
+
+    def update(self, outcome: BuildOutcome) -> bool:
+        """The build is done; True when the open pages must be told to reload (they were not
+        already shown this build's pages: `first_shown`). Held requests go on."""
+        with self.lock:
+            shown = self.held is not None and outcome.ok
+            self.held = None
             self.errors = outcome.errors
             self.built = self.built or outcome.ok
-            if any(not path.endswith(".css") for path in outcome.reload_paths):
+            if not shown and any(not path.endswith(".css") for path in outcome.reload_paths):
                 self.generation += 1
+            return not shown
+
+    def release(self) -> None:
+        with self.lock:
+            self.held = None
+
+    def waits(self, site_path: str) -> bool:
+        with self.lock:
+            return self.held is not None and site_path not in self.held
+
+    def note_served(self) -> None:
+        with self.lock:
+            self.served = (self.served[0] + 1, time.monotonic())
+
+    def wait_served(self, stop: threading.Event, quiet: float = SERVED_QUIET_S, longest: float = SHOWN_WAIT_S) -> None:
+        """Until responses were sent and none for `quiet` seconds, at most `longest` seconds."""
+        with self.lock:
+            before = self.served[0]
+        deadline = time.monotonic() + longest
+        while not stop.is_set() and time.monotonic() < deadline:
+            with self.lock:
+                count, last = self.served
+            if count > before and time.monotonic() - last >= quiet:
+                return
+            time.sleep(0.01)
 
     def snapshot(self) -> tuple[tuple[Diagnostic, ...], bool]:
         with self.lock:
@@ -607,6 +685,12 @@ class LiveReloadAdapter:
                     super().on_message(json.dumps(data))
                 except Exception:  # a hostile message must never put a traceback in the terminal
                     return
+                if data["command"] == "info" and isinstance(data.get("url"), str):
+                    adapter.opened(self, data["url"])
+
+            def on_close(self) -> None:
+                super().on_close()
+                adapter.closed(self)
 
         class ReloadScript(HostChecked, LiveReloadJSHandler):
             pass
@@ -615,6 +699,8 @@ class LiveReloadAdapter:
         self._js_handler = ReloadScript
         self.policy = policy
         adapter = self
+        self._pages: dict[object, str] = {}      # connected page socket -> its site path
+        self._pages_lock = threading.Lock()
 
         class Injector(LiveScriptInjector):
             @property
@@ -635,6 +721,21 @@ class LiveReloadAdapter:
 
     def browsers(self) -> int:
         return len(self._handler.waiters)
+
+    def opened(self, socket, url: str) -> None:
+        path = site_path_of(url)
+        if path is not None:
+            with self._pages_lock:
+                self._pages[socket] = path
+
+    def closed(self, socket) -> None:
+        with self._pages_lock:
+            self._pages.pop(socket, None)
+
+    def open_pages(self) -> frozenset[str]:
+        """The site paths of the pages open in the browsers (any thread)."""
+        with self._pages_lock:
+            return frozenset(self._pages.values())
 
     def broadcast(self, paths: tuple[str, ...]) -> None:
         """Tell every open page to reload; a .css path is swapped in place (no navigation). Loop thread only."""
@@ -674,6 +775,10 @@ class SiteFileHandler(HostChecked, tornado.web.StaticFileHandler):
         self.state = state
 
     async def get(self, path: str, include_body: bool = True) -> None:
+        if self.state is not None:
+            shown = path + "index.html" if path == "" or path.endswith("/") else path
+            while self.state.waits(shown):   # a save's build is finishing: its files, not the old ones
+                await asyncio.sleep(0.01)
         errors, built = self.state.snapshot() if self.state else ((), True)
         if not built and not errors:   # the first build is running: never a 404 for a page to come
             self.set_status(503)
@@ -688,6 +793,10 @@ class SiteFileHandler(HostChecked, tornado.web.StaticFileHandler):
             if exc.status_code == 403:  # Tornado's answer for "outside the root": we do not tell
                 raise tornado.web.HTTPError(404) from None
             raise
+
+    def on_finish(self) -> None:
+        if self.state is not None:
+            self.state.note_served()
 
     def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
         # Our own check on the resolved path: older Tornado releases follow symlinks out of the root.
@@ -798,18 +907,35 @@ class Preview:
             if not (first or changed):
                 settle.tick()
                 continue
-            outcome = self.rebuilder.rebuild(changed)
+            pages = self.adapter.open_pages() if not first and self.loop is not None else frozenset()
+            try:
+                outcome = self.rebuilder.rebuild(changed, FirstPages(pages, self.show_first) if pages else None)
+            except BaseException:
+                self.state.release()               # never leave requests waiting for a build that ended
+                raise
+            if outcome is None:
+                self.state.release()
             if outcome is None or self.stop.is_set():
                 return
             watcher.config = outcome.config or watcher.config
+            if first:          # settled before the preview is ready: the first save is as quick as the next
+                settle.settle()
+            else:
+                settle.built()
             self.publish(outcome, changed, first)
-            settle.built()
             first = False
 
+    def show_first(self, paths: list[str]) -> None:
+        """The open pages of this save are in place: reload the browsers now, let them fetch
+        the pages (the rest of the build waits a moment), hold any other request until done."""
+        self.state.first_shown(paths)
+        self.loop.add_callback(self.adapter.broadcast, ("*",))
+        self.state.wait_served(self.stop)
+
     def publish(self, outcome: BuildOutcome, changed: set[Path], first: bool) -> None:
-        self.state.update(outcome)
+        reload = self.state.update(outcome)
         self.report(outcome, changed, first)
-        if self.loop is not None and not first:
+        if self.loop is not None and not first and reload:
             self.loop.add_callback(self.adapter.broadcast, outcome.reload_paths)
         if first and self.options.open_browser:
             threading.Thread(target=webbrowser.open, args=(self.url,), daemon=True).start()
