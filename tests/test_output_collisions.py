@@ -145,3 +145,19 @@ def test_check_lists_the_same_clash_with_a_stable_rule_id(tmp_path):
     assert result.returncode == 1
     assert [(f["path"], f["line"], f["severity"]) for f in found] == [("content/reports/index.md", 1, "error")]
     assert "reports/index.html" in found[0]["message"] and "栏目“工作报告”的列表页" in found[0]["message"]
+
+
+def test_the_quick_path_test_never_misses_a_clash_find_collisions_reports():
+    """refuse_collisions makes the claims only when may_collide says a clash is possible: on
+    random path sets, whenever find_collisions reports one, may_collide said so."""
+    import random
+
+    from congressgen.collisions import Claim, GENERATED, find_collisions, may_collide
+    from congressgen.errors import Location
+
+    rng = random.Random(17)
+    parts = ["a", "A", "b", "index.html", "Index.html", "x.json", "é", "e\u0301", "tags"]
+    for _ in range(3000):
+        paths = ["/".join(rng.choice(parts) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 6))]
+        claims = [Claim(p, f"w{n}", Location(p), GENERATED) for n, p in enumerate(paths)]
+        assert may_collide(paths) == bool(find_collisions(claims)), paths

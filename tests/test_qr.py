@@ -43,7 +43,7 @@ def test_qr_codes_and_svg_are_segnos_for_many_texts_and_versions(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("segno.make used")
 
-    monkeypatch.setattr(qr.segno, "make", refuse)     # proves the fast path made every code
+    monkeypatch.setattr(segno, "make", refuse)     # proves the fast path made every code (qr imports segno on use)
     for text in texts:
         assert qr.qr_svg(text, "本文网址二维码：<扫一扫> & 分享") == expected[text], text
 
@@ -67,5 +67,15 @@ def test_mask_choice_is_segnos_on_symbols_with_overlapping_finder_like_patterns(
 def test_a_segno_without_the_expected_internals_still_gives_segnos_svg(monkeypatch):
     text = "https://www.example.gov.cn/reports/2024/r00001/"
     expected = _segno_svg(text, "标题")
-    monkeypatch.setattr(qr, "E", object())     # segno's encoder internals moved away
+    monkeypatch.setattr(qr, "_segno_encoder", object)     # segno's encoder internals moved away
     assert qr.qr_svg(text, "标题") == expected
+
+
+def test_the_module_leaves_segno_unimported_until_a_code_is_made():
+    """A warm build finds its codes in the cache: importing qr (render.py does) costs no segno."""
+    import subprocess
+    import sys
+
+    code = "import sys, congressgen.qr; print('segno' in sys.modules, 'urllib.request' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

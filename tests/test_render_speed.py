@@ -71,8 +71,9 @@ def forked(monkeypatch):
 def memo_meaning(folder: Path) -> dict:
     """The render memo of an output, as what it means: per page its base key and its reads."""
     from congressgen.cache import BuildCache
+    from congressgen.renderdeps import load_memo
 
-    memo = BuildCache(folder.parent / "site" / ".congressgen-cache").load(render.memo_name(folder, False))
+    memo = load_memo(BuildCache(folder.parent / "site" / ".congressgen-cache"), render.memo_name(folder, False))
     return {path: (entry.base, sorted((repr(memo.keys[i]), memo.digests[i]) for i in entry.reads))
             for path, entry in memo.pages.items()}
 

@@ -272,3 +272,38 @@ def test_tokens_counted_in_the_worker_pool_give_the_same_index(site, tmp_path, t
     assert result.stats.workers == 2 and tokenised == []
     assert index_tree(tmp_path / "out") == cold_index(site, tmp_path)
     assert len(stored_keys(site)) == 7
+
+
+def test_the_state_keeps_its_shards_as_bytes_and_a_patch_parses_only_the_shards_it_touches():
+    """A warm build loads the postings as the shard files' bytes; patching one report parses
+    (and joins again) only the shards of the tokens whose counts changed."""
+    texts = [f"{WORDS[n % 6]}。主席团第{n}次会议听取报告。" + "审议通过" * (n % 3) + f"第{n}段" * 40 for n in range(40)]
+    docs = [synthetic(n, t) for n, t in enumerate(texts)]
+    tokens = [search.doc_tokens(d) for d in docs]
+    state = search.IndexState.made(range(40), [t.length for t in tokens], search._merge(tokens), 256)
+    assert state.shards >= 8
+    loaded = decode_entry(encode_entry(state))
+    assert loaded.parsed == {} and loaded.files == state.files and "entries" not in vars(loaded)
+    edited = synthetic(3, texts[3] + "民生")
+    new = search.doc_tokens(edited)
+    patched = search._patch(loaded, [3], [tokens[3]], [new], 256)
+    touched = {search.token_hash(search._token(k)) % state.shards for k in search._changed_keys(tokens[3], new)}
+    assert set(patched.parsed) == touched and len(touched) < state.shards
+    assert all(patched.files[n] is loaded.files[n] for n in range(state.shards) if n not in touched)
+    tokens[3] = new
+    fresh = search.IndexState.made(range(40), [t.length for t in tokens], search._merge(tokens), 256)
+    assert patched.files == fresh.files and patched.total == fresh.total
+
+
+def test_shard_entries_read_back_exactly_also_by_the_json_path():
+    entries = {t: search._entry(t, r) for t, r in [("人大", b"[0,3,2,1]"), ("2024年", b"[1,2]"), ("ab", b"[4,1]")]}
+    data = search._join_shard(entries, sorted(entries))
+    assert search._shard_entries(data) == {t: entries[t] for t in sorted(entries)}
+    assert search._shard_entries(b"{}") == {}
+    odd = {'a"b': search._entry('a"b', b"[0,1]"), "c]": search._entry("c]", b"[1,1]")}   # escapes: the JSON path
+    data = search._join_shard(odd, sorted(odd))
+    assert search._shard_entries(data) == {t: odd[t] for t in sorted(odd)}
+    assert b",".join(search._shard_entries(data).values()) == data[1:-1]
+    unusual = {"c]": search._entry("c]", b"[1,1]"), 'd],"e': search._entry('d],"e', b"[2,1]")}   # no backslash
+    data = search._join_shard(unusual, sorted(unusual))
+    assert search._shard_entries(data) == {t: unusual[t] for t in sorted(unusual)}

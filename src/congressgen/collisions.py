@@ -18,6 +18,7 @@ from __future__ import annotations
 import posixpath
 import unicodedata
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Iterable
 
@@ -127,8 +128,32 @@ def find_collisions(claims: list[Claim]) -> list[ContentError]:
     return errors
 
 
+def may_collide(paths: Iterable[str]) -> bool:
+    """False when no two of `paths` share a key and none is the folder of another: then
+    `find_collisions` finds nothing, and its claims (a message for each path) need not be made."""
+    keys: set[str] = set()
+    for path in paths:
+        key = path_key(path)
+        if key in keys:
+            return True
+        keys.add(key)
+    walked: set[str] = set()
+    for key in keys:
+        parent = posixpath.dirname(key)
+        while parent and parent not in walked:
+            if parent in keys:
+                return True
+            walked.add(parent)
+            parent = posixpath.dirname(parent)
+    return False
+
+
 def refuse_collisions(site, static: list, outputs: list[tuple[str, list[str]]]) -> None:
     """Raise when two planned outputs share a path: (site model, static files, [(output name, paths)])."""
+    planned = chain((page.path for page in site.pages), (item.path for r in site.reports for item in r.files),
+                    (item.path for item in static), (path for _, paths in outputs for path in paths))
+    if not may_collide(planned):
+        return
     claims = page_claims(site) + file_claims(site, static, site.config.root)
     for name, paths in outputs:
         claims += output_claims(name, paths)

@@ -11,11 +11,12 @@ picklable arguments.
 from __future__ import annotations
 
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 from congressgen import review
 from congressgen.cache import BuildCache, cache_key, settled, source_stamp
@@ -125,7 +126,10 @@ class Workers:
 
     @property
     def pool(self) -> Executor:
-        if self._pool is None:
+        if self._pool is None:     # imported on first need: an edit's build seldom starts the pool
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("spawn"))
         return self._pool
 

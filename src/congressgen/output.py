@@ -73,14 +73,17 @@ def check_output_folder(output: Path, source: Path) -> None:
                             f"如确是旧版 congressgen 的构建结果，请先删除它")
 
 
-def file_stamp(path: Path) -> tuple[int, int]:
-    st = path.stat()
+def file_stamp(path: Path | str) -> tuple[int, int]:
+    st = os.stat(path)
     return st.st_size, st.st_mtime_ns
 
 
-def _same_bytes(old: Path, data: bytes) -> bool:
+def _same_bytes(old: Path | str, data: bytes) -> bool:
     try:
-        return old.stat().st_size == len(data) and old.read_bytes() == data
+        if os.stat(old).st_size != len(data):
+            return False
+        with open(old, "rb") as handle:
+            return handle.read() == data
     except OSError:
         return False
 
@@ -143,16 +146,19 @@ class StagedOutput:
         for trash in _trash_folders(output):      # left by a deleter that did not finish
             shutil.rmtree(trash, ignore_errors=True)
         self.staging.mkdir()
-        self._dirs: set[Path] = set()
+        self._dirs: set[str] = set()
+        self._staging_prefix = os.path.join(self.staging, "")
+        self._output_prefix = os.path.join(output, "")
         old = output / MARKER       # kept as it is (same inode and mtime) when unchanged
         if not (_same_bytes(old, MARKER_TEXT) and _reuse(old, self.staging / MARKER)):
             (self.staging / MARKER).write_bytes(MARKER_TEXT)
 
-    def _target(self, site_path: str) -> Path:
-        target = self.staging / site_path
-        parent = target.parent
+    # Paths as strings below: thousands of files per build, where Path objects cost more than the I/O.
+    def _target(self, site_path: str) -> str:
+        target = self._staging_prefix + site_path
+        parent = os.path.dirname(target)
         if parent not in self._dirs:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             self._dirs.add(parent)
         return target
 
@@ -160,11 +166,12 @@ class StagedOutput:
         """Stage a file; returns its (size, mtime_ns), as `reuse` later checks it. (`kept`:
         see `LiveOutput.write`.)"""
         target = self._target(site_path)
-        old = self.output / site_path
+        old = self._output_prefix + site_path
         if _same_bytes(old, data) and _reuse(old, target):
             self.report.unchanged += 1
         else:
-            target.write_bytes(data)
+            with open(target, "wb") as handle:
+                handle.write(data)
             self.report.written += 1
         return file_stamp(target)
 
@@ -183,7 +190,7 @@ class StagedOutput:
     def reuse(self, site_path: str, stamp: tuple[int, int]) -> bool:
         """Keep the previous output's file as it is, if it is still the one a build wrote
         (same size and mtime); False when it is missing or was changed by hand."""
-        old = self.output / site_path
+        old = self._output_prefix + site_path
         try:
             if file_stamp(old) != tuple(stamp):
                 return False
@@ -196,9 +203,9 @@ class StagedOutput:
 
     def copy(self, item: FileCopy) -> None:
         target = self._target(item.path)
-        old = self.output / item.path
+        old = self._output_prefix + item.path
         try:
-            same = old.is_file() and filecmp.cmp(old, item.source, shallow=False)
+            same = os.path.isfile(old) and filecmp.cmp(old, item.source, shallow=False)
         except OSError:
             same = False
         if same and _reuse(old, target):
@@ -317,7 +324,7 @@ class LiveOutput:
         self.paths.add(item.path)
         old = self.output / item.path
         try:
-            same = old.is_file() and filecmp.cmp(old, item.source, shallow=False)
+            same = os.path.isfile(old) and filecmp.cmp(old, item.source, shallow=False)
         except OSError:
             same = False
         if same:

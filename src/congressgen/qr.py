@@ -32,19 +32,30 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import zip_longest
 from operator import itemgetter
-from xml.sax.saxutils import escape
 
-import segno
-from segno import consts
-from segno import encoder as E
+# segno is imported where a code is made, not with this module: a warm build that finds every
+# code in its cache never needs it (and its import is a noticeable part of start-up).
 
 BORDER = 2
 _GAP_RUN = re.compile("0*1+")      # light modules then dark ones, in a row
 _BITS = bytes.maketrans(b"\x00\x01", b"01")
 
 
+def _segno_encoder():
+    """segno's encoder internals, which the fast path reads (looked up on use)."""
+    from segno import encoder
+
+    return encoder
+
+
+def _escape(text: str) -> str:
+    """xml.sax.saxutils.escape (whose import brings urllib.request with it)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
 def qr_svg(data: str, title: str, scale: int = 3) -> str:
     """An inline <svg> encoding `data`, labelled for screen readers."""
+    import segno
     try:
         version, error, mask, modules, width = _encode(data)
         svg = _svg(modules, width, scale, title)
@@ -61,6 +72,8 @@ def qr_svg(data: str, title: str, scale: int = 3) -> str:
 
 def make_code(data: str) -> segno.QRCode:
     """segno.make(data, error="m", micro=False), made the fast way."""
+    import segno
+    E = _segno_encoder()
     try:
         version, error, mask, modules, width = _encode(data)
     except (AttributeError, TypeError, ValueError, KeyError, IndexError):
@@ -77,6 +90,8 @@ def make_code(data: str) -> segno.QRCode:
 def _encode(data: str) -> tuple[int, int, int, int, int]:
     """(version, error level, mask, modules as an integer, width) of segno's code for `data`:
     error M (boosted when it fits), automatic mode and version, no ECI, not micro."""
+    from segno import consts
+    E = _segno_encoder()
     error = consts.ERROR_LEVEL_M
     segments = E.prepare_data(data, None, None)
     version = E.find_version(segments, error, eci=False, micro=False)
@@ -107,6 +122,7 @@ def _encode(data: str) -> tuple[int, int, int, int, int]:
 
 def _final_message(version: int, error: int, codewords: bytes) -> str:
     """segno.encoder.make_final_message for a QR code, as a string of "0" / "1"."""
+    from segno import consts
     data_blocks, error_blocks, start = [], [], 0
     for info in consts.ECC[version][error]:
         count = info.num_total - info.num_data
@@ -140,6 +156,7 @@ def _remainder_bits(version: int) -> int:
 def _rs_table(count: int) -> tuple[int, ...]:
     """Per leading coefficient c: c times segno's generator polynomial of `count` error
     codewords (leading term dropped), as a big-endian integer of `count` bytes."""
+    from segno import consts
     gen, log, exp = consts.GEN_POLY[count], consts.GALIOS_LOG, consts.GALIOS_EXP
     table = [0]
     for c in range(1, 256):
@@ -170,6 +187,7 @@ class _Layout:
 
 @lru_cache(maxsize=48)
 def _layout(version: int) -> _Layout:
+    E = _segno_encoder()
     width = E.calc_matrix_size(version)
     template = E.make_matrix(width, width)
     E.add_finder_patterns(template, width, width)
@@ -195,6 +213,7 @@ def _layout(version: int) -> _Layout:
 @lru_cache(maxsize=512)
 def _format_bits(version: int, error: int, mask: int) -> tuple[int, int]:
     """(modules segno's format and version writers set, those of them set dark)."""
+    E = _segno_encoder()
     width = E.calc_matrix_size(version)
     marks = [[None] * width for _ in range(width)]
     E.add_format_info(marks, version, error, mask)
@@ -341,5 +360,5 @@ def _svg(modules: int, width: int, scale: int, title: str) -> str:
     side = width + 2 * BORDER
     paths = sorted([f'<path stroke="#000" d="{"".join(parts)}"/>', f'<path fill="#fff" d="M0 0h{side}v{side}h-{side}z"/>'],
                    key=len)
-    return (f'<svg viewBox="0 0 {side * scale} {side * scale}" class="qr"><title>{escape(title)}</title>'
+    return (f'<svg viewBox="0 0 {side * scale} {side * scale}" class="qr"><title>{_escape(title)}</title>'
             f'<g transform="scale({scale})">{"".join(paths)}</g></svg>')

@@ -88,7 +88,11 @@ class BuildRecord:
             "outputs": {p: list(v) for p, v in sorted(self.outputs.items())},
             "addresses": [[i, s, p, list(f)] for i, s, p, f in self.addresses],
         }
-        return json.dumps(data, ensure_ascii=False, indent=0, sort_keys=False)
+        # One top-level key a line (prune_records reads the "output" line), each value in the C
+        # encoder's compact form: indent= would take the pure-Python encoder, slow for the
+        # thousands of sources and output files.
+        return "{\n" + ",\n".join(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
+                                   for key, value in data.items()) + "\n}"
 
     @classmethod
     def from_json(cls, text: str) -> "BuildRecord | None":

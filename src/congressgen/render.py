@@ -341,13 +341,12 @@ def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, 
     `rendered`, `reused` and `rendered_paths` (`RenderStats`, `build.BuildStats`).
     With `jobs` > 1 (and fork, and enough pages) the pages are shared among forked workers;
     the output, the stats and the memo are the same as with one process."""
-    from congressgen.renderdeps import Digests, MemoWriter, ModelIndex, PageMemo, report_states
+    from congressgen.renderdeps import Digests, MemoWriter, ModelIndex, load_memo, report_states
 
-    old = cache.load(memo_name) if cache is not None else None
-    old = old if isinstance(old, PageMemo) else None
+    old = load_memo(cache, memo_name) if cache is not None else None
     digests = Digests(renderer.env, ModelIndex(site), MODEL_FUNCTIONS)
     keys = cache.report_keys if cache is not None else {}
-    states = report_states(site.reports, keys)
+    states = report_states(site.reports, keys, site.pages)
     bases = [renderer.base_key(site, page) for page in site.pages]
     # pages whose base key is unchanged: only their reads need checking (none after a template
     # or config edit); the others are rendered anyway and log their reads afresh

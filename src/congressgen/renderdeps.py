@@ -28,6 +28,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import inspect
+import os
 import types
 from pathlib import PurePath
 
@@ -105,11 +106,24 @@ def shape(value):
     raise Volatile(type(value).__name__)
 
 
+def _report_ids(value) -> bytes | None:
+    """A list of reports (a list page's items, a column's reports …) as their ids, tagged:
+    the commonest big value a read gives, described without a shape per report. None for
+    any other value."""
+    if type(value) is not list or not value or type(value[0]) is not Report:
+        return None
+    try:
+        return b"\x01" + "\x00".join([r.id if type(r) is Report else None for r in value]).encode(
+            "utf-8", "surrogatepass")
+    except TypeError:             # not all reports
+        return None
+
+
 def digest(value) -> bytes:
     if isinstance(value, str):
         data = b"s" + value.encode("utf-8", "surrogatepass")
     else:
-        data = repr(shape(value)).encode("utf-8", "surrogatepass")
+        data = _report_ids(value) or repr(shape(value)).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
@@ -389,10 +403,23 @@ class PageMemo:
     groups: dict = dataclasses.field(default_factory=dict)     # report id -> key indexes
     others: list = dataclasses.field(default_factory=list)     # indexes of keys of no one report
     grouped: int = 0
+    grouping: int = 0          # GROUPING when grouped by it (a memo pickled before: 0, regrouped)
+    # Names the key table's own cache entry (`store_memo`), "" once it changed since: the table
+    # is most of the memo and an edit seldom adds a key, so it is written only when it changed.
+    keys_token: str = ""
+
+    GROUPING = 2               # 2: a page's attribute and item reads are grouped by page too
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        if state.get("keys_token"):
+            state["keys"] = None   # in the entry the token names (load_memo)
+        return state
 
     def _classify(self) -> None:
-        if self.grouped == 0:          # also a memo pickled before these fields existed
-            self.groups, self.others = {}, []
+        if self.grouped == 0 or vars(self).get("grouping") != self.GROUPING:
+            self.groups, self.others, self.grouped = {}, [], 0     # also a memo pickled before these fields
+            self.grouping = self.GROUPING
         groups, others = self.groups, self.others
         for i in range(self.grouped, len(self.keys)):
             rid = _report_of(self.keys[i])
@@ -426,9 +453,10 @@ class PageMemo:
         return changed
 
 
-def _report_of(key: tuple) -> str | None:
+def _report_of(key: tuple):
     """The report a read key reads alone (its attribute, item, or a method call whose arguments
-    name no other model object), or None."""
+    name no other model object), or the page whose attribute or item it reads (`page_state`),
+    or None."""
     if key[0] == "t":
         return None
     if key[0] == "call":
@@ -437,6 +465,8 @@ def _report_of(key: tuple) -> str | None:
             return target[1][1]
         return None
     ref = key[1]
+    if ref[0] == "page":
+        return ref
     return ref[1] if ref[0] == "report" else None
 
 
@@ -457,16 +487,24 @@ def report_state(report, compiled_key: str | None, shared: dict | None = None) -
         names = tuple(f.name for f in dataclasses.fields(report) if f.name != "compiled")
         if shared is not None:
             shared[type(report)] = names
+    outline = report.compiled.outline
     for name in names:
         value = getattr(report, name)
-        if type(value) is str:           # the common case, hashed as it is (tagged, length-prefixed)
+        kind = type(value)
+        if kind is str:                  # the common case, hashed as it is (tagged, length-prefixed)
             if name == "body_html" and value is body:
                 h.update(b"=")
                 continue
             data = value.encode("utf-8", "surrogatepass")
             h.update(b"s%d:" % len(data) + data)
+        elif kind is tuple and ((name == "sections" and value is outline.sections)
+                                or (name == "tasks" and value is outline.tasks)):
+            h.update(b"o")                # the compiled outline's own: covered by the compiled key
+        elif kind is Report:             # previous, next: a reference
+            data = value.id.encode("utf-8", "surrogatepass")
+            h.update(b"@%d:" % len(data) + data)
         else:
-            data = repr(shape(value)).encode("utf-8", "surrogatepass")
+            data = _report_ids(value) or repr(shape(value)).encode("utf-8", "surrogatepass")
             h.update(b"r%d:" % len(data) + data)
     column = report.column
     parts = shared.get(id(column)) if shared is not None else None
@@ -478,10 +516,35 @@ def report_state(report, compiled_key: str | None, shared: dict | None = None) -
     return h.digest()
 
 
-def report_states(reports, compiled_keys: dict) -> dict[str, bytes | None]:
-    """report_state() of every report (the render memo's per-build bookkeeping)."""
+def page_state(page, states: dict) -> bytes | None:
+    """Digest of everything a page's attributes and items are computed from, for a page of one
+    report that holds nothing else (an article page: no items, pager or extra, the report's
+    own column): its template, path, title and kind, and its report's state (`report_state`,
+    which covers the column's fields that `Page.crumbs` reads). None for any other page: its
+    reads are evaluated on every build. tests/test_edit_memo.py keeps Page's fields and
+    properties under watch."""
+    report = page.report
+    if type(page) is not Page or type(report) is not Report or page.items or page.pager is not None \
+            or page.extra or page.column is not report.column:
+        return None
+    state = states.get(report.id)
+    if state is None:
+        return None
+    h = hashlib.blake2b(state, digest_size=16)
+    for part in (page.template, page.path, page.title, page.kind, report.id):
+        data = part.encode("utf-8", "surrogatepass") if type(part) is str else repr(part).encode()
+        h.update(b"%d:" % len(data) + data)
+    return h.digest()
+
+
+def report_states(reports, compiled_keys: dict, pages=()) -> dict:
+    """report_state() of every report by id, and page_state() of each of `pages` by its
+    reference ("page", path): the render memo's per-build bookkeeping."""
     shared: dict = {}           # id(column) -> its part (the columns outlive this call); type -> fields
-    return {r.id: report_state(r, compiled_keys.get(r.source), shared) for r in reports}
+    states: dict = {r.id: report_state(r, compiled_keys.get(r.source), shared) for r in reports}
+    for page in pages:
+        states[("page", page.path)] = page_state(page, states)
+    return states
 
 
 class MemoWriter:
@@ -496,6 +559,8 @@ class MemoWriter:
             self.memo.keys, self.memo.digests, self.memo.compacted = list(old.keys), list(old.digests), old.compacted
             self.memo.groups = {rid: list(indexes) for rid, indexes in old.groups.items()}
             self.memo.others, self.memo.grouped = list(old.others), old.grouped
+            self.memo.grouping = vars(old).get("grouping", 0)
+            self.memo.keys_token = old.keys_token
             for i in changed:        # every page reading a changed key is rendered again now
                 self.memo.digests[i] = digests.evaluate(self.memo.keys[i])
 
@@ -511,6 +576,7 @@ class MemoWriter:
                 i = index[key] = len(keys)
                 keys.append(key)
                 values.append(value)
+                self.memo.keys_token = ""
             else:
                 values[i] = value
             ids.append(i)
@@ -530,3 +596,36 @@ class MemoWriter:
                  for path, e in memo.pages.items()}
         return PageMemo([memo.keys[i] for i in live], [memo.digests[i] for i in live], pages,
                         memo.report_states, len(live))
+
+
+# ---------------------------------------------------------------------------------------
+# The memo in the build cache: its key table in an entry of its own, written when it changed
+
+KEYS_SUFFIX = ".keys"
+
+
+def load_memo(cache, name: str) -> PageMemo | None:
+    """The memo stored by `store_memo` under `name`, or None (missing, damaged, or its key
+    table is not the one it was stored with: then every page renders)."""
+    memo = cache.load(name)
+    if not isinstance(memo, PageMemo):
+        return None
+    if memo.keys is None:
+        held = cache.load(name + KEYS_SUFFIX)
+        if not (isinstance(held, tuple) and len(held) == 2 and held[0] == memo.keys_token
+                and isinstance(held[1], list) and len(held[1]) == len(memo.digests)):
+            return None
+        memo.keys = held[1]
+    return memo
+
+
+def store_memo(cache, name: str, memo: PageMemo) -> None:
+    """Store the memo; its key table only when it changed since it was loaded (then under a
+    new token, written before the memo that names it: a build stopped in between leaves a
+    memo whose token does not match, which is a miss). A cache kept in memory (`serve`)
+    holds the memo as it is."""
+    if cache.memory is None and not memo.keys_token:
+        token = os.urandom(8).hex()
+        if cache.store(name + KEYS_SUFFIX, (token, memo.keys)):
+            memo.keys_token = token
+    cache.store(name, memo)

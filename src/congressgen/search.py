@@ -31,7 +31,7 @@ import json
 import re
 import unicodedata
 from array import array
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict, deque
 from functools import lru_cache
 from itertools import accumulate, repeat
@@ -369,7 +369,7 @@ def _shards_for(total: int, target: int) -> int:
 # compare both). A rebuild re-encodes only the tokens whose counts changed.
 
 _ROWS_JSON = json.JSONEncoder(separators=(",", ":")).encode   # made once: json.dumps builds one per call
-STATE_FORMAT = 2                 # of `IndexState`; another (or none) is a miss
+STATE_FORMAT = 3                 # of `IndexState`; another (or none) is a miss
 
 
 def _entry(token: str, rows: bytes) -> bytes:
@@ -383,24 +383,30 @@ def _rows_of(token: str, entry: bytes) -> bytes:
 @dataclass
 class IndexState:
     """The last index built with this cache: which report contents it holds, in order, and
-    its shards' entries. Kept whole in one cache file (`STATE_NAME`), read with one load."""
+    its shard files. Kept whole in one cache file (`STATE_NAME`), read with one load: the
+    shards as the bytes they are written as (a few big bytes objects pickle and load at I/O
+    speed, where a dict of every token's entry took most of an edit's search time); a patch
+    parses only the shards it touches back into their entries (`shard`)."""
 
     doc_keys: tuple[str, ...]
     lengths: tuple[int, ...]
-    entries: dict[str, bytes]            # token -> '"token":[gap-encoded rows]' (UTF-8)
+    files: list[bytes]                   # each shard's file: its entries joined, tokens sorted
     total: int                           # sum of `_size` over the tokens
     shards: int
-    layout: list[list[str]]              # each shard's tokens, sorted
     format: int = STATE_FORMAT
-    # Set by `_patch` for `_shard_files` only (never pickled): the state patched, and the
-    # shards whose tokens changed; the others' files are those made for `patched_from`.
-    patched_from: "IndexState | None" = field(default=None, compare=False, repr=False)
-    touched: frozenset = frozenset()
+    # Never pickled: shard number -> its entries (token -> '"token":[gap-encoded rows]', in
+    # token order) as parsed or patched; the patched ones carry over to the next state.
+    parsed: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __getstate__(self):
         kept = dict(self.__dict__)
-        kept.pop("patched_from", None)
+        kept.pop("parsed", None)
+        kept.pop("patched_from", None)    # (set by the version before)
         return kept
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.parsed = {}
 
     @classmethod
     def made(cls, doc_keys, lengths, rows: dict[str, list[int]], shard_bytes: int) -> "IndexState":
@@ -410,12 +416,63 @@ class IndexState:
             total += _size(token, len(r))
             entries[token] = _entry(token, _ROWS_JSON(_gap_encode(r)).encode("ascii"))
         shards = _shards_for(total, shard_bytes)
-        return cls(tuple(doc_keys), tuple(lengths), entries, total, shards, _layout(entries, shards))
+        return cls(tuple(doc_keys), tuple(lengths), _joined_shards(entries, shards), total, shards)
 
     def usable(self, docs: int) -> bool:
         # read from the instance: a state pickled by an older version has no `format` of its own
         return (vars(self).get("format") == STATE_FORMAT and len(self.doc_keys) == docs == len(self.lengths)
-                and isinstance(self.entries, dict) and len(self.layout) == self.shards)
+                and isinstance(vars(self).get("files"), list) and len(self.files) == self.shards)
+
+    def shard(self, number: int) -> dict[str, bytes]:
+        """Shard `number`'s entries, in token order (parsed from its file once)."""
+        entries = self.parsed.get(number)
+        if entries is None:
+            entries = self.parsed[number] = _shard_entries(self.files[number])
+        return entries
+
+    @property
+    def entries(self) -> dict[str, bytes]:
+        """Every token's entry (all shards parsed: for a new layout, and tests)."""
+        return {token: entry for n in range(self.shards) for token, entry in self.shard(n).items()}
+
+    @property
+    def layout(self) -> list[list[str]]:
+        """Each shard's tokens, sorted."""
+        return [list(self.shard(n)) for n in range(self.shards)]
+
+
+def _join_shard(entries: dict[str, bytes], tokens) -> bytes:
+    return b"{" + b",".join(map(entries.__getitem__, tokens)) + b"}"
+
+
+def _joined_shards(entries: dict[str, bytes], shards: int) -> list[bytes]:
+    return [_join_shard(entries, tokens) for tokens in _layout(entries, shards)]
+
+
+def _shard_entries(data: bytes) -> dict[str, bytes]:
+    """A shard file's entries back, token -> entry in file order: split where one entry's rows
+    end (`]`) and the next token begins (`"`), each piece checked to be `"token":[digits and
+    commas]` with the tokens in order (a token is letters, digits or Han: never a quote, a
+    bracket or a backslash); any other file is read as JSON."""
+    inner = data[1:-1]
+    if not inner:
+        return {}
+    if b"\\" not in inner and data[:1] == b"{" and data[-1:] == b"}":
+        pieces = inner.split(b'],"')
+        last = len(pieces) - 1
+        entries: dict[str, bytes] = {}
+        ok = True
+        for i, piece in enumerate(pieces):
+            entry = (piece if i == 0 else b'"' + piece) + (b"]" if i < last else b"")
+            split = entry.find(b'":')
+            if split < 1 or entry[:1] != b'"' or entry[split + 2:split + 3] != b"[" \
+                    or entry[split + 2:].translate(None, b"0123456789,") != b"[]":
+                ok = False
+                break
+            entries[entry[1:split].decode("utf-8")] = entry
+        if ok and len(entries) == len(pieces) and list(entries) == sorted(entries):
+            return entries
+    return {token: _entry(token, _ROWS_JSON(rows).encode("ascii")) for token, rows in json.loads(data).items()}
 
 
 def _layout(tokens, shards: int) -> list[list[str]]:
@@ -480,16 +537,24 @@ def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: lis
             count = after.han.get(key) if key.__class__ is int else after.words.get(key)
             if count is not None:
                 fresh[token].append((number, count))
-    entries, total = dict(state.entries), state.total
-    added, removed = [], []
+    total, shards_before = state.total, state.shards
+    touched: dict[int, dict[str, bytes]] = {}       # shard number -> a copy of its entries, patched
+
+    def entries_of(token: str) -> dict[str, bytes]:
+        number = token_hash(token) % shards_before
+        entries = touched.get(number)
+        if entries is None:
+            entries = touched[number] = dict(state.shard(number))
+        return entries
+
     for token, numbers in sorted(gone.items()):
+        entries = entries_of(token)
         entry = entries.get(token)
         if entry is None:
             rows = [n for pair in sorted(fresh[token]) for n in pair]
             size = len(rows)
             entries[token] = _entry(token, _ROWS_JSON(_gap_encode(rows)).encode("ascii"))
             total += _size(token, size)
-            added.append(token)
             continue
         rows = _rows_of(token, entry)
         total -= _size(token, rows.count(b",") + 1)
@@ -498,7 +563,6 @@ def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: lis
                        min(numbers), max(numbers), numbers, fresh.get(token, []))
         if made is None:
             del entries[token]
-            removed.append(token)
             if decoded is not None:
                 decoded.pop(token, None)
         else:
@@ -507,42 +571,27 @@ def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: lis
             if decoded is not None:
                 decoded[token] = (entries[token], made[2], made[3])
     shards = _shards_for(total, shard_bytes)
-    if shards != state.shards:
-        layout = _layout(entries, shards)
-    else:
-        layout = list(state.layout)         # copied where changed: the old lists stay as they were
-        for token in added + removed:
-            n = token_hash(token) % shards
-            bucket = layout[n] = list(layout[n]) if layout[n] is state.layout[n] else layout[n]
-            if token in entries:
-                insort(bucket, token)
-            else:
-                bucket.remove(token)
-    same = shards == state.shards
-    return IndexState(state.doc_keys, state.lengths, entries, total, shards, layout,
-                      patched_from=state if same else None,
-                      touched=frozenset(token_hash(t) % shards for t in gone) if same else frozenset())
+    if shards != shards_before:
+        everything = {}
+        for number in range(shards_before):
+            everything.update(touched[number] if number in touched else state.shard(number))
+        return IndexState(state.doc_keys, state.lengths, _joined_shards(everything, shards), total, shards)
+    files = list(state.files)               # the untouched shards are the very same bytes objects
+    parsed = dict(state.parsed)
+    for number, entries in touched.items():
+        ordered = {token: entries[token] for token in sorted(entries)}
+        files[number] = _join_shard(ordered, ordered)
+        parsed[number] = ordered
+    patched = IndexState(state.doc_keys, state.lengths, files, total, shards)
+    patched.parsed = parsed
+    return patched
 
 
 def _shard_files(state: IndexState, memo: dict | None = None) -> tuple[int, int, list[bytes]]:
-    """The shard files. `memo` (kept by a long-running process) holds the last state and its
-    files: for a state patched from it, only the shards the patch touched are joined again
-    (the others are the very same bytes objects, which the preview's writer need not compare)."""
-    def joined(number: int) -> bytes:
-        return b"{" + b",".join(map(state.entries.__getitem__, state.layout[number])) + b"}"
-
-    if memo is not None and memo.get("state") is state:
-        files = memo["files"]
-    elif memo is not None and state.patched_from is not None and memo.get("state") is state.patched_from:
-        files = list(memo["files"])
-        for number in state.touched:
-            files[number] = joined(number)
-    else:
-        files = [joined(number) for number in range(state.shards)]
-    state.patched_from = None           # no chain of old states kept alive
-    if memo is not None:
-        memo["state"], memo["files"] = state, files
-    return state.shards, len(str(state.shards - 1)), files
+    """The shard files (the state holds them; a patched state's untouched shards are the very
+    bytes objects of the state it was patched from, which the preview's writer need not
+    compare). `memo`: unused, kept for callers of the version before."""
+    return state.shards, len(str(state.shards - 1)), state.files
 
 
 STATE_NAME = "search-index.pickle"
@@ -593,10 +642,14 @@ class PackedTokens:
         return (self.han_keys, self.han_counts), (self.words, self.word_counts)
 
 
+BUCKET_DIGITS = 2
+
+
 class TokenStore:
-    """Each report's `DocTokens` by `doc_key`, kept in 16 cache files (`search/<first hex
-    digit of the key>.pickle`): a handful of files is much quicker to write on a cold build
-    than one per report, and an edit rewrites only the one or two files its keys fall in.
+    """Each report's `DocTokens` by `doc_key`, kept in 256 cache files (`search/<first two hex
+    digits of the key>.pickle`): far fewer files to write on a cold build than one per
+    report, and an edit reads and rewrites only the one or two small files its keys fall in
+    (with 16, each held a sixteenth of every report's counts: megabytes per edit at 5,000).
     A file that is missing or damaged is a miss (`BuildCache.load`)."""
 
     def __init__(self, cache):
@@ -605,7 +658,7 @@ class TokenStore:
         self.dirty: set[str] = set()
 
     def _bucket(self, key: str) -> dict[str, tuple]:
-        name = key[0]
+        name = key[:BUCKET_DIGITS]
         if name not in self.buckets:
             loaded = self.cache.load(f"search/{name}.pickle")
             self.buckets[name] = loaded if isinstance(loaded, dict) else {}
@@ -623,7 +676,7 @@ class TokenStore:
 
     def put(self, key: str, packed: tuple) -> None:
         self._bucket(key)[key] = packed
-        self.dirty.add(key[0])
+        self.dirty.add(key[:BUCKET_DIGITS])
 
     def counts(self, doc: SearchDoc, key: str) -> "PackedTokens | DocTokens":
         """What `_merge` needs of a report: its stored counts as they are, else `tokens`."""
@@ -643,6 +696,9 @@ class TokenStore:
             kept = {k: v for k, v in bucket.items() if k in keep}
             if name in self.dirty or len(kept) != len(bucket):
                 self.cache.store(f"search/{name}.pickle", kept)
+        if self.dirty and self.cache.memory is None:
+            for old in "0123456789abcdef":        # the one-digit files of the version before
+                (self.cache.folder / "search" / f"{old}.pickle").unlink(missing_ok=True)
 
 
 def _noting_length(tokens, lengths: list[int]):
@@ -757,8 +813,7 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -
     docs, sources, extra_columns = _site_docs(site)
     state = _postings(docs, sources, cache, shard_bytes)
     memory = cache.memory if cache is not None else None     # a long-running process (`serve`)
-    shard_memo = memory.setdefault(("search", "shards"), {}) if memory is not None else None
-    shards, width, shard_data = _shard_files(state, shard_memo)
+    shards, width, shard_data = _shard_files(state)
     shard_files = [(f"{INDEX_DIR}/index/{n:0{width}d}.json", data) for n, data in enumerate(shard_data)]
     texts = [(f"{INDEX_DIR}/text/{d.id}.json", data) for d, data in zip(docs, _text_files(docs, memory))]
     columns = [[c.key, c.title] for c in site.columns]

@@ -258,6 +258,8 @@ class FactsCache:
         report_key = self.cache.report_keys.get(doc.path)
         if report_key is None:
             return None
+        if not attachments:          # most reports: both keys are hashes already, joined is enough
+            return f"{self.context_key}:{report_key}"
         return cache_key(self.context_key, report_key, *(part for item in attachments for part in item))
 
     def get(self, doc: Document, key: str) -> LocalFacts | None:

@@ -17,11 +17,10 @@ FILE_KINDS = {".pdf": "PDF", ".doc": "DOC", ".docx": "DOCX", ".wps": "WPS", ".xl
 
 
 def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
+    """Path.resolve().relative_to(root.resolve()) succeeds, on strings (os.path.realpath is
+    what resolve calls, without building Path objects)."""
+    real, base = os.path.realpath(path), os.path.realpath(root)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def _bundle_files(md_path: Path, root: Path) -> list[Path]:
@@ -54,17 +53,18 @@ def attach(report: Report, root: Path, errors: list[Diagnostic]) -> None:
     md_path = root / compiled.source
     bundle = md_path.with_suffix("")
     content_root = root  # nothing outside the site folder is ever copied
-    copied: dict[Path, str] = {}
+    copied: dict[str, str] = {}
 
     def output_path_for(path: Path) -> str:
-        if path.resolve() in copied:
-            return copied[path.resolve()]
+        real = os.path.realpath(path)       # = str(path.resolve())
+        if real in copied:
+            return copied[real]
         if bundle.is_dir() and _inside(path, bundle):
-            rel = path.resolve().relative_to(bundle.resolve()).as_posix()
+            rel = Path(os.path.relpath(real, os.path.realpath(bundle))).as_posix()
         else:
             rel = path.name
         target = posixpath.join(report.asset_dir, rel)
-        copied[path.resolve()] = target
+        copied[real] = target
         report.files.append(FileCopy(path, target))
         return target
 

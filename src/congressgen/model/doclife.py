@@ -115,13 +115,23 @@ def lapsed_reports(reports: list) -> list:
     return [r for r in reports if r.validity_state is not None and r.validity_state.lapsed]
 
 
+_ALWAYS_SAFE = frozenset(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"))
+_QUOTED = {c: f"%{c:02X}" for c in range(128) if c not in _ALWAYS_SAFE}
+
+
+def _quote_all(text: str) -> str:
+    """urllib.parse.quote(text, safe=''), by one translate for ASCII text (a page address,
+    once per report)."""
+    return text.translate(_QUOTED) if text.isascii() else quote(text, safe="")
+
+
 def error_report_url(configured: str, site_code: str, page_url: str) -> str:
     """The 纠错 link of a page: the site's configured address, or the national platform with
     the site's 网站标识码, carrying the page's address as the `url` query parameter."""
     base = configured or (f"{NATIONAL_ERROR_PLATFORM}?site_code={quote(site_code, safe='')}" if site_code
                           else NATIONAL_ERROR_PLATFORM)
     joiner = "&" if "?" in base else "?"
-    return f"{base}{joiner}url={quote(page_url, safe='')}"
+    return f"{base}{joiner}url={_quote_all(page_url)}"
 
 
 def document_life(reports: list, compiled: list, config, data, today: dt.date | None,
