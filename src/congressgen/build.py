@@ -30,7 +30,7 @@ from congressgen.loading import load_site
 from congressgen.content import TZ
 from congressgen.freshness import empty_columns
 from congressgen.errors import BuildFailed, Diagnostic
-from congressgen.output import StagedOutput, WriteReport, check_output_folder, write_site
+from congressgen.output import ForkedPool, StagedOutput, WriteReport, check_output_folder, overlaps, write_site
 from congressgen import record, review
 from congressgen.model.doclife import dropped_warnings
 from congressgen.model.types import CompiledReport, Site
@@ -166,12 +166,21 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         extra = tuple(sorted({item.source.resolve().relative_to(root).as_posix() for r in site.reports
                               for item in r.files if item.source.resolve().is_relative_to(root)}))
         extra_hash = record.extra_fingerprint(root, extra)
-        if options.check:   # while the workers are up: the check's per-report rules run in them
-            from congressgen.check import errors_for_build
+        # a cold build (the pool was needed): the check and the files that are not pages are
+        # made in forked processes while the pages render (output.write_site)
+        overlap = bool(workers.started) and overlaps(site, cache, options.job_count)
+        check = None
+        if options.check:
+            def check(pool=None) -> None:      # pool: `compile.Workers` or `output.ForkedPool`
+                from congressgen.check import errors_for_build
 
-            problems = errors_for_build(config, compiled, site, cache=cache, workers=workers)
-            if problems:  # refuse before writing anything: the published output stays as it was
-                raise BuildFailed(problems + warnings)
+                problems = errors_for_build(config, compiled, site, cache=cache, workers=pool)
+                if problems:  # refuse before anything is published: the output stays as it was
+                    raise BuildFailed(problems + warnings)
+
+            if not overlap:
+                check(workers)      # while the workers are up: the check's per-report rules run in them
+                check = None
     finally:
         stats.workers = workers.started
         workers.close()
@@ -183,7 +192,12 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     staged = StagedOutput(output)
     memo_name = render_memo_name(output, options.drafts)
     try:
-        memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress, options.job_count)
+        # with `overlap`, the check and the cache's pack (the reports used are known since
+        # compiling) are done in forked processes while the pages render
+        prune = cache.prune_reports if overlap and cache is not None else None
+        verify = (lambda: check(ForkedPool(options.job_count))) if check is not None else None
+        memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress, options.job_count,
+                          verify=verify, overlap=overlap, aside=prune)
         written = staged.commit()
     except BaseException:
         staged.discard()
@@ -192,7 +206,8 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     if cache is not None:
         store_memo(cache, memo_name, memo)
         slugs.save()
-        cache.prune_reports()
+        if prune is None:
+            cache.prune_reports()
     record.write_record(config, output, record.BuildRecord(
         fingerprints.inputs, fingerprints.sources, fingerprints.environment, extra, extra_hash,
         record.output_manifest(output), len(site.reports), written.total, tuple(warnings),

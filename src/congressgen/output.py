@@ -402,27 +402,20 @@ class LiveOutput:
         shutil.rmtree(self.pending, ignore_errors=True)
 
 
-def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1,
-               first=None):
-    """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
-    pages (through the render memo), the declared outputs (`outputs.OUTPUTS`), the
-    attachments and the static files. Returns the new render memo; the caller commits.
-    `jobs`: processes that render the pages (`render.render_pages`). `first` (`serve`): the
-    pages to render before anything else, with the static files; `first.ready(staged, paths)`
-    is called once they are staged (`serve.FirstPages`), before the outputs are generated and
-    collisions refused (a failure after it: `LiveOutput.discard` puts those files back)."""
+def _generated(site, cache) -> list[tuple[str, list]]:
+    """The declared outputs' files (`outputs.OUTPUTS`), by output name, in order."""
     from congressgen import outputs
-    from congressgen.collisions import refuse_collisions
-    from congressgen.render import render_first, render_pages, static_files
 
-    static = static_files(theme, site.config.root / site.config.static_dir)
-    copies = static
-    if first is not None and render_first(site, renderer, staged, static, first):
-        copies = []                                  # copied with the first pages
-    generated = [(output.name, list(output.files(site, cache=cache))) for output in outputs.OUTPUTS]
-    # two sources for one site path: refused before anything is written
-    refuse_collisions(site, static, [(name, [path for path, _ in files]) for name, files in generated])
-    memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress, jobs)
+    return [(output.name, list(output.files(site, cache=cache))) for output in outputs.OUTPUTS]
+
+
+def _claimed(generated: list[tuple[str, list]]) -> list[tuple[str, list[str]]]:
+    return [(name, [path for path, _ in files]) for name, files in generated]
+
+
+def _write_files(site, copies: list, generated: list[tuple[str, list]], staged) -> None:
+    """The declared outputs' files, then the attachments and the static files still to copy
+    (`copies`), into `staged`."""
     for path, data in (item for _, files in generated for item in files):   # outputs.OUTPUTS, in order
         staged.write(path, data, kept=True)
     for report in site.reports:
@@ -430,4 +423,140 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
             staged.copy(item)
     for item in copies:
         staged.copy(item)
+
+
+def overlaps(site, cache, jobs: int) -> bool:
+    """Whether `write_site(..., overlap=True)` may run the verification, the declared outputs
+    and the copying in forked processes while the pages render (`render.render_pages`):
+    several jobs, fork, enough pages for forking to pay, and no cache memory of a
+    long-running process (a child's updates to it would be lost)."""
+    from congressgen.render import MIN_PARALLEL_PAGES, can_fork
+
+    return (jobs > 1 and can_fork() and len(site.pages) >= MIN_PARALLEL_PAGES
+            and (cache is None or cache.memory is None))
+
+
+class ForkedPool:
+    """What `compile.Workers` offers a stage (`wanted`, `pool.map`), for use inside a forked
+    process of `write_site`, where the build's spawned pool is closed: `pool.map(fn, items)`
+    runs the items in `jobs` contiguous shares, one here and the others in forked children
+    (`render._in_workers`); the results come in order, and a child's failed share is done here."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+
+    def wanted(self, amount: int) -> bool:
+        from congressgen.compile import MIN_PARALLEL
+
+        return self.jobs > 1 and amount >= MIN_PARALLEL
+
+    @property
+    def pool(self) -> "ForkedPool":
+        return self
+
+    def map(self, fn, items):
+        from congressgen.render import _in_workers
+
+        items = list(items)
+        if not items:
+            return []
+        size = -(-len(items) // self.jobs)
+        shares = [items[i:i + size] for i in range(0, len(items), size)]
+
+        def run(share: list) -> list:
+            return [fn(item) for item in share]
+
+        done = _in_workers(shares, run, run)
+        return [result for share, part in zip(shares, done) for result in (part if part is not None else run(share))]
+
+
+def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, progress=None, jobs: int = 1,
+               first=None, verify=None, overlap: bool = False, aside=None):
+    """Everything a built site holds, into `staged` (`StagedOutput` or `LiveOutput`): the
+    pages (through the render memo), the declared outputs (`outputs.OUTPUTS`), the
+    attachments and the static files. Returns the new render memo; the caller commits.
+    `jobs`: processes that render the pages (`render.render_pages`). `first` (`serve`): the
+    pages to render before anything else, with the static files; `first.ready(staged, paths)`
+    is called once they are staged (`serve.FirstPages`), before the outputs are generated and
+    collisions refused (a failure after it: `LiveOutput.discard` puts those files back).
+    `verify()` (the build's check) raises `BuildFailed` to refuse the site; it runs first,
+    so its refusal is the one reported. `aside()` is upkeep that writes nothing of the site (the build
+    cache's), run last. With `overlap` (when `overlaps(...)`, into a `StagedOutput`: a cold
+    build), these and the other files run in forked processes while the pages render
+    (`_write_together`): the same bytes, the same errors."""
+    from congressgen.collisions import refuse_collisions
+    from congressgen.render import render_first, render_pages, static_files
+
+    static = static_files(theme, site.config.root / site.config.static_dir)
+    if overlap and first is None and isinstance(staged, StagedOutput) and overlaps(site, cache, jobs):
+        return _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, aside,
+                               static)
+    if verify is not None:
+        verify()
+    copies = static
+    if first is not None and render_first(site, renderer, staged, static, first):
+        copies = []                                  # copied with the first pages
+    generated = _generated(site, cache)
+    # two sources for one site path: refused before anything is written
+    refuse_collisions(site, static, _claimed(generated))
+    memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress, jobs)
+    _write_files(site, copies, generated, staged)
+    if aside is not None:
+        aside()
+    return memo
+
+
+def _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, aside, static):
+    """`write_site` with its parts at the same time: this process renders the pages (with
+    its own forked workers), one forked child runs `verify`, another makes and writes the
+    declared outputs, copies the files and runs `aside`. Everything goes to the staging
+    folder, which only the caller commits, so a refusal still leaves the published output
+    as it was; errors are raised in `write_site`'s order (verify, the outputs, collisions,
+    templates). A child that fails has its part done again here."""
+    from congressgen.collisions import refuse_collisions
+    from congressgen.errors import BuildFailed
+    from congressgen.render import _in_workers, render_pages
+
+    def pages(_task):
+        try:
+            return render_pages(site, renderer, staged, cache, memo_name, stats, progress, jobs), None
+        except Exception as exc:  # noqa: BLE001 - raised below, after the errors that come first
+            return None, exc
+
+    def child(task):
+        if task == "verify":
+            try:
+                verify()
+            except BuildFailed as exc:
+                return exc.diagnostics
+            return []
+        staged.worker(jobs)                # its own counts of files written, handed back
+        generated = _generated(site, cache)
+        _write_files(site, static, generated, staged)
+        if aside is not None:              # here rather than in a child of its own: each child
+            aside()                        # copies the pages of the model it touches (memory)
+        return _claimed(generated), staged.handover()
+
+    tasks = ["pages", "files"] + (["verify"] if verify is not None else [])
+    outcomes = dict(zip(tasks, _in_workers(tasks, child, pages)))
+    if verify is not None:
+        if outcomes["verify"] is None:   # the child failed: here, raising what it raises
+            verify()
+        elif outcomes["verify"]:
+            raise BuildFailed(outcomes["verify"])
+    files_here = outcomes["files"] is None
+    if files_here:
+        generated = _generated(site, cache)
+        claimed = _claimed(generated)
+        refuse_collisions(site, static, claimed)
+        _write_files(site, static, generated, staged)
+    else:
+        claimed, handed = outcomes["files"]
+        staged.absorb(handed)
+        refuse_collisions(site, static, claimed)
+    memo, failed = outcomes["pages"]
+    if failed is not None:
+        raise failed
+    if aside is not None and files_here:
+        aside()
     return memo

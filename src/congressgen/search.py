@@ -799,7 +799,8 @@ def tokenise_ahead(site: Site, cache, workers) -> None:
     missing = list({k: d for d, k in zip(docs, keys) if not store.has(k)}.items())
     if not workers.wanted(len(missing)):
         return
-    size = -(-len(missing) // (workers.jobs * 4))        # a few chunks per worker: even shares
+    # many chunks per worker: even shares (reports differ in length), no worker left alone at the end
+    size = max(16, -(-len(missing) // (workers.jobs * 16)))
     chunks = [missing[n:n + size] for n in range(0, len(missing), size)]
     for chunk, packed in zip(chunks, workers.pool.map(_tokenise_chunk, [[d for _, d in c] for c in chunks])):
         for (key, _), entry in zip(chunk, packed):
