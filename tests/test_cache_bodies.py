@@ -153,3 +153,26 @@ def test_a_long_running_process_keeps_bodies_in_memory_and_the_disk_cache_whole(
     fresh = warm(site, tmp_path / "out2")
     assert fresh.stats.compiled == 7                                     # what was pruned; r04's body survives
     assert warm(site, tmp_path / "out2").stats.compiled == 0
+
+
+def test_a_long_running_process_writes_only_the_reports_a_save_compiled(site, out, tmp_path):
+    """`serve` keeps no pack: its compiled reports are single files under reports/. A save must
+    write the one report it compiled, not every report again (each save once rewrote them all)."""
+    memory: dict = {}
+    build(BuildOptions(site, out, jobs=1, report_memory=memory))
+    entries = site / ".congressgen-cache" / "reports"
+
+    def files() -> dict[str, tuple[int, int]]:
+        return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in entries.rglob("*") if p.is_file()}
+
+    before = files()
+    assert len(before) == 8
+    source = site / "content/reports/r04.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    again = build(BuildOptions(site, out, jobs=1, report_memory=memory))
+    assert again.stats.compiled == 1
+    after = files()
+    added = set(after) - set(before)
+    assert len(added) == 1 and len(set(before) - set(after)) == 1       # the edited report's old entry pruned
+    assert {k: v for k, v in after.items() if k not in added} == {k: v for k, v in before.items() if k in after}
+    assert_equals_cold(site, out, tmp_path)

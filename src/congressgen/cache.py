@@ -268,7 +268,9 @@ class BuildCache:
         self._packed: dict | None = None     # reports.pack as read (key -> compiled report)
         self._pack_parts = 0                 # how many part files it had
         self._values: dict[str, object] = {}  # report key -> compiled report, of this build
-        self._single: set[str] = set()       # report keys held one file each under reports/
+        # report keys held one file each under reports/ (a long-running process remembers them
+        # between its builds: else each save would write every report again)
+        self._single: set[str] = memory.setdefault(("single",), set()) if memory is not None else set()
         self._in_pack: set[str] | None = None  # keys reports.pack holds, once saved
         self._body_files: dict[str, bool] = {}   # body file -> its stamp is the one it was written with
         self._stamps: dict | None = None
@@ -469,6 +471,7 @@ class BuildCache:
                             and _is_entry(entry):
                         try:
                             entry.unlink()
+                            self._single.discard(entry.name)
                             removed += 1
                         except OSError:
                             pass
