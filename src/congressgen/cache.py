@@ -344,8 +344,10 @@ class BuildCache:
 
     # --- compiled reports --------------------------------------------------------------
 
-    def _report_path(self, key: str) -> Path:
-        return self.folder / "reports" / key[:2] / key
+    @staticmethod
+    def _report_name(key: str) -> str:
+        """The entry name of a report held one file each (under reports/)."""
+        return f"reports/{key[:2]}/{key}"
 
     PACK = "reports.pack"  # parts: reports.pack (which names the part count), reports.pack.1, …
     PACK_PART = 256        # reports per part: one part at a time in memory when writing or reading
@@ -394,7 +396,7 @@ class BuildCache:
             self.dropped += 1
             compiled = None
         if compiled is None:        # not in the pack (or its body is bad there): its own file
-            compiled = self.load(self._report_path(key).relative_to(self.folder).as_posix())
+            compiled = self.load(self._report_name(key))
             if compiled is not None and not self._body_intact(getattr(compiled, "body", None)):
                 self.dropped += 1
                 compiled = None
@@ -429,7 +431,7 @@ class BuildCache:
         if self.memory is not None or (packed and len(fresh) + stale <= len(held) // self.REPACK_SHARE):
             for key in fresh:
                 if key not in self._single:
-                    self.store(self._report_path(key).relative_to(self.folder).as_posix(), self._values[key])
+                    self.store(self._report_name(key), self._values[key])
                     self._single.add(key)
             self._in_pack = set(packed) & set(held)
             return
@@ -440,7 +442,7 @@ class BuildCache:
         for number in reversed(range(len(parts))):      # the first part, naming the count, last
             if not self.store(self._part_name(number), (len(parts), {k: self._values[k] for k in parts[number]})):
                 for key in fresh:                        # no pack: keep them one file each
-                    self.store(self._report_path(key).relative_to(self.folder).as_posix(), self._values[key])
+                    self.store(self._report_name(key), self._values[key])
                 self._in_pack = set()
                 return
         for number in range(len(parts), self._pack_parts):   # parts a smaller pack no longer has
