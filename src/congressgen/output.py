@@ -440,7 +440,7 @@ class ForkedPool:
     """What `compile.Workers` offers a stage (`wanted`, `pool.map`), for use inside a forked
     process of `write_site`, where the build's spawned pool is closed: `pool.map(fn, items)`
     runs the items in `jobs` contiguous shares, one here and the others in forked children
-    (`render._in_workers`); the results come in order, and a child's failed share is done here."""
+    (`render.in_forked_processes`); the results come in order, and a child's failed share is done here."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
@@ -455,7 +455,7 @@ class ForkedPool:
         return self
 
     def map(self, fn, items):
-        from congressgen.render import _in_workers
+        from congressgen.render import in_forked_processes
 
         items = list(items)
         if not items:
@@ -466,7 +466,7 @@ class ForkedPool:
         def run(share: list) -> list:
             return [fn(item) for item in share]
 
-        done = _in_workers(shares, run, run)
+        done = in_forked_processes(shares, run, run)
         return [result for share, part in zip(shares, done) for result in (part if part is not None else run(share))]
 
 
@@ -515,7 +515,7 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
     templates). A child that fails has its part done again here."""
     from congressgen.collisions import refuse_collisions
     from congressgen.errors import BuildFailed
-    from congressgen.render import _in_workers, render_pages
+    from congressgen.render import in_forked_processes, render_pages
 
     def pages(_task):
         try:
@@ -538,7 +538,7 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
         return _claimed(generated), staged.handover()
 
     tasks = ["pages", "files"] + (["verify"] if verify is not None else [])
-    outcomes = dict(zip(tasks, _in_workers(tasks, child, pages)))
+    outcomes = dict(zip(tasks, in_forked_processes(tasks, child, pages)))
     if verify is not None:
         if outcomes["verify"] is None:   # the child failed: here, raising what it raises
             verify()

@@ -263,7 +263,7 @@ def _render_share(site: Site, renderer: Renderer, staged, digests, todo: list, p
     return results, None
 
 
-def _in_workers(shares: list, work, here) -> list:
+def in_forked_processes(shares: list, work, here) -> list:
     """work(share) for each of shares[1:] in a forked child, here(shares[0]) in this process,
     at the same time; the results in order. A child that fails (it cannot pickle its result,
     it is killed) gives None: the caller does its share itself."""
@@ -389,7 +389,7 @@ def render_pages(site: Site, renderer: Renderer, staged, cache, memo_name: str, 
             return _render_share(site, renderer, staged, digests, share[1], progress, len(kept), total,
                                  shares, worker=True)
 
-        outcomes = _in_workers(parts, work, here)
+        outcomes = in_forked_processes(parts, work, here)
         rendered = list(outcomes[0][0])
         for outcome in outcomes[1:]:
             if outcome is not None:                    # None: the worker failed
