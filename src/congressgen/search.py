@@ -756,8 +756,21 @@ def _text_file(text: str) -> bytes:
     return ('{"text":' + encode_basestring(text) + "}").encode("utf-8")     # = _dumps({"text": text})
 
 
-def _text_files(docs: list[SearchDoc], memory: dict | None) -> list[bytes]:
-    """Each report's text file; with `memory`, the bytes made for an equal text last time."""
+TEXT_TAG = "search-text-1"        # a text file's tag (`output.PreviousFiles`): this and its report's key
+
+
+def _text_files(docs: list[SearchDoc], memory: dict | None, paths: list[str] | None = None,
+                report_keys: list[str | None] | None = None, previous=None) -> list[bytes]:
+    """Each report's text file; with `memory`, the bytes made for an equal text last time;
+    with `previous` (`output.PreviousFiles`), the previous output's file of a report whose
+    compiled-report key (which fixes its text) is the one that file was made from, read
+    back instead of made again from the report's body."""
+    if previous is not None:
+        files = []
+        for doc, path, key in zip(docs, paths, report_keys):
+            kept = previous.kept(path, (TEXT_TAG, key)) if key else None
+            files.append(kept if kept is not None else _text_file(doc.text))
+        return files
     if memory is None:
         return [_text_file(d.text) for d in docs]
     known = memory.get(("search", "texts"), {})
@@ -808,10 +821,12 @@ def tokenise_ahead(site: Site, cache, workers) -> None:
     store.save(set(keys))
 
 
-def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -> list[tuple[str, bytes]]:
+def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None,
+                previous=None) -> list[tuple[str, bytes]]:
     """The search index as (site path, bytes) pairs for the output stage; [] when search is off.
     With a `cache.BuildCache`, only the reports whose searchable content changed are tokenised
-    again; the output is byte for byte that of a build without it."""
+    again, and with `previous` (`output.PreviousFiles`, see `_text_files`) only their text
+    files are made again; the output is byte for byte that of a build without them."""
     if not site.config.search:
         return []
     docs, sources, extra_columns = _site_docs(site)
@@ -819,7 +834,9 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -
     memory = cache.memory if cache is not None else None     # a long-running process (`serve`)
     shards, width, shard_data = _shard_files(state)
     shard_files = [(f"{INDEX_DIR}/index/{n:0{width}d}.json", data) for n, data in enumerate(shard_data)]
-    texts = [(f"{INDEX_DIR}/text/{d.id}.json", data) for d, data in zip(docs, _text_files(docs, memory))]
+    text_paths = [f"{INDEX_DIR}/text/{d.id}.json" for d in docs]
+    keys = _report_keys(cache, sources) if previous is not None else None
+    texts = list(zip(text_paths, _text_files(docs, memory, text_paths, keys, previous)))
     columns = [[c.key, c.title] for c in site.columns]
     columns += [c for c in extra_columns if c[0] not in {column[0] for column in columns}]
     column_number = {column[0]: n for n, column in enumerate(columns)}
