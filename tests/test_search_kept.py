@@ -94,3 +94,46 @@ def test_a_build_into_another_output_folder_makes_every_text_file(site, tmp_path
     build(BuildOptions(site, tmp_path / "two", jobs=1))
     assert len(made) == 7
     assert index_tree(tmp_path / "two") == cold_index(site, tmp_path)
+
+
+def stored_state(site: Path):
+    from congressgen.cache import decode_entry
+
+    return decode_entry((site / ".congressgen-cache" / search.STATE_NAME).read_bytes())
+
+
+def test_the_stored_index_state_holds_shard_digests_not_files_and_edits_still_equal_a_cold_build(site, tmp_path):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    state = stored_state(site)
+    assert state.files is None and len(state.digests) == state.shards
+    shards = sorted((out / search.INDEX_DIR / "index").iterdir())
+    assert [search._shard_digest(p.read_bytes()) for p in shards] == state.digests
+    for n, extra in enumerate(["新增一句：数字化改革。", "再改一次：乡村振兴饮水工程。"]):
+        write_report(site, 4, extra)
+        warm_build(site, out)
+        assert index_tree(out) == cold_index(site, tmp_path), n
+
+
+@pytest.mark.parametrize("damage", ["changed", "deleted"])
+def test_a_shard_file_changed_or_deleted_in_the_output_is_not_trusted(site, tmp_path, damage):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    shard = sorted((out / search.INDEX_DIR / "index").iterdir())[0]
+    if damage == "changed":
+        shard.write_bytes(b"{}")
+    else:
+        shard.unlink()
+    write_report(site, 4, "新增一句。")
+    warm_build(site, out)
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+def test_an_edit_built_into_another_output_folder_equals_a_cold_build(site, tmp_path):
+    warm_build(site, tmp_path / "one")
+    write_report(site, 4, "新增一句。")
+    warm_build(site, tmp_path / "two")
+    assert index_tree(tmp_path / "two") == cold_index(site, tmp_path)
+    write_report(site, 5, "又一句。")
+    warm_build(site, tmp_path / "one")
+    assert index_tree(tmp_path / "one") == cold_index(site, tmp_path)

@@ -440,6 +440,10 @@ class PreviousFiles:
         except OSError:
             return None
 
+    def note(self, site_path: str, tag) -> None:
+        """The tag of a file made anew, remembered with its stamp once it is written."""
+        self.tags[site_path] = tag
+
     def stamp(self, site_path: str) -> tuple[int, int] | None:
         entry = self.memo.get(site_path)
         return entry[0] if entry is not None else None

@@ -373,7 +373,7 @@ def _shards_for(total: int, target: int) -> int:
 # compare both). A rebuild re-encodes only the tokens whose counts changed.
 
 _ROWS_JSON = json.JSONEncoder(separators=(",", ":")).encode   # made once: json.dumps builds one per call
-STATE_FORMAT = 3                 # of `IndexState`; another (or none) is a miss
+STATE_FORMAT = 4                 # of `IndexState`; another (or none) is a miss
 
 
 def _entry(token: str, rows: bytes) -> bytes:
@@ -398,6 +398,9 @@ class IndexState:
     total: int                           # sum of `_size` over the tokens
     shards: int
     format: int = STATE_FORMAT
+    # each shard file's digest (`_shard_digest`), when known: a state stored without its
+    # files (`_store_state`) has them read back from the previous output by these
+    digests: list | None = None
     # Never pickled: shard number -> its entries (token -> '"token":[gap-encoded rows]', in
     # token order) as parsed or patched; the patched ones carry over to the next state.
     parsed: dict = field(default_factory=dict, compare=False, repr=False)
@@ -713,17 +716,64 @@ def _noting_length(tokens, lengths: list[int]):
         yield t
 
 
-def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_bytes: int) -> IndexState:
+SHARD_TAG = "search-shard-1"      # a shard file's tag (`output.PreviousFiles`): this and its digest
+
+
+def _shard_path(number: int, width: int) -> str:
+    return f"{INDEX_DIR}/index/{number:0{width}d}.json"
+
+
+def _shard_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def _with_kept_files(state, previous) -> IndexState | None:
+    """A state stored without its shard files, with them read back from the previous output
+    (`output.PreviousFiles`), or None when one of them is not there as the last build left it."""
+    if not isinstance(state, IndexState) or vars(state).get("files") is not None:
+        return state
+    digests = vars(state).get("digests")
+    if previous is None or not isinstance(digests, list) or not isinstance(state.shards, int) \
+            or len(digests) != state.shards:
+        return None
+    width = len(str(state.shards - 1))
+    files = []
+    for number, digest in enumerate(digests):
+        data = previous.kept(_shard_path(number, width), (SHARD_TAG, digest))
+        if data is None:
+            return None
+        files.append(data)
+    state.files = files
+    return state
+
+
+def _store_state(cache, state: IndexState, previous, loaded: IndexState | None = None) -> None:
+    """Store the state; with `previous` (a build whose output keeps its files), without its
+    shard files (megabytes to pickle, hash and write on every edit): only their digests, the
+    untouched shards' taken from `loaded` (the same bytes objects), and the files are read back
+    from the output next time."""
+    if previous is None:
+        cache.store(STATE_NAME, state)
+        return
+    old = loaded.files if loaded is not None and isinstance(loaded.digests, list) else []
+    state.digests = [loaded.digests[n] if n < len(old) and data is old[n] else _shard_digest(data)
+                     for n, data in enumerate(state.files)]
+    cache.store(STATE_NAME, IndexState(state.doc_keys, state.lengths, None, state.total, state.shards,
+                                       digests=state.digests))
+
+
+def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_bytes: int,
+              previous=None) -> IndexState:
     """The encoded postings of `docs` (of the report sources `sources`, None for other pages):
     patched from the last build's when few reports changed, else merged from each report's
-    (cached) token counts."""
+    (cached) token counts. `previous`: see `_store_state`."""
     if cache is None:
         lengths: list[int] = []
         rows = _merge(_noting_length(map(doc_tokens, docs), lengths))
         return IndexState.made((), lengths, rows, shard_bytes)
     keys = _doc_keys(docs, _report_keys(cache, sources), cache.memory)
     store = TokenStore(cache)
-    state = cache.load(STATE_NAME)
+    state = _with_kept_files(cache.load(STATE_NAME), previous)
     if isinstance(state, IndexState) and state.usable(len(keys)) and state.shards == _shards_for(state.total,
                                                                                                    shard_bytes):
         changed = [n for n, (a, b) in enumerate(zip(state.doc_keys, keys)) if a != b]
@@ -741,14 +791,14 @@ def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_byt
                     lengths[n] = t.length
                 patched.doc_keys, patched.lengths = keys, tuple(lengths)
                 store.save(set(keys))
-                cache.store(STATE_NAME, patched)
+                _store_state(cache, patched, previous, state)
                 return patched
     lengths = []
     rows = _merge(_noting_length((store.counts(d, k) for d, k in zip(docs, keys)), lengths))
     fresh = IndexState.made(keys, lengths, rows, shard_bytes)
     del rows
     store.save(set(keys))
-    cache.store(STATE_NAME, fresh)
+    _store_state(cache, fresh, previous)
     return fresh
 
 
@@ -830,10 +880,16 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None,
     if not site.config.search:
         return []
     docs, sources, extra_columns = _site_docs(site)
-    state = _postings(docs, sources, cache, shard_bytes)
+    previous = previous if cache is not None else None
+    state = _postings(docs, sources, cache, shard_bytes, previous)
     memory = cache.memory if cache is not None else None     # a long-running process (`serve`)
     shards, width, shard_data = _shard_files(state)
-    shard_files = [(f"{INDEX_DIR}/index/{n:0{width}d}.json", data) for n, data in enumerate(shard_data)]
+    shard_files = [(_shard_path(n, width), data) for n, data in enumerate(shard_data)]
+    if previous is not None:
+        digests = state.digests if isinstance(state.digests, list) and len(state.digests) == shards \
+            else [_shard_digest(data) for data in shard_data]
+        for (path, _), digest in zip(shard_files, digests):
+            previous.note(path, (SHARD_TAG, digest))
     text_paths = [f"{INDEX_DIR}/text/{d.id}.json" for d in docs]
     keys = _report_keys(cache, sources) if previous is not None else None
     texts = list(zip(text_paths, _text_files(docs, memory, text_paths, keys, previous)))
