@@ -331,6 +331,7 @@ def run_rules(ctx: CheckContext, in_build: bool = False, facts_cache: FactsCache
         for (index, doc, _, _), facts in zip(wanted, made):
             doc.__dict__["links"] = list(facts.links)       # as the worker extracted them
             computed[index] = facts
+    in_site = [check for check in (getattr(f, "check_document_in_site", None) for f in families) if check is not None]
     for index, (doc, facts, key, attachments) in enumerate(looked_up):
         findings += doc.findings
         if facts is None:
@@ -342,10 +343,8 @@ def run_rules(ctx: CheckContext, in_build: bool = False, facts_cache: FactsCache
         findings.extend(facts.findings)
         doc.markers = facts.markers
         unknown_markers.extend(facts.marker_findings)
-        for family in families:
-            check = getattr(family, "check_document_in_site", None)
-            if check is not None:
-                findings.extend(check(doc, ctx))
+        for check in in_site:
+            findings.extend(check(doc, ctx))
     for family in families:
         check = getattr(family, "check_site", None)
         if check is not None:
@@ -399,8 +398,9 @@ def errors_for_build(config: SiteConfig, compiled: list[CompiledReport], site: S
     errors_only = CheckSettings({k: v if v == "error" else "off" for k, v in settings.severities.items()},
                                 {k: v for k, v in settings.overrides.items() if v == "error"},
                                 settings.hotlines, settings.external_links)
-    documents = [BuildDocument(report.source, _reader(config, report.source), fm=report.fm,
-                               compiled=report.compiled, report=report) for report in site.reports]
+    documents = [BuildDocument(made.source, _reader(config, made.source), fm=made.fm,
+                               compiled=made, report=report)
+                 for report, made in ((r, r.compiled) for r in site.reports)]
     ctx = make_context(config, errors_only, documents, site, {c.source for c in compiled},
                        now or dt.datetime.now(TZ))
     facts_cache = FactsCache(cache, "check-build.pickle", ctx) if cache is not None else None
