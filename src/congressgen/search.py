@@ -235,7 +235,7 @@ def search_doc(report: Report) -> SearchDoc:
     return SearchDoc(
         id=report.id, path=report.path, title=fm.title, date=report.day, column=report.column.key,
         year=fm.year, body=report.compiled.body,
-        outline=tuple(s for s in outline if s), meta=tuple(s for s in meta if s),
+        outline=tuple(filter(None, outline)), meta=tuple(filter(None, meta)),
     )
 
 
