@@ -137,3 +137,66 @@ def test_an_edit_built_into_another_output_folder_equals_a_cold_build(site, tmp_
     write_report(site, 5, "又一句。")
     warm_build(site, tmp_path / "one")
     assert index_tree(tmp_path / "one") == cold_index(site, tmp_path)
+
+
+@pytest.fixture
+def merged(monkeypatch) -> list[int]:
+    """How many times the postings were merged whole from the token store (not patched)."""
+    calls: list[int] = []
+    real = search._merge
+
+    def counting(tokens):
+        calls.append(1)
+        return real(tokens)
+
+    monkeypatch.setattr(search, "_merge", counting)
+    return calls
+
+
+def shard_cache_files(site: Path) -> list[Path]:
+    return sorted((site / ".congressgen-cache" / search.SHARD_FILES).iterdir())
+
+
+def test_the_cache_holds_each_shard_once_by_digest_and_an_edit_patches_from_them(site, tmp_path, merged):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    assert [p.stem for p in shard_cache_files(site)] == sorted(set(stored_state(site).digests))
+    merged.clear()
+    write_report(site, 4, "新增一句：数字化改革。")
+    warm_build(site, out)
+    assert merged == []                               # patched, not merged again
+    assert [p.stem for p in shard_cache_files(site)] == sorted(set(stored_state(site).digests))
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["changed", "deleted"])
+def test_a_damaged_or_missing_shard_in_the_cache_makes_the_index_merge_again(site, tmp_path, merged, damage):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    shard = shard_cache_files(site)[0]
+    if damage == "changed":
+        shard.write_bytes(b'{"x":[1,1]}')
+    else:
+        shard.unlink()
+    merged.clear()
+    write_report(site, 4, "新增一句。")
+    warm_build(site, out)
+    assert merged == [1]
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+def test_a_long_running_process_patches_from_the_state_a_build_left(site, tmp_path, merged):
+    """`serve`'s first build reads the state a `build` stored (shards from the cache's files)
+    and keeps its own in memory."""
+    warm_build(site, tmp_path / "out")
+    merged.clear()
+    write_report(site, 4, "新增一句。")
+    memory: dict = {}
+    build(BuildOptions(site, tmp_path / "preview", jobs=1, report_memory=memory))
+    assert merged == []
+    assert index_tree(tmp_path / "preview") == cold_index(site, tmp_path)
+    write_report(site, 5, "又一句。")
+    merged.clear()                                   # (the cold build merges)
+    build(BuildOptions(site, tmp_path / "preview", jobs=1, report_memory=memory))
+    assert merged == []
+    assert index_tree(tmp_path / "preview") == cold_index(site, tmp_path)

@@ -427,11 +427,18 @@ class PreviousFiles:
         self.prefix = os.path.join(folder, "")
         self.tags: dict[str, object] = {}          # site path -> tag, of this build's files
 
-    def kept(self, site_path: str, tag) -> KeptBytes | None:
+    def kept(self, site_path: str, tag, data: bytes | None = None) -> KeptBytes | None:
+        """With `data` (the output has the bytes at hand): those bytes, as `KeptBytes`, when the
+        previous file is made from `tag` and unchanged; nothing is read."""
         self.tags[site_path] = tag
         entry = self.memo.get(site_path)
         if entry is None or entry[1] != tag:
             return None
+        if data is not None:
+            try:
+                return KeptBytes(data) if file_stamp(self.prefix + site_path) == tuple(entry[0]) else None
+            except OSError:
+                return None
         try:                 # os-level calls: thousands of small files on an edit
             fd = os.open(self.prefix + site_path, os.O_RDONLY)
             try:
@@ -444,10 +451,6 @@ class PreviousFiles:
         except OSError:
             return None
         return KeptBytes(data) if len(data) == st.st_size else None
-
-    def note(self, site_path: str, tag) -> None:
-        """The tag of a file made anew, remembered with its stamp once it is written."""
-        self.tags[site_path] = tag
 
     def stamp(self, site_path: str) -> tuple[int, int] | None:
         entry = self.memo.get(site_path)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from array import array
@@ -399,7 +400,7 @@ class IndexState:
     shards: int
     format: int = STATE_FORMAT
     # each shard file's digest (`_shard_digest`), when known: a state stored without its
-    # files (`_store_state`) has them read back from the previous output by these
+    # files (`_store_state`) has them read back from the cache's shard files by these
     digests: list | None = None
     # Never pickled: shard number -> its entries (token -> '"token":[gap-encoded rows]', in
     # token order) as parsed or patched; the patched ones carry over to the next state.
@@ -727,53 +728,77 @@ def _shard_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def _with_kept_files(state, previous) -> IndexState | None:
-    """A state stored without its shard files, with them read back from the previous output
-    (`output.PreviousFiles`), or None when one of them is not there as the last build left it."""
+SHARD_FILES = "search/shards"      # under the cache folder: each shard file as written, named by its digest
+
+
+def _shard_file(cache, digest: str):
+    return cache.folder / SHARD_FILES / f"{digest}.json"
+
+
+def _with_shard_files(state, cache) -> IndexState | None:
+    """A state stored without its shard files (`_store_state`), with them read back from the
+    cache's shard files, each checked against its digest; None when one is missing or damaged."""
     if not isinstance(state, IndexState) or vars(state).get("files") is not None:
         return state
     digests = vars(state).get("digests")
-    if previous is None or not isinstance(digests, list) or not isinstance(state.shards, int) \
-            or len(digests) != state.shards:
+    if not isinstance(digests, list) or not isinstance(state.shards, int) or len(digests) != state.shards:
         return None
-    width = len(str(state.shards - 1))
     files = []
-    for number, digest in enumerate(digests):
-        data = previous.kept(_shard_path(number, width), (SHARD_TAG, digest))
-        if data is None:
+    for digest in digests:
+        try:
+            data = _shard_file(cache, digest).read_bytes()
+        except (OSError, TypeError):
+            return None
+        if _shard_digest(data) != digest:
             return None
         files.append(data)
     state.files = files
     return state
 
 
-def _store_state(cache, state: IndexState, previous, loaded: IndexState | None = None) -> None:
-    """Store the state; with `previous` (a build whose output keeps its files), without its
-    shard files (megabytes to pickle, hash and write on every edit): only their digests, the
-    untouched shards' taken from `loaded` (the same bytes objects), and the files are read back
-    from the output next time."""
-    if previous is None:
+def _store_state(cache, state: IndexState, loaded: IndexState | None = None) -> None:
+    """Store the state. A long-running process keeps it whole in memory; on disk it is stored
+    without its shard files (megabytes to pickle, hash and write on every edit), which are kept
+    one file each under `SHARD_FILES`, named by digest: an edit writes only the shards it
+    changed (the untouched ones are the same bytes objects as in `loaded`, whose digests are
+    known) and removes the ones no longer used."""
+    if cache.memory is not None:
         cache.store(STATE_NAME, state)
         return
     old = loaded.files if loaded is not None and isinstance(loaded.digests, list) else []
     state.digests = [loaded.digests[n] if n < len(old) and data is old[n] else _shard_digest(data)
                      for n, data in enumerate(state.files)]
+    from congressgen.cache import write_atomic
+
+    kept = set(state.digests)
+    known = set(loaded.digests) if old else None
+    try:
+        for digest, data in zip(state.digests, state.files):
+            if known is None or digest not in known:
+                write_atomic(_shard_file(cache, digest), data)
+        folder = cache.folder / SHARD_FILES
+        gone = known - kept if known is not None else \
+            {name[:-5] for name in os.listdir(folder) if name.endswith(".json")} - kept
+        for digest in gone:
+            _shard_file(cache, digest).unlink(missing_ok=True)
+    except OSError:
+        cache.store(STATE_NAME, state)         # the shard files cannot be written: the whole state
+        return
     cache.store(STATE_NAME, IndexState(state.doc_keys, state.lengths, None, state.total, state.shards,
                                        digests=state.digests))
 
 
-def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_bytes: int,
-              previous=None) -> IndexState:
+def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_bytes: int) -> IndexState:
     """The encoded postings of `docs` (of the report sources `sources`, None for other pages):
     patched from the last build's when few reports changed, else merged from each report's
-    (cached) token counts. `previous`: see `_store_state`."""
+    (cached) token counts. The state is stored by `_store_state`."""
     if cache is None:
         lengths: list[int] = []
         rows = _merge(_noting_length(map(doc_tokens, docs), lengths))
         return IndexState.made((), lengths, rows, shard_bytes)
     keys = _doc_keys(docs, _report_keys(cache, sources), cache.memory)
     store = TokenStore(cache)
-    state = _with_kept_files(cache.load(STATE_NAME), previous)
+    state = _with_shard_files(cache.load(STATE_NAME), cache)
     if isinstance(state, IndexState) and state.usable(len(keys)) and state.shards == _shards_for(state.total,
                                                                                                    shard_bytes):
         changed = [n for n, (a, b) in enumerate(zip(state.doc_keys, keys)) if a != b]
@@ -791,14 +816,14 @@ def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_byt
                     lengths[n] = t.length
                 patched.doc_keys, patched.lengths = keys, tuple(lengths)
                 store.save(set(keys))
-                _store_state(cache, patched, previous, state)
+                _store_state(cache, patched, state)
                 return patched
     lengths = []
     rows = _merge(_noting_length((store.counts(d, k) for d, k in zip(docs, keys)), lengths))
     fresh = IndexState.made(keys, lengths, rows, shard_bytes)
     del rows
     store.save(set(keys))
-    _store_state(cache, fresh, previous)
+    _store_state(cache, fresh)
     return fresh
 
 
@@ -881,15 +906,15 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None,
         return []
     docs, sources, extra_columns = _site_docs(site)
     previous = previous if cache is not None else None
-    state = _postings(docs, sources, cache, shard_bytes, previous)
+    state = _postings(docs, sources, cache, shard_bytes)
     memory = cache.memory if cache is not None else None     # a long-running process (`serve`)
     shards, width, shard_data = _shard_files(state)
-    shard_files = [(_shard_path(n, width), data) for n, data in enumerate(shard_data)]
-    if previous is not None:
+    if previous is not None:       # a shard the previous output holds as it is: kept by its stamp
         digests = state.digests if isinstance(state.digests, list) and len(state.digests) == shards \
             else [_shard_digest(data) for data in shard_data]
-        for (path, _), digest in zip(shard_files, digests):
-            previous.note(path, (SHARD_TAG, digest))
+        shard_data = [previous.kept(_shard_path(n, width), (SHARD_TAG, digest), data) or data
+                      for n, (digest, data) in enumerate(zip(digests, shard_data))]
+    shard_files = [(_shard_path(n, width), data) for n, data in enumerate(shard_data)]
     text_paths = [f"{INDEX_DIR}/text/{d.id}.json" for d in docs]
     keys = _report_keys(cache, sources) if previous is not None else None
     texts = list(zip(text_paths, _text_files(docs, memory, text_paths, keys, previous)))
