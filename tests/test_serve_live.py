@@ -362,3 +362,36 @@ def test_a_saved_report_the_check_refuses_is_never_shown_early(site, tmp_path, r
     live.build(first=first_pages({article_of(model, "r04")}, [], live.output), changed={saved})
     assert not live.early                                 # the failed build kept no model to patch
     assert snapshot(live.output) == cold(site, tmp_path)
+
+
+def test_a_page_shown_early_with_other_bytes_than_the_build_made_is_marked_for_another_reload(
+        site, tmp_path, registered, monkeypatch):  # noqa: F811
+    """The early page is a patched model's: should it ever differ from what the whole build
+    writes, the build's bytes stand and the save is marked stale (the preview then reloads
+    the browsers once more instead of trusting what it showed first)."""
+    import congressgen.serve as serve_module
+    from congressgen.render import render_first
+
+    class Marked:            # the staged output, with every page written early altered
+        def __init__(self, staged):
+            self.staged = staged
+
+        def write(self, path, data):
+            return self.staged.write(path, data + b"<!-- early -->")
+
+        def __getattr__(self, name):
+            return getattr(self.staged, name)
+
+    monkeypatch.setattr(serve_module, "render_first",
+                        lambda site_, renderer, staged, static, first: render_first(site_, renderer, Marked(staged),
+                                                                                    static, first))
+    live = LiveSite(site, tmp_path / "preview", URL)
+    model, _ = live.build()
+    saved = site / "content" / "reports" / "r04.md"
+    edit(saved, "新一年的任务第4段。", "新一年的任务第4段，改过。")
+    seen: list = []
+    first = first_pages({article_of(model, "r04")}, seen, live.output)
+    live.build(first=first, changed={saved})
+    assert live.early and seen and b"<!-- early -->" in seen[0][1][article_of(model, "r04")]
+    assert first.stale
+    assert snapshot(live.output) == cold(site, tmp_path)

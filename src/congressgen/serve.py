@@ -426,7 +426,7 @@ class LiveSite:
             early = self._show_early(config, cache, theme, out, first, changed, today)
         except BaseException:
             out.discard()
-            self.paths = self.written = None
+            self.paths = self.written = self.site = None
             raise
         self.early = early is not None
         self.site = None          # patched, or to be rebuilt: kept again once this build is good
