@@ -395,3 +395,20 @@ def test_a_page_shown_early_with_other_bytes_than_the_build_made_is_marked_for_a
     assert live.early and seen and b"<!-- early -->" in seen[0][1][article_of(model, "r04")]
     assert first.stale
     assert snapshot(live.output) == cold(site, tmp_path)
+
+
+def test_the_rebuilder_hands_the_saved_files_to_the_kept_site(site, tmp_path, registered):  # noqa: F811
+    """What the watcher saw change reaches `LiveSite.build`: a body edit is shown early."""
+    import threading
+
+    from congressgen.serve import Rebuilder, ServeOptions
+
+    rebuilder = Rebuilder(ServeOptions(site), tmp_path / "preview", URL, threading.Event())
+    assert rebuilder.rebuild(set()).ok
+    saved = site / "content" / "reports" / "r04.md"
+    edit(saved, "新一年的任务第4段。", "新一年的任务第4段，改过。")
+    model = rebuilder.live.site
+    seen: list = []
+    outcome = rebuilder.rebuild({saved}, first_pages({article_of(model, "r04")}, seen, rebuilder.output), {saved})
+    assert outcome.ok and rebuilder.live.early and seen
+    assert snapshot(rebuilder.output) == cold(site, tmp_path)
