@@ -526,20 +526,22 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
 
 
 def _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, aside, static):
-    """`write_site` with its parts at the same time: this process renders the pages (with
-    its own forked workers), one forked child runs `verify`, another makes and writes the
-    declared outputs, copies the files and runs `aside`. Everything goes to the staging
-    folder, which only the caller commits, so a refusal still leaves the published output
-    as it was; errors are raised in `write_site`'s order (verify, the outputs, collisions,
-    templates). A child that fails has its part done again here."""
+    """`write_site` with its parts at the same time: this process renders the pages, while one
+    forked child runs `verify` and then (unless it refused the site) makes and writes the
+    declared outputs, copies the files and runs `aside`. One child after the other rather than
+    one child each: the two take about as long as the pages, and each child copies the pages
+    of the model it reads (reference counts), so the check's and the search index's memory are
+    not held at once. Everything goes to the staging folder, which only the caller commits, so
+    a refusal still leaves the published output as it was; errors are raised in `write_site`'s
+    order (verify, the outputs, collisions, templates). A child that fails has its part done
+    again here."""
     from congressgen.collisions import refuse_collisions
     from congressgen.errors import BuildFailed
     from congressgen.render import in_forked_processes, render_pages
 
-    # The children (the check, the outputs) keep the other cores busy: the pages render in this
-    # process alone unless there are more cores than children. A forked render worker copies
-    # the pages of the model it reads (reference counts): ~200 MB at 5,000 reports.
-    render_jobs = max(1, jobs - (2 if verify is not None else 1))
+    # The child keeps another core busy: the pages render in this process alone unless there
+    # are more cores (a forked render worker copies the model it reads: ~150 MB at 5,000 reports).
+    render_jobs = max(1, jobs - 1)
 
     def pages(_task):
         try:
@@ -547,40 +549,36 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
         except Exception as exc:  # noqa: BLE001 - raised below, after the errors that come first
             return None, exc
 
-    def child(task):
-        if task == "verify":
+    def child(_task):
+        if verify is not None:
             try:
                 verify()
             except BuildFailed as exc:
-                return exc.diagnostics
-            return []
+                return exc.diagnostics, None
         staged.worker(jobs)                # its own counts of files written, handed back
         claimed = _write_generated(site, cache, staged)
         _write_files(site, static, [], staged)
-        if aside is not None:              # here rather than in a child of its own: each child
-            aside()                        # copies the pages of the model it touches (memory)
-        return claimed, staged.handover()
+        if aside is not None:
+            aside()
+        return [], (claimed, staged.handover())
 
-    tasks = ["pages", "files"] + (["verify"] if verify is not None else [])
-    outcomes = dict(zip(tasks, in_forked_processes(tasks, child, pages)))
-    if verify is not None:
-        if outcomes["verify"] is None:   # the child failed: here, raising what it raises
+    (memo, failed), outcome = in_forked_processes(["pages", "files"], child, pages)
+    if outcome is None:                    # the child failed: its parts here, raising what they raise
+        if verify is not None:
             verify()
-        elif outcomes["verify"]:
-            raise BuildFailed(outcomes["verify"])
-    files_here = outcomes["files"] is None
-    if files_here:
         generated = _generated(site, cache)
         claimed = _claimed(generated)
         refuse_collisions(site, static, claimed)
         _write_files(site, static, generated, staged)
     else:
-        claimed, handed = outcomes["files"]
+        refused, done = outcome
+        if refused:
+            raise BuildFailed(refused)
+        claimed, handed = done
         staged.absorb(handed)
         refuse_collisions(site, static, claimed)
-    memo, failed = outcomes["pages"]
     if failed is not None:
         raise failed
-    if aside is not None and files_here:
+    if aside is not None and outcome is None:
         aside()
     return memo
