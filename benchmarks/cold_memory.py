@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import _pss, congressgen_command  # noqa: E402 - the benchmark's own measure
+import run  # noqa: E402 - the benchmark's own measure and runner
+from run import _pss, congressgen_command  # noqa: E402
 
 
 def tree(root: int) -> dict[int, tuple[int, int]]:
@@ -56,29 +55,20 @@ def main() -> None:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     samples: list[tuple[float, dict]] = []
-    done = threading.Event()
     started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=args.site, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-    def sample() -> None:
-        while not done.is_set():
-            samples.append((time.perf_counter() - started, tree(proc.pid)))
-            done.wait(0.02)
+    def recording(root: int) -> int:          # run.py's sampler, each process's PSS kept
+        procs = tree(root)
+        samples.append((time.perf_counter() - started, procs))
+        return sum(v for _, v in procs.values())
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    if os.waitstatus_to_exitcode(status) != 0:
-        print(stderr.decode(errors="replace")[-800:], file=sys.stderr)
+    run._tree_rss = recording
+    measured = run.run_once(command, args.site, env)
     mib = 1024 * 1024
 
     def level(pid: int, procs: dict) -> int:
         d, p = 0, pid
-        while p != proc.pid and p in procs:
+        while p in procs and procs[p][0] in procs:     # the build's own parent is not sampled
             p, d = procs[p][0], d + 1
         return d
 
@@ -92,8 +82,7 @@ def main() -> None:
     peak = sum(v for _, v in procs.values())
     print(f"peak {peak / mib:.0f} MiB at {at:.1f}s: " +
           ", ".join(f"pid {p} depth {level(p, procs)}: {v / mib:.0f}" for p, (_, v) in sorted(procs.items())))
-    print(f"wall {wall:.1f} s, CPU {usage.ru_utime + usage.ru_stime:.1f} s, "
-          f"CPU/wall {(usage.ru_utime + usage.ru_stime) / wall:.2f}")
+    print(f"wall {measured.wall:.1f} s, CPU {measured.cpu:.1f} s, CPU/wall {measured.cpu / measured.wall:.2f}")
 
 
 if __name__ == "__main__":
