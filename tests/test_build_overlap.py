@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -148,14 +149,14 @@ def test_a_forked_part_that_dies_is_done_again_by_the_build(site, tmp_path, over
     """A child killed mid-way (here: it exits at once) hands nothing back; the parent does
     its part itself, so the output and the refusal are the same."""
     parent = os.getpid()
-    real_generated = output_module._generated
+    real_write = output_module._write_generated
 
-    def dying(site_model, cache, *more):
+    def dying(site_model, cache, staged, *more):
         if os.getpid() != parent:
             os._exit(3)
-        return real_generated(site_model, cache, *more)
+        return real_write(site_model, cache, staged, *more)
 
-    monkeypatch.setattr(output_module, "_generated", dying)
+    monkeypatch.setattr(output_module, "_write_generated", dying)
     build(BuildOptions(site, tmp_path / "one", jobs=1, cache=False))
     build(BuildOptions(site, tmp_path / "two", jobs=2, cache=False))
     assert len(overlapping) == 1
@@ -190,3 +191,26 @@ def test_forked_pool_maps_in_order_and_redoes_a_dead_share(jobs):
     assert pool.pool.map(square, range(10)) == [n * n for n in range(10)]
     assert pool.pool.map(square, []) == []
     assert pool.wanted(1000) == (jobs > 1)
+
+
+@pytest.mark.skipif(not render_module.can_fork(), reason="needs fork")
+def test_a_child_with_a_big_result_exits_before_the_parents_share_is_done(tmp_path):
+    """A forked child's result is read as it comes: a child handing back more than a pipe
+    holds is gone (its memory freed) while this process still works on its own share."""
+    noted = tmp_path / "pid"
+
+    def work(size):
+        noted.write_text(str(os.getpid()))
+        return b"x" * size
+
+    def here(_share):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if noted.is_file() and noted.read_text():
+                with open(f"/proc/{noted.read_text()}/stat", "rb") as stat:
+                    if stat.read().rsplit(b")", 1)[1].split()[0] == b"Z":     # exited, not yet reaped
+                        return "exited first"
+            time.sleep(0.01)
+        return "still running"
+
+    assert render_module.in_forked_processes([None, 4 << 20], work, here) == ["exited first", b"x" * (4 << 20)]

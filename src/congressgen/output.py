@@ -475,13 +475,48 @@ def _generated(site, cache, previous: PreviousFiles | None = None) -> list[tuple
     """The declared outputs' files (`outputs.OUTPUTS`), by output name, in order."""
     from congressgen import outputs
 
-    return [(output.name, list(output.files(site, cache=cache, previous=previous) if output.keeps and previous
-                               else output.files(site, cache=cache)))
-            for output in outputs.OUTPUTS]
+    return [(output.name, list(_files_of(output, site, cache, previous))) for output in outputs.OUTPUTS]
+
+
+def _files_of(output, site, cache, previous: PreviousFiles | None):
+    return output.files(site, cache=cache, previous=previous) if output.keeps and previous \
+        else output.files(site, cache=cache)
 
 
 def _claimed(generated: list[tuple[str, list]]) -> list[tuple[str, list[str]]]:
     return [(name, [path for path, _ in files]) for name, files in generated]
+
+
+def _put_generated(staged, path: str, data: bytes, previous: PreviousFiles | None, stamps: dict) -> None:
+    """One declared output's file into `staged`; one the output took from the previous output
+    (`KeptBytes`) is kept by its stamp. Its stamp goes into `stamps` (`PreviousFiles.save`)."""
+    if data.__class__ is KeptBytes and previous is not None:
+        stamp = previous.stamp(path)
+        if stamp is not None and staged.reuse(path, stamp):
+            stamps[path] = stamp
+            return
+    stamps[path] = staged.write(path, data, kept=True)
+
+
+def _write_generated(site, cache, staged, previous: PreviousFiles | None) -> list[tuple[str, list[str]]]:
+    """The declared outputs' files written into `staged` one output after the other, each file
+    let go once written (the search index's are ~100 MB at 5,000 reports); returns the paths
+    each output claimed, as `_claimed(_generated(...))`."""
+    from congressgen import outputs
+
+    claimed, stamps = [], {}
+    for output in outputs.OUTPUTS:
+        files = list(_files_of(output, site, cache, previous))
+        files.reverse()
+        paths = []
+        while files:
+            path, data = files.pop()
+            _put_generated(staged, path, data, previous, stamps)
+            paths.append(path)
+        claimed.append((output.name, paths))
+    if previous is not None:
+        previous.save(stamps)
+    return claimed
 
 
 def _write_files(site, copies: list, generated: list[tuple[str, list]], staged,
@@ -491,12 +526,7 @@ def _write_files(site, copies: list, generated: list[tuple[str, list]], staged,
     is kept by its stamp."""
     stamps = {}
     for path, data in (item for _, files in generated for item in files):   # outputs.OUTPUTS, in order
-        if data.__class__ is KeptBytes and previous is not None:
-            stamp = previous.stamp(path)
-            if stamp is not None and staged.reuse(path, stamp):
-                stamps[path] = stamp
-                continue
-        stamps[path] = staged.write(path, data, kept=True)
+        _put_generated(staged, path, data, previous, stamps)
     if previous is not None:
         previous.save(stamps)
     for report in site.reports:
@@ -589,58 +619,60 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
 
 
 def _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, aside, static):
-    """`write_site` with its parts at the same time: this process renders the pages (with
-    its own forked workers), one forked child runs `verify`, another makes and writes the
-    declared outputs, copies the files and runs `aside`. Everything goes to the staging
-    folder, which only the caller commits, so a refusal still leaves the published output
-    as it was; errors are raised in `write_site`'s order (verify, the outputs, collisions,
-    templates). A child that fails has its part done again here."""
+    """`write_site` with its parts at the same time: this process renders the pages, while one
+    forked child runs `verify` and then (unless it refused the site) makes and writes the
+    declared outputs, copies the files and runs `aside`. One child after the other rather than
+    one child each: the two take about as long as the pages, and each child copies the pages
+    of the model it reads (reference counts), so the check's and the search index's memory are
+    not held at once. Everything goes to the staging folder, which only the caller commits, so
+    a refusal still leaves the published output as it was; errors are raised in `write_site`'s
+    order (verify, the outputs, collisions, templates). A child that fails has its part done
+    again here."""
     from congressgen.collisions import refuse_collisions
     from congressgen.errors import BuildFailed
     from congressgen.render import in_forked_processes, render_pages
 
+    # The child keeps another core busy: the pages render in this process alone unless there
+    # are more cores (a forked render worker copies the model it reads: ~150 MB at 5,000 reports).
+    render_jobs = max(1, jobs - 1)
+
     def pages(_task):
         try:
-            return render_pages(site, renderer, staged, cache, memo_name, stats, progress, jobs), None
+            return render_pages(site, renderer, staged, cache, memo_name, stats, progress, render_jobs), None
         except Exception as exc:  # noqa: BLE001 - raised below, after the errors that come first
             return None, exc
 
-    def child(task):
-        if task == "verify":
+    def child(_task):
+        if verify is not None:
             try:
                 verify()
             except BuildFailed as exc:
-                return exc.diagnostics
-            return []
+                return exc.diagnostics, None
         staged.worker(jobs)                # its own counts of files written, handed back
-        previous = previous_files(cache, staged)
-        generated = _generated(site, cache, previous)
-        _write_files(site, static, generated, staged, previous)
-        if aside is not None:              # here rather than in a child of its own: each child
-            aside()                        # copies the pages of the model it touches (memory)
-        return _claimed(generated), staged.handover()
+        claimed = _write_generated(site, cache, staged, previous_files(cache, staged))
+        _write_files(site, static, [], staged)
+        if aside is not None:
+            aside()
+        return [], (claimed, staged.handover())
 
-    tasks = ["pages", "files"] + (["verify"] if verify is not None else [])
-    outcomes = dict(zip(tasks, in_forked_processes(tasks, child, pages)))
-    if verify is not None:
-        if outcomes["verify"] is None:   # the child failed: here, raising what it raises
+    (memo, failed), outcome = in_forked_processes(["pages", "files"], child, pages)
+    if outcome is None:                    # the child failed: its parts here, raising what they raise
+        if verify is not None:
             verify()
-        elif outcomes["verify"]:
-            raise BuildFailed(outcomes["verify"])
-    files_here = outcomes["files"] is None
-    if files_here:
         previous = previous_files(cache, staged)
         generated = _generated(site, cache, previous)
         claimed = _claimed(generated)
         refuse_collisions(site, static, claimed)
         _write_files(site, static, generated, staged, previous)
     else:
-        claimed, handed = outcomes["files"]
+        refused, done = outcome
+        if refused:
+            raise BuildFailed(refused)
+        claimed, handed = done
         staged.absorb(handed)
         refuse_collisions(site, static, claimed)
-    memo, failed = outcomes["pages"]
     if failed is not None:
         raise failed
-    if aside is not None and files_here:
+    if aside is not None and outcome is None:
         aside()
     return memo

@@ -12,6 +12,7 @@ import pickle
 import posixpath
 import signal
 import sys
+import threading
 import traceback
 from dataclasses import dataclass
 from importlib import resources
@@ -289,12 +290,15 @@ def in_forked_processes(shares: list, work, here) -> list:
                     os._exit(code)
             os.close(write_end)
             children.append((pid, read_end))
+        # each result read as it comes (threads started once every child is forked): a child whose
+        # result is more than a pipe holds would otherwise wait, with all its memory, until this
+        # process's share is done
+        children = [(pid, _PipeReader(read_end)) for pid, read_end in children]
         results = [here(shares[0])]
         while children:
-            pid, read_end = children[0]
-            with os.fdopen(read_end, "rb") as pipe:
-                children.pop(0)
-                data = pipe.read()
+            pid, reader = children[0]
+            data = reader.result()
+            children.pop(0)
             os.waitpid(pid, 0)
             try:
                 results.append(pickle.loads(data) if data else None)
@@ -304,13 +308,42 @@ def in_forked_processes(shares: list, work, here) -> list:
     finally:
         if not held:
             gc.unfreeze()
-        for pid, read_end in children:                 # this process failed or was interrupted
+        for pid, reader in children:                   # this process failed or was interrupted
             try:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
             except OSError:
                 pass
-            os.close(read_end)
+            if isinstance(reader, _PipeReader):
+                reader.result()                        # the pipe is at its end: the reader closes it
+            else:                                      # failed while forking: not read yet
+                os.close(reader)
+
+
+class _PipeReader:
+    """A forked child's result, read from its pipe by a thread until the child closes it."""
+
+    def __init__(self, fd: int):
+        self._parts: list[bytes] = []
+        self._thread = threading.Thread(target=self._read, args=(fd,), name="congressgen-fork-result",
+                                        daemon=True)
+        self._thread.start()
+
+    def _read(self, fd: int) -> None:
+        try:
+            while True:
+                part = os.read(fd, 1 << 20)
+                if not part:
+                    break
+                self._parts.append(part)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    def result(self) -> bytes:
+        self._thread.join()
+        return b"".join(self._parts)
 
 
 def render_first(site: Site, renderer: Renderer, staged, static: list, first) -> bool:

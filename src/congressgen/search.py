@@ -418,9 +418,11 @@ class IndexState:
 
     @classmethod
     def made(cls, doc_keys, lengths, rows: dict[str, list[int]], shard_bytes: int) -> "IndexState":
-        """The state of postings `rows` (absolute [doc, count, ...], consumed)."""
+        """The state of postings `rows` (absolute [doc, count, ...], consumed: emptied, each
+        token's list let go once encoded, so the rows and their entries are not all held at once)."""
         entries, total = {}, 0
-        for token, r in rows.items():
+        for token in list(rows):
+            r = rows.pop(token)
             total += _size(token, len(r))
             entries[token] = _entry(token, _ROWS_JSON(_gap_encode(r)).encode("ascii"))
         shards = _shards_for(total, shard_bytes)
