@@ -1,0 +1,57 @@
+"""The edit build's shortcuts in the model and the cache stay exact: an unpickled outline reads
+as the outline it was (its entries made on first use), a list of reports is shaped as every
+other list, and the render memo's group lists are never changed under a memo that shares them."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+from congressgen.model.types import Column, Report
+from congressgen.outline import Outline, OutlineEntry
+from congressgen.renderdeps import PageMemo, shape
+
+
+def _outline() -> Outline:
+    entries = (OutlineEntry(0, "", "过去一年工作回顾", "part-1", "review", 3, kind="part"),
+               OutlineEntry(1, "一、", "坚持依法履职", "s-1", "review", 5),
+               OutlineEntry(2, "（一）", "加强监督", "s-1-1", "review", 9, depth=2, parent=1))
+    return Outline(entries, ("坚持依法履职",), ("今年的主要任务",))
+
+
+def test_an_unpickled_outline_is_the_outline_it_was_and_makes_its_entries_on_first_use():
+    outline = _outline()
+    again = pickle.loads(pickle.dumps(outline, protocol=pickle.HIGHEST_PROTOCOL))
+    assert "entries" not in vars(again)                 # not made while unpickling
+    assert again.sections is outline.sections or again.sections == outline.sections
+    assert again.tasks == outline.tasks
+    assert again.entries == outline.entries and all(type(e) is OutlineEntry for e in again.entries)
+    assert again == outline and hash(again) == hash(outline) and repr(again) == repr(outline)
+    assert again.anchor_of("加强监督", "review") == "s-1-1" and again.toc_groups == outline.toc_groups
+    # pickled again before or after its entries were made: still the same outline
+    twice = pickle.loads(pickle.dumps(pickle.loads(pickle.dumps(outline))))
+    assert twice == outline and copy.deepcopy(twice) == outline
+    assert Outline().entries == () and pickle.loads(pickle.dumps(Outline())) == Outline()
+    # another outline differs as before
+    other = Outline(outline.entries[:2], outline.sections, outline.tasks)
+    assert pickle.loads(pickle.dumps(other)) != outline
+
+
+def test_a_list_of_reports_is_shaped_as_any_list_and_a_mixed_one_element_by_element():
+    column = Column("reports", "工作报告", None)
+    reports = [Report(None, f"r{i}", f"p{i}.html", f"u{i}", column, "") for i in range(3)]
+    assert shape(reports) == ("L",) + tuple(("@", "report", r.id) for r in reports)
+    assert shape([reports[0], "x", 2]) == ("L", ("@", "report", "r0"), "x", 2)
+    assert shape([reports[0], [reports[1]]]) == ("L", ("@", "report", "r0"), ("L", ("@", "report", "r1")))
+
+
+def test_classifying_new_keys_replaces_group_lists_and_never_appends_to_a_shared_one():
+    memo = PageMemo(keys=[("a", ("report", "r1"), "title")])
+    memo._classify()
+    shared_groups, shared_others = memo.groups["r1"], memo.others
+    copy_ = PageMemo(keys=list(memo.keys), groups=dict(memo.groups), others=memo.others,
+                     grouped=memo.grouped, grouping=memo.grouping)
+    copy_.keys += [("a", ("report", "r1"), "date"), ("t", "base.html")]
+    copy_._classify()
+    assert copy_.groups["r1"] == [0, 1] and copy_.others == [2]
+    assert shared_groups == [0] and shared_others == [] and memo.groups["r1"] == [0]
