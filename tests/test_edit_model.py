@@ -55,3 +55,34 @@ def test_classifying_new_keys_replaces_group_lists_and_never_appends_to_a_shared
     copy_._classify()
     assert copy_.groups["r1"] == [0, 1] and copy_.others == [2]
     assert shared_groups == [0] and shared_others == [] and memo.groups["r1"] == [0]
+
+
+def test_installed_versions_are_the_ones_importlib_metadata_gives():
+    """The cache keys hold the dependencies' versions, read without importlib.metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from congressgen.cache import DEPENDENCIES, installed_version
+
+    for name in DEPENDENCIES + ("click", "PyYAML", "Jinja2", "pip", "no-such-package-here"):
+        try:
+            expected = version(name)
+        except PackageNotFoundError:
+            expected = None
+        assert installed_version(name) == expected
+
+
+def test_an_edit_build_does_not_import_importlib_metadata(tmp_path):
+    """Start-up of a fresh `congressgen build`: neither the cache keys nor Markdown's extensions
+    read the installed packages' metadata (about 50 ms)."""
+    import subprocess
+    import sys
+
+    from conftest import report_text, write
+
+    write(tmp_path / "congressgen.yaml", "title: 测试\nbase_url: https://example.gov.cn\n")
+    write(tmp_path / "content/reports/a.md", report_text("报告一", "2024-03-01"))
+    code = ("import sys; from pathlib import Path; from congressgen.build import build, BuildOptions; "
+            f"build(BuildOptions(Path({str(tmp_path)!r}), jobs=1)); "
+            "print('importlib.metadata' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"
