@@ -86,3 +86,21 @@ def test_an_edit_build_does_not_import_importlib_metadata(tmp_path):
             "print('importlib.metadata' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "False"
+
+
+def test_bundle_folders_are_found_from_one_listing_exactly_as_isdir_finds_them(tmp_path):
+    import os
+
+    from congressgen.model.attachments import _has_folder
+
+    reports = tmp_path / "content/reports"
+    (reports / "a").mkdir(parents=True)
+    (reports / "b").write_text("x")
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", reports / "c")
+    os.symlink(tmp_path / "missing", reports / "d")
+    folders: dict = {}
+    for rel in ("content/reports/a", "content/reports/b", "content/reports/c", "content/reports/d",
+                "content/reports/e", "content/nowhere/a", "content/reports"):
+        assert _has_folder(tmp_path, rel, folders) == os.path.isdir(tmp_path / rel), rel
+    assert set(folders) == {"content/reports", "content/nowhere", "content"}

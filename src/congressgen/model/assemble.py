@@ -64,8 +64,9 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
         by_id[ident], by_path[path] = report, report
         reports.append(report)
 
+    folders: dict = {}
     for report in reports:
-        attach(report, root, errors)
+        attach(report, root, errors, folders)
     addresses = document_life(reports, compiled, config, data, today, errors)
     if errors:
         raise BuildFailed(errors)
