@@ -1,6 +1,8 @@
 """The edit build's shortcuts in the model and the cache stay exact: an unpickled outline reads
-as the outline it was (its entries made on first use), a list of reports is shaped as every
-other list, and the render memo's group lists are never changed under a memo that shares them."""
+as the outline it was (its entries made on first use), a list of reports is shaped by its ids
+(and comes back as those reports), the render memo's group lists are never changed under a memo
+that shares them, bundle folders are found as isdir finds them, and the dependency versions in
+the cache keys are importlib.metadata's."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import pickle
 
 from congressgen.model.types import Column, Report
 from congressgen.outline import Outline, OutlineEntry
-from congressgen.renderdeps import PageMemo, shape
+from congressgen.renderdeps import PageMemo, shape, unshape
 
 
 def _outline() -> Outline:
@@ -37,12 +39,20 @@ def test_an_unpickled_outline_is_the_outline_it_was_and_makes_its_entries_on_fir
     assert pickle.loads(pickle.dumps(other)) != outline
 
 
-def test_a_list_of_reports_is_shaped_as_any_list_and_a_mixed_one_element_by_element():
+def test_a_list_of_reports_is_shaped_by_its_ids_and_a_mixed_one_element_by_element():
     column = Column("reports", "工作报告", None)
     reports = [Report(None, f"r{i}", f"p{i}.html", f"u{i}", column, "") for i in range(3)]
-    assert shape(reports) == ("L",) + tuple(("@", "report", r.id) for r in reports)
+    assert shape(reports) == ("I", "r0", "r1", "r2")
     assert shape([reports[0], "x", 2]) == ("L", ("@", "report", "r0"), "x", 2)
-    assert shape([reports[0], [reports[1]]]) == ("L", ("@", "report", "r0"), ("L", ("@", "report", "r1")))
+    assert shape([reports[0], [reports[1]]]) == ("L", ("@", "report", "r0"), ("I", "r1"))
+    assert shape([[reports[0]], ["r0"]]) == ("L", ("I", "r0"), ("L", "r0"))     # never the same shape
+
+    class Index:             # call arguments come back as the reports of this build
+        def resolve(self, ref):
+            return {("report", r.id): r for r in reports}[ref]
+
+    assert unshape(shape([reports[2], reports[0]]), Index()) == [reports[2], reports[0]]
+    assert unshape(shape(([reports[1]], "x")), Index()) == ([reports[1]], "x")
 
 
 def test_classifying_new_keys_replaces_group_lists_and_never_appends_to_a_shared_one():

@@ -93,9 +93,9 @@ def shape(value):
         return ("@",) + make(value)
     if isinstance(value, list):
         if value and type(value[0]) is Report and set(map(type, value)) == _ONLY_REPORTS:
-            # a list of reports (a term's, a month's …), the commonest nested value: the same
-            # shape as below, without a call per report
-            return ("L",) + tuple([("@", "report", r.id) for r in value])
+            # a list of reports (a term's, a month's …), the commonest nested value: their ids,
+            # without a shape (and a repr of it) per report
+            return ("I",) + tuple([r.id for r in value])
         return ("L",) + tuple(map(shape, value))
     if isinstance(value, tuple):
         return ("T",) + tuple(map(shape, value))
@@ -142,6 +142,8 @@ def unshape(value, index: "ModelIndex"):
     tag, items = value[0], value[1:]
     if tag == "@":
         return index.resolve(items)
+    if tag == "I":
+        return [index.resolve(("report", ident)) for ident in items]
     if tag == "L":
         return [unshape(v, index) for v in items]
     if tag == "T":
