@@ -114,3 +114,84 @@ def test_bundle_folders_are_found_from_one_listing_exactly_as_isdir_finds_them(t
                 "content/reports/e", "content/nowhere/a", "content/reports"):
         assert _has_folder(tmp_path, rel, folders) == os.path.isdir(tmp_path / rel), rel
     assert set(folders) == {"content/reports", "content/nowhere", "content"}
+
+
+class _MemoryCache:
+    def __init__(self):
+        self.entries: dict = {}
+
+    def load(self, name):
+        return self.entries.get(name)
+
+    def store(self, name, value):
+        self.entries[name] = value
+        return True
+
+
+def test_related_lists_are_reused_only_while_what_they_rank_by_is_unchanged(site_dir):
+    import dataclasses
+
+    from congressgen.loading import load_site
+    from congressgen.model.related import RelatedIndex, RelatedMemo
+
+    from test_cache import make_site
+
+    site = load_site(make_site(site_dir, 12)).site
+    reports = site.reports
+    fresh = RelatedIndex(reports)
+    cache = _MemoryCache()
+    first = RelatedMemo(cache)
+    assert first.lists(reports) == [fresh.related(r) for r in reports] and first.changed
+    first.save()
+    again = RelatedMemo(cache)
+    assert again.lists(reports) == [fresh.related(r) for r in reports] and not again.changed
+    # each input of the ranking gives another signature: tags, year, column, id, order
+    base = RelatedMemo.signature(reports)
+    r = reports[3]
+    for changed in (dataclasses.replace(r.compiled.fm, tags=r.compiled.fm.tags + ("新标签",)),
+                    dataclasses.replace(r.compiled.fm, year=r.compiled.fm.year - 3)):
+        other = dataclasses.replace(r, compiled=dataclasses.replace(r.compiled, fm=changed))
+        assert RelatedMemo.signature(reports[:3] + [other] + reports[4:]) != base
+    other = dataclasses.replace(r, column=next(c for c in site.columns if c is not r.column))
+    assert RelatedMemo.signature(reports[:3] + [other] + reports[4:]) != base
+    assert RelatedMemo.signature(reports[:3] + [dataclasses.replace(r, id="x9")] + reports[4:]) != base
+    assert RelatedMemo.signature(reports[1:] + reports[:1]) != base
+    assert RelatedMemo.signature(reports[:-1]) != base
+
+
+def _replace(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _related_ids(site):
+    return {r.id: [x.id for x in r.related] for r in site.reports}
+
+
+def test_a_warm_edit_build_equals_cold_after_tag_date_add_delete_and_config_edits(site_dir, tmp_path):
+    """The memos of this round (related lists, outline entries made on use, report states by one
+    repr, list shapes by ids) never leave a page stale: after each kind of edit the warm output
+    is the cold one byte for byte, and the related lists are the ones a fresh model makes."""
+    from congressgen.loading import load_site
+
+    from test_cache import assert_equals_cold, make_site, warm
+
+    site = make_site(site_dir, 12)
+    out = tmp_path / "out"
+    warm(site, out)
+    reports = site / "content" / "reports"
+    edits = [
+        lambda: _replace(reports / "r04.md", "tags: [", "tags: [新标签, "),                  # related lists move
+        lambda: _replace(reports / "r05.md", "date: 2024-", "date: 2019-"),                  # another year and place
+        lambda: _replace(reports / "r07.md", "title: 第7号报告", "title: 第7号报告（修订稿）"),   # a neighbour's title
+        lambda: (reports / "r08.md").unlink(),                                               # a report deleted
+        lambda: (reports / "r99.md").write_text((reports / "r01.md").read_text(encoding="utf-8")
+                                                .replace("id: r01", "id: r99"), encoding="utf-8"),   # one added
+        lambda: _replace(site / "congressgen.yaml", "reports: {title: 工作报告}", "reports: {title: 工作报告汇编}"),
+    ]
+    for edit in edits:
+        edit()
+        result = warm(site, out)
+        assert _related_ids(result.site) == _related_ids(load_site(site).site)
+        assert_equals_cold(site, out, tmp_path)
