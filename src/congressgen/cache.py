@@ -23,6 +23,8 @@ What is kept, and why it is safe:
 - `digests.pickle`: each input file's SHA-256 for the build record, with the stamp it was
   hashed at (`record.DigestMemo`), so an unchanged file is not read and hashed again.
 - `qr.pickle`: share QR codes (inline SVG) by the text they encode.
+- `related.pickle`: the last build's related lists, by a digest of what they rank by
+  (`model.related.RelatedMemo`).
 - `stamps.pickle`: each report source's stamp (mtime, size, inode, ctime) and report key as
   last read, so an unchanged file is neither read nor hashed again (`BuildCache.stamps`).
 - `pages-*.pickle`: the page render memo of one output folder (see `render.ReadLog`).
