@@ -331,6 +331,7 @@ def run_rules(ctx: CheckContext, in_build: bool = False, facts_cache: FactsCache
         for (index, doc, _, _), facts in zip(wanted, made):
             doc.__dict__["links"] = list(facts.links)       # as the worker extracted them
             computed[index] = facts
+    in_site = [check for check in (getattr(f, "check_document_in_site", None) for f in families) if check is not None]
     for index, (doc, facts, key, attachments) in enumerate(looked_up):
         findings += doc.findings
         if facts is None:
@@ -342,10 +343,8 @@ def run_rules(ctx: CheckContext, in_build: bool = False, facts_cache: FactsCache
         findings.extend(facts.findings)
         doc.markers = facts.markers
         unknown_markers.extend(facts.marker_findings)
-        for family in families:
-            check = getattr(family, "check_document_in_site", None)
-            if check is not None:
-                findings.extend(check(doc, ctx))
+        for check in in_site:
+            findings.extend(check(doc, ctx))
     for family in families:
         check = getattr(family, "check_site", None)
         if check is not None:
@@ -396,8 +395,9 @@ def errors_for_build(config: SiteConfig, compiled: list[CompiledReport], site: S
     With `workers` (the build's `compile.Workers`), the document-local rules of the reports
     the check cache does not hold run in its worker processes."""
     errors_only = _errors_only(load_settings(config))
-    documents = [BuildDocument(report.source, _reader(config, report.source), fm=report.fm,
-                               compiled=report.compiled, report=report) for report in site.reports]
+    documents = [BuildDocument(made.source, _reader(config, made.source), fm=made.fm,
+                               compiled=made, report=report)
+                 for report, made in ((r, r.compiled) for r in site.reports)]
     ctx = make_context(config, errors_only, documents, site, {c.source for c in compiled},
                        now or dt.datetime.now(TZ))
     facts_cache = FactsCache(cache, "check-build.pickle", ctx) if cache is not None else None
