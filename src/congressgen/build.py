@@ -33,6 +33,7 @@ from congressgen.errors import BuildFailed, Diagnostic
 from congressgen.output import ForkedPool, StagedOutput, WriteReport, check_output_folder, overlaps, write_site
 from congressgen import record, review
 from congressgen.model.doclife import dropped_warnings
+from congressgen.model.related import RelatedMemo
 from congressgen.model.types import CompiledReport, Site
 from congressgen.search import tokenise_ahead
 
@@ -141,6 +142,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     workers = Workers(options.job_count)
     try:
         slugs = SlugMemo(cache)
+        related = RelatedMemo(cache)
         unreviewed: list[Diagnostic] = []      # what --allow-unreviewed let through, for the record
 
         def gate(compiled: list[CompiledReport]) -> list[Diagnostic]:
@@ -151,7 +153,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         gc.disable()       # loading makes the model and the cached entries, no cyclic garbage: no collection
         try:               # needs to walk them while they are made (a tenth of an edit's build at 5,000)
             loaded = load_site(config, drafts=options.drafts, now=options.today, cache=cache, workers=workers,
-                               stats=stats, progress=progress, slug=slugs, gate=gate)
+                               stats=stats, progress=progress, slug=slugs, gate=gate, related=related)
         finally:
             if collecting:
                 gc.enable()
@@ -206,6 +208,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     if cache is not None:
         store_memo(cache, memo_name, memo)
         slugs.save()
+        related.save()
         if prune is None:
             cache.prune_reports()
     record.write_record(config, output, record.BuildRecord(

@@ -23,6 +23,8 @@ What is kept, and why it is safe:
 - `digests.pickle`: each input file's SHA-256 for the build record, with the stamp it was
   hashed at (`record.DigestMemo`), so an unchanged file is not read and hashed again.
 - `qr.pickle`: share QR codes (inline SVG) by the text they encode.
+- `related.pickle`: the last build's related lists, by a digest of what they rank by
+  (`model.related.RelatedMemo`).
 - `stamps.pickle`: each report source's stamp (mtime, size, inode, ctime) and report key as
   last read, so an unchanged file is neither read nor hashed again (`BuildCache.stamps`).
 - `pages-*.pickle`: the page render memo of one output folder (see `render.ReadLog`).
@@ -75,15 +77,60 @@ DEPENDENCIES = ("markdown", "pyyaml", "jinja2", "markupsafe", "segno", "pypinyin
 
 @lru_cache(maxsize=1)
 def dependency_versions() -> tuple[str, ...]:
+    return tuple(f"{name}={installed_version(name) or '?'}" for name in DEPENDENCIES)
+
+
+def _dist_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+@lru_cache(maxsize=None)
+def installed_version(name: str) -> str | None:
+    """The version of an installed distribution as `importlib.metadata.version` gives it (None:
+    not installed). Found the way it looks in the usual case, from the one `.dist-info` folder
+    of the first `sys.path` folder that has one, without importing importlib.metadata (about
+    50 ms of every build's start-up, with zipfile, email and socket); anything else (an egg,
+    a zip on the path, two candidates, no Version line) is left to importlib.metadata."""
+    wanted = _dist_name(name)
+    for entry in sys.path:
+        folder = entry or "."
+        try:
+            names = _listing(folder)
+        except NotADirectoryError:
+            return _metadata_version(name)      # a zip on the path: importlib.metadata looks inside
+        except OSError:
+            continue
+        found = [n for n in names if n.endswith((".dist-info", ".egg-info", ".egg"))
+                 and _dist_name(n.rsplit(".", 1)[0].split("-", 1)[0]) == wanted]
+        if not found:
+            continue
+        if len(found) != 1 or not found[0].endswith(".dist-info"):
+            return _metadata_version(name)
+        try:
+            with open(os.path.join(folder, found[0], "METADATA"), encoding="utf-8") as handle:
+                for line in handle:
+                    if line.startswith("Version:"):
+                        return line[len("Version:"):].strip()
+                    if not line.strip():
+                        break
+        except OSError:
+            pass
+        return _metadata_version(name)
+    return _metadata_version(name)
+
+
+@lru_cache(maxsize=None)
+def _listing(folder: str) -> tuple[str, ...]:
+    return tuple(os.listdir(folder))
+
+
+def _metadata_version(name: str) -> str | None:
     from importlib.metadata import PackageNotFoundError, version
 
-    found = []
-    for name in DEPENDENCIES:
-        try:
-            found.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name}=?")
-    return tuple(found)
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
 
 
 def encode_entry(value: object) -> bytes:

@@ -338,12 +338,9 @@ class SlugMemo:
     NAME = "slugs.pickle"
 
     def __init__(self, cache: BuildCache | None):
-        from importlib.metadata import PackageNotFoundError, version
+        from congressgen.cache import installed_version
 
-        try:
-            self.version = version("pypinyin")
-        except PackageNotFoundError:
-            self.version = ""
+        self.version = installed_version("pypinyin") or ""
         stored = cache.load(self.NAME) if cache is not None else None
         ok = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.version
         self.table: dict[str, str] = dict(stored[1]) if ok else {}

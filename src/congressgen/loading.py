@@ -20,6 +20,7 @@ from congressgen.content import TZ
 from congressgen.errors import Diagnostic, Location
 from congressgen.model.assemble import build_site
 from congressgen.model.datasources import SiteData, load_data
+from congressgen.model.related import RelatedMemo
 from congressgen.model.types import CompiledReport, Site
 from congressgen.urls import slugify
 
@@ -48,11 +49,12 @@ def footer_warnings(config: SiteConfig) -> list[Diagnostic]:
 
 
 def site_model(compiled: list[CompiledReport], config: SiteConfig, *, drafts: bool = False,
-               now: dt.date | None = None, data: SiteData | bool = True, related: bool = True,
+               now: dt.date | None = None, data: SiteData | bool = True, related: bool | RelatedMemo = True,
                slug=slugify) -> Site:
     """The model of these compiled reports. `data=True` loads every data source
     (`model.datasources.DATA_SOURCES`) as of `now`; `False` gives none (an empty traffic);
-    a `SiteData` is used as it is."""
+    a `SiteData` is used as it is. `related`: False skips the related lists; a `RelatedMemo`
+    keeps them in the build cache."""
     if data is True:
         data = load_data(config.root, config, now or dt.datetime.now(TZ).date())
     elif data is False:
@@ -61,7 +63,7 @@ def site_model(compiled: list[CompiledReport], config: SiteConfig, *, drafts: bo
 
 
 def load_site(root: Path | SiteConfig, *, base_url: str | None = None, drafts: bool = False,
-              now: dt.date | None = None, data: SiteData | bool = True, related: bool = True,
+              now: dt.date | None = None, data: SiteData | bool = True, related: bool | RelatedMemo = True,
               cache: BuildCache | None = None, workers: Workers | None = None, stats=None,
               progress: Progress | None = None, gate: Gate | None = None, slug=slugify) -> LoadedSite:
     """Load the site at `root` (or with this loaded config): compile every report (through

@@ -30,6 +30,7 @@ paragraphs: linear in the size of the body.
 
 from __future__ import annotations
 
+import marshal
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -154,9 +155,24 @@ class Outline:
     sections: tuple[str, ...] = ()      # the review part's items (工作回顾)
     tasks: tuple[str, ...] = ()         # the plan part's items (今后工作/主要任务)
 
-    def __getstate__(self) -> dict:
-        # Only the fields: a cached lookup table (`_anchors`) is rebuilt on use, not stored.
-        return {name: self.__dict__[name] for name in ("entries", "sections", "tasks")}
+    def __reduce__(self):
+        # The entries as one marshal blob, made into OutlineEntry objects on first use: a warm
+        # build unpickles every report's outline (most of the cache's pack) and reads the entries
+        # of a few. Only the fields: a cached lookup table (`_anchors`) is rebuilt on use.
+        packed = self.__dict__.get("_packed")
+        if packed is None:
+            packed = marshal.dumps(tuple(tuple(getattr(e, n) for n in _ENTRY_FIELDS) for e in self.entries))
+        return _outline, (packed, self.sections, self.tasks)
+
+    def __getattr__(self, name):
+        # `entries` of an unpickled outline (its class default is removed below, so that a
+        # missing instance value comes here)
+        if name == "entries":
+            packed = self.__dict__.pop("_packed", None)
+            if packed is not None:
+                entries = self.__dict__["entries"] = tuple(_entry(*values) for values in marshal.loads(packed))
+                return entries
+        raise AttributeError(name)
 
     @cached_property
     def _anchors(self) -> dict:
@@ -187,6 +203,15 @@ class Outline:
             groups[-1].append(e)
         named = len(groups) > 1
         return tuple((PART_NAMES[g[0].part] if named else "", tuple(g)) for g in groups)
+
+
+del Outline.entries     # the generated __init__ keeps its default; an instance always has its own
+
+
+def _outline(packed: bytes, sections: tuple, tasks: tuple) -> Outline:
+    outline = object.__new__(Outline)
+    outline.__dict__.update(_packed=packed, sections=sections, tasks=tasks)
+    return outline
 
 
 _MARKER_FIRST = frozenset(_NUMERAL + "（(")     # or a decimal digit: what every marker opens with

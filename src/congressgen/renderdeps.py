@@ -77,6 +77,10 @@ _PLAIN = _plain_dataclasses()
 _LEAVES = (str, bool, int, float, bytes, type(None))
 
 
+_ONLY_REPORTS = {Report}
+_OUTLINE = ("O",)     # report_state: a field that is the compiled outline's own (no `shape` gives it)
+
+
 def shape(value):
     """A hashable, repr-stable description of a value; model objects become references."""
     kind = type(value)
@@ -88,6 +92,10 @@ def shape(value):
     if make is not None:
         return ("@",) + make(value)
     if isinstance(value, list):
+        if value and type(value[0]) is Report and set(map(type, value)) == _ONLY_REPORTS:
+            # a list of reports (a term's, a month's …), the commonest nested value: their ids,
+            # without a shape (and a repr of it) per report
+            return ("I",) + tuple([r.id for r in value])
         return ("L",) + tuple(map(shape, value))
     if isinstance(value, tuple):
         return ("T",) + tuple(map(shape, value))
@@ -134,6 +142,8 @@ def unshape(value, index: "ModelIndex"):
     tag, items = value[0], value[1:]
     if tag == "@":
         return index.resolve(items)
+    if tag == "I":
+        return [index.resolve(("report", ident)) for ident in items]
     if tag == "L":
         return [unshape(v, index) for v in items]
     if tag == "T":
@@ -420,13 +430,18 @@ class PageMemo:
         if self.grouped == 0 or vars(self).get("grouping") != self.GROUPING:
             self.groups, self.others, self.grouped = {}, [], 0     # also a memo pickled before these fields
             self.grouping = self.GROUPING
+        # new lists for the groups that grow, never an append to a list: a memo made from this
+        # one (`MemoWriter`) shares the lists of the groups it did not change
         groups, others = self.groups, self.others
+        added: dict = {}
         for i in range(self.grouped, len(self.keys)):
             rid = _report_of(self.keys[i])
+            added.setdefault(rid, []).append(i)
+        for rid, indexes in added.items():
             if rid is None:
-                others.append(i)
+                self.others = others = others + indexes
             else:
-                groups.setdefault(rid, []).append(i)
+                groups[rid] = groups.get(rid, []) + indexes
         self.grouped = len(self.keys)
 
     def changed_keys(self, digests: Digests, states: dict[str, bytes], needed: set[int] | None = None) -> set[int]:
@@ -445,7 +460,7 @@ class PageMemo:
         if needed is not None:
             candidates = [i for i in candidates if i in needed]
         keys, olds = self.keys, self.digests
-        changed = {i for i, old in enumerate(olds) if old is None}     # a read that failed: always
+        changed = {i for i, old in enumerate(olds) if old is None} if None in olds else set()  # a failed read: always
         for i in candidates:
             old = olds[i]
             if old is not None and digests.evaluate(keys[i]) != old:
@@ -480,28 +495,30 @@ def report_state(report, compiled_key: str | None, shared: dict | None = None) -
     described once."""
     if not compiled_key:
         return None
-    h = hashlib.blake2b(compiled_key.encode(), digest_size=16)
     names = shared.get(type(report)) if shared is not None else None
     if names is None:
         names = tuple(f.name for f in dataclasses.fields(report) if f.name != "compiled")
         if shared is not None:
             shared[type(report)] = names
     outline = report.compiled.outline
+    # the fields as one tuple of shapes (see `shape`), written out by one repr
+    values = []
+    add = values.append
     for name in names:
         value = getattr(report, name)
         kind = type(value)
-        if kind is str:                  # the common case, hashed as it is (tagged, length-prefixed)
-            data = value.encode("utf-8", "surrogatepass")
-            h.update(b"s%d:" % len(data) + data)
+        if kind is str or kind is int or value is None:     # the common cases: their own shape
+            add(value)
         elif kind is tuple and ((name == "sections" and value is outline.sections)
                                 or (name == "tasks" and value is outline.tasks)):
-            h.update(b"o")                # the compiled outline's own: covered by the compiled key
+            add(_OUTLINE)                 # the compiled outline's own: covered by the compiled key
         elif kind is Report:             # previous, next: a reference
-            data = value.id.encode("utf-8", "surrogatepass")
-            h.update(b"@%d:" % len(data) + data)
+            add(("@", "report", value.id))
         else:
-            data = _report_ids(value) or repr(shape(value)).encode("utf-8", "surrogatepass")
-            h.update(b"r%d:" % len(data) + data)
+            ids = _report_ids(value)     # related, originals …: their ids
+            add(shape(value) if ids is None else ids)
+    h = hashlib.blake2b(compiled_key.encode(), digest_size=16)
+    h.update(repr(tuple(values)).encode("utf-8", "surrogatepass"))
     column = report.column
     parts = shared.get(id(column)) if shared is not None else None
     if parts is None:
@@ -526,11 +543,8 @@ def page_state(page, states: dict) -> bytes | None:
     state = states.get(report.id)
     if state is None:
         return None
-    h = hashlib.blake2b(state, digest_size=16)
-    for part in (page.template, page.path, page.title, page.kind, report.id):
-        data = part.encode("utf-8", "surrogatepass") if type(part) is str else repr(part).encode()
-        h.update(b"%d:" % len(data) + data)
-    return h.digest()
+    fields = (page.template, page.path, page.title, page.kind, report.id)
+    return hashlib.blake2b(state + repr(fields).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def report_states(reports, compiled_keys: dict, pages=()) -> dict:
@@ -550,11 +564,13 @@ class MemoWriter:
     def __init__(self, old: PageMemo | None, changed: set[int], digests: Digests, states: dict):
         self.memo = PageMemo(report_states=states)
         self._index: dict[tuple, int] | None = None
+        self._old_pages = old.pages if old is not None else {}
         if old is not None:
             # copies: a memo kept in memory (`serve`) stays intact if this build fails
             self.memo.keys, self.memo.digests, self.memo.compacted = list(old.keys), list(old.digests), old.compacted
-            self.memo.groups = {rid: list(indexes) for rid, indexes in old.groups.items()}
-            self.memo.others, self.memo.grouped = list(old.others), old.grouped
+            # the group lists are shared: `PageMemo._classify` replaces a list, never appends to it
+            self.memo.groups = dict(old.groups)
+            self.memo.others, self.memo.grouped = old.others, old.grouped
             self.memo.grouping = vars(old).get("grouping", 0)
             self.memo.keys_token = old.keys_token
             for i in changed:        # every page reading a changed key is rendered again now
@@ -562,19 +578,26 @@ class MemoWriter:
 
     def add(self, path: str, base: bytes, stat: tuple, reads) -> None:
         """`reads`: (key, digest) pairs."""
-        if self._index is None:
-            self._index = {key: i for i, key in enumerate(self.memo.keys)}
+        keys, values = self.memo.keys, self.memo.digests
+        # A page rendered again mostly reads what it read before: its keys are looked up among
+        # its previous reads first, and in an index of the whole table (hundreds of thousands of
+        # keys at 10,000 reports) only when one is not among them.
+        before = self._old_pages.get(path)
+        local = {keys[i]: i for i in before.reads} if before is not None and self._index is None else {}
         ids = array.array("I")
-        index, keys, values = self._index, self.memo.keys, self.memo.digests
         for key, value in reads:
-            i = index.get(key)
+            i = local.get(key)
             if i is None:
-                i = index[key] = len(keys)
-                keys.append(key)
-                values.append(value)
-                self.memo.keys_token = ""
-            else:
-                values[i] = value
+                if self._index is None:
+                    self._index = {key: i for i, key in enumerate(keys)}
+                index = self._index
+                i = index.get(key)
+                if i is None:
+                    i = index[key] = len(keys)
+                    keys.append(key)
+                    values.append(value)
+                    self.memo.keys_token = ""
+            values[i] = value
             ids.append(i)
         self.memo.pages[path] = PageEntry(base, stat, ids)
 

@@ -13,16 +13,17 @@ from congressgen.model.datasources import SiteData
 from congressgen.model.doclife import document_life
 from congressgen.model.links import rewrite_body
 from congressgen.model.pagekinds import site_pages
-from congressgen.model.related import RelatedIndex, related_pairwise
+from congressgen.model.related import RelatedMemo, related_pairwise
 from congressgen.model.types import CompiledReport, Column, Report, Site, Taxonomy, Traffic
 from congressgen.model.urls import asset_dir, column_key, derive_id, report_site_path
 from congressgen.urls import slugify
 
 def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_drafts: bool = False,
-               traffic: Traffic | None = None, qr=None, related: bool = True, slug=slugify,
+               traffic: Traffic | None = None, qr=None, related: bool | RelatedMemo = True, slug=slugify,
                data: SiteData | None = None, today: dt.date | None = None) -> Site:
     """Assemble the site model. Raises BuildFailed listing every error found. `related=False`
-    skips the 推荐阅读 lists, which only rendered pages need (`check` does not).
+    skips the 推荐阅读 lists, which only rendered pages need (`check` does not); a
+    `related.RelatedMemo` makes them through the build cache.
     `slug` is `urls.slugify` or a memo of it (pinyin is slow to load)."""
     errors: list[Diagnostic] = []
     root = config.root
@@ -64,8 +65,9 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
         by_id[ident], by_path[path] = report, report
         reports.append(report)
 
+    folders: dict = {}
     for report in reports:
-        attach(report, root, errors)
+        attach(report, root, errors, folders)
     addresses = document_life(reports, compiled, config, data, today, errors)
     if errors:
         raise BuildFailed(errors)
@@ -77,14 +79,16 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
         report.column.reports.append(report)
 
     by_source = {r.source: r for r in reports}
-    related_index = RelatedIndex(reports)
     by_tag: dict[str, list[Report]] | None = None
     if any(len(set(r.fm.tags)) != len(r.fm.tags) for r in reports):
         by_tag = defaultdict(list)
         for report in reports:
             for tag in report.fm.tags:
                 by_tag[tag].append(report)
-    for report in reports:
+    related_lists = None
+    if related and by_tag is None:
+        related_lists = (related if isinstance(related, RelatedMemo) else RelatedMemo()).lists(reports)
+    for n, report in enumerate(reports):
         report.rewritten_body = rewrite_body(report, by_source)
         report.sections = report.fm.sections if report.fm.sections is not None else report.outline.sections
         report.tasks = report.fm.tasks if report.fm.tasks is not None else report.outline.tasks
@@ -92,8 +96,8 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
         report.downloads = traffic.downloads.get(report.id, 0)
         if not related:
             report.related = []
-        elif by_tag is None:
-            report.related = related_index.related(report)
+        elif related_lists is not None:
+            report.related = related_lists[n]
         else:
             report.related = related_pairwise(report, by_tag)
         if qr is not None:

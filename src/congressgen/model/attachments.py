@@ -46,10 +46,30 @@ def locate_attachment(root: Path, source: str, name: str) -> tuple[Path | None, 
     return found, ""
 
 
-def attach(report: Report, root: Path, errors: list[Diagnostic]) -> None:
+def _has_folder(root: Path, rel: str, folders: dict | None) -> bool:
+    """os.path.isdir(root/rel), from one listing per parent folder (`folders`, shared by the
+    calls of one build: one scandir instead of a stat per report)."""
+    if folders is None:
+        return os.path.isdir(os.path.join(root, rel))
+    parent, _, name = rel.rpartition("/")
+    names = folders.get(parent, _UNLISTED)
+    if names is _UNLISTED:
+        try:
+            with os.scandir(os.path.join(root, parent)) as listing:
+                names = folders[parent] = frozenset(e.name for e in listing if e.is_dir())  # links followed, as isdir
+        except OSError:
+            names = folders[parent] = None
+    return name in names if names is not None else os.path.isdir(os.path.join(root, rel))
+
+
+_UNLISTED = object()
+
+
+def attach(report: Report, root: Path, errors: list[Diagnostic], folders: dict | None = None) -> None:
+    """`folders`: one dict for the calls of one build (see `_has_folder`)."""
     compiled = report.compiled
-    if not compiled.fm.attachments and not os.path.isdir(os.path.join(root, compiled.source[:-3])):
-        return      # most reports: no bundle folder, no attachments (one stat, no Path objects)
+    if not compiled.fm.attachments and not _has_folder(root, compiled.source[:-3], folders):
+        return      # most reports: no bundle folder, no attachments (no stat, no Path objects)
     md_path = root / compiled.source
     bundle = md_path.with_suffix("")
     content_root = root  # nothing outside the site folder is ever copied

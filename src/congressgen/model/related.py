@@ -104,3 +104,43 @@ class RelatedIndex:
                 if len(result) == RELATED_COUNT:
                     break
         return result
+
+
+class RelatedMemo:
+    """The last build's related lists, kept in the build cache by a digest of everything
+    `RelatedIndex` reads: each report's id, column, year and tags in site order (the column
+    chains and every tie-break follow from them). An edit that changes none of them (a body,
+    a title, a summary) reuses the lists; any other gives another digest and they are made
+    again. `cache`: a `cache.BuildCache` or None (then nothing is kept)."""
+
+    NAME = "related.pickle"
+
+    def __init__(self, cache=None):
+        self.cache = cache
+        stored = cache.load(self.NAME) if cache is not None else None
+        self.stored = stored if isinstance(stored, tuple) and len(stored) == 2 else None
+        self.changed = False
+
+    @staticmethod
+    def signature(reports: list[Report]) -> bytes:
+        import hashlib
+
+        shown = (RELATED_COUNT, [(r.id, r.column.key, r.fm.year, tuple(r.fm.tags)) for r in reports])
+        return hashlib.blake2b(repr(shown).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+    def lists(self, reports: list[Report]) -> list[list[Report]]:
+        """The related reports of each of `reports` (sorted as the site lists them)."""
+        signature = self.signature(reports)
+        if self.stored is not None and self.stored[0] == signature and len(self.stored[1]) == len(reports):
+            return [[reports[i] for i in chosen] for chosen in self.stored[1]]
+        index = RelatedIndex(reports)
+        found = [index.related(r) for r in reports]
+        position = {id(r): i for i, r in enumerate(reports)}
+        self.stored = (signature, [[position[id(r)] for r in chosen] for chosen in found])
+        self.changed = True
+        return found
+
+    def save(self) -> None:
+        if self.cache is not None and self.changed:
+            self.cache.store(self.NAME, self.stored)
+            self.changed = False

@@ -12,7 +12,6 @@ import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -50,6 +49,8 @@ class NianbaoFormat:
 
 @lru_cache(maxsize=1)
 def national_format() -> NianbaoFormat:
+    from importlib import resources      # only when a site has annual reports: ~10 ms of start-up
+
     text = (resources.files("congressgen.tables") / "nianbao_format.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
     results = []
