@@ -18,7 +18,9 @@ from markdown.extensions import Extension
 from markdown import inlinepatterns
 from markdown.extensions import attr_list
 
+from congressgen.blocks import FastBlockExtension
 from congressgen.inline import FastInlineExtension
+from congressgen.mdtree import FastTreeExtension, use_fast_serializer
 from congressgen.outline import LEADIN_CLOSE, LEADIN_OPEN, Outline, prepare
 
 EXTENSIONS = ("tables", "footnotes", "attr_list", "sane_lists", "md_in_html")
@@ -56,6 +58,9 @@ class _Only:
         return (elem for elem in self._doc.iter() if elem in self._wanted)
 
 
+_ID_AND_CLASS = re.compile(r"#([A-Za-z0-9-]+) \.([A-Za-z0-9-]+)")
+
+
 class BraceOnlyAttrList(attr_list.AttrListTreeprocessor):
     """attr_list's tree pass over only the elements it could change. Every pattern it applies
     needs a "{" in an element's text, its tail, or a child's tail (`{#id .class}`); the others
@@ -74,6 +79,17 @@ class BraceOnlyAttrList(attr_list.AttrListTreeprocessor):
         if wanted:
             super().run(_Only(doc, wanted))
 
+    def assign_attrs(self, elem, attrs_string: str, *, strict: bool = False) -> str:
+        # The outline's own headings carry `{#sec-1 .outline-1}`: an id and a class, which
+        # attr_list's scanner parses into the same two assignments made here.
+        own = _ID_AND_CLASS.fullmatch(attrs_string)
+        if own is None:
+            return super().assign_attrs(elem, attrs_string, strict=strict)
+        elem.set("id", own[1])
+        cls = elem.get("class")
+        elem.set("class", f"{cls} {own[2]}" if cls else own[2])
+        return ""
+
 
 class BraceOnlyAttrListExtension(Extension):
     def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's API name
@@ -88,10 +104,11 @@ class RenderedBody:
 
 
 def _markdown() -> md_lib.Markdown:
-    return md_lib.Markdown(
-        extensions=list(EXTENSIONS) + [LiteralAsteriskExtension(), FastInlineExtension(), BraceOnlyAttrListExtension()],
+    return use_fast_serializer(md_lib.Markdown(
+        extensions=list(EXTENSIONS) + [LiteralAsteriskExtension(), FastInlineExtension(), FastBlockExtension(),
+                                        FastTreeExtension(), BraceOnlyAttrListExtension()],
         extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处注释", "SEPARATOR": "-"}},
-        output_format="html")
+        output_format="html"))
 
 
 def has_raw_html(prepared: str) -> bool:
