@@ -169,3 +169,43 @@ def test_the_serializer_hands_unusual_trees_to_the_stock_one():
     for _ in range(400):
         node = etree.SubElement(node, "blockquote")
     assert to_html_string(deep) == serializers.to_html_string(deep)
+
+
+LINE_PIECES = ["一是", "二、", "（三）", "1. ", "工作", "报告", "。 ", "。\u3000", "二是", "   ", "    ", "\n", "\n\n", "```",
+               "~~~", "# ", "<!-- outline: plan -->", "- ", "| ", "> ", "附件", "2024年", "。", "，", "\u3000", "主要任务"]
+
+
+def test_the_outline_quick_lines_split_blocks_as_the_full_patterns_do():
+    from congressgen.outline import _blocks
+
+    rng = random.Random(5)
+    texts = [_body(path) for path in SAMPLES]
+    texts += ["".join(rng.choice(LINE_PIECES) for _ in range(rng.randint(1, 40))) for _ in range(4000)]
+    for text in texts:
+        assert _blocks(text) == _blocks(text, quick=False), repr(text)
+
+
+def _summary_of_every_paragraph(body_html: str, budget: int) -> str:
+    """summarise as it was: every paragraph's text joined, then cut."""
+    import re
+
+    from congressgen.markdown import _FOOTNOTES, _SENTENCE_END, html_to_text
+
+    paragraphs = re.findall(r"<p>(.*?)</p>", _FOOTNOTES.sub("", body_html), re.DOTALL)
+    text = "".join(html_to_text(p) for p in paragraphs) or html_to_text(body_html).replace("\n", "")
+    if len(text) <= budget:
+        return text
+    head = text[:budget]
+    cut = max(head.rfind(ch) for ch in _SENTENCE_END)
+    if cut >= budget // 3:
+        return head[: cut + 1]
+    return head.rstrip("，、；：") + "……"
+
+
+def test_the_summary_reads_only_the_paragraphs_it_needs_and_says_the_same(renderer):
+    from congressgen.markdown import summarise
+
+    extra = ["<p></p><p>短。</p>", "<h2>无段落</h2>", "<p>" + "甲" * 50 + "</p><p>乙。</p>", "<p>一。</p>" * 40]
+    for html in [renderer.render(_body(path)).html for path in SAMPLES] + extra:
+        for budget in (0, 1, 10, 60, 120, 500, 100000):
+            assert summarise(html, budget) == _summary_of_every_paragraph(html, budget), (html[:80], budget)

@@ -193,10 +193,19 @@ def html_to_text(fragment: str) -> str:
     return "\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+
+
 def summarise(body_html: str, budget: int) -> str:
     """The first paragraphs' text within `budget` characters, cut at a CJK sentence end."""
-    paragraphs = re.findall(r"<p>(.*?)</p>", _FOOTNOTES.sub("", body_html), re.DOTALL)
-    text = "".join(html_to_text(p) for p in paragraphs) or html_to_text(body_html).replace("\n", "")
+    parts, length = [], 0
+    for m in _PARAGRAPH.finditer(_FOOTNOTES.sub("", body_html)):
+        part = html_to_text(m.group(1))
+        parts.append(part)
+        length += len(part)
+        if length > budget:
+            break           # what follows cannot change the first `budget` characters
+    text = "".join(parts) or html_to_text(body_html).replace("\n", "")
     if len(text) <= budget:
         return text
     head = text[:budget]
