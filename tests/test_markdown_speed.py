@@ -140,6 +140,7 @@ def test_the_fast_passes_are_the_ones_running(renderer):
 
     for md in (renderer._md, renderer._plain):
         assert type(md.parser) is blocks.FastBlockParser
+        assert type(md.parser.blockprocessors["table"]) is blocks.FastTableProcessor
         assert md.serializer is mdtree.to_html_string
         assert type(md.treeprocessors["prettify"]) is mdtree.FastPrettify
         assert type(md.treeprocessors["unescape"]) is mdtree.FastUnescape

@@ -117,7 +117,27 @@ class FastBlockParser(blockparser.BlockParser):
                         n = 0
 
 
+class FastTableProcessor(tables.TableProcessor):
+    """The tables extension's processor; a row without a backtick or a backslash (nearly every
+    row) is split at each of its pipes directly, which is what its code-aware split gives
+    for such a row (every pipe is then a cell border)."""
+
+    def _split(self, row: str) -> list[str]:
+        if "`" not in row and "\\" not in row:
+            return row.split("|")
+        return super()._split(row)
+
+
+_NEEDS[FastTableProcessor] = _NEEDS[tables.TableProcessor]
+
+
 class FastBlockExtension(Extension):
     def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's API name
         if type(md.parser) is blockparser.BlockParser:
             md.parser.__class__ = FastBlockParser
+        registry = md.parser.blockprocessors
+        if "table" in registry and type(registry["table"]) is tables.TableProcessor \
+                and tables.TableProcessor.RE_CODE_PIPES.pattern == r'(?:(\\\\)|(\\`+)|(`+)|(\\\|)|(\|))':
+            stock = registry["table"]
+            fast = FastTableProcessor(md.parser, stock.config)
+            registry.register(fast, "table", 75)
