@@ -190,17 +190,10 @@ def _summary_of_every_paragraph(body_html: str, budget: int) -> str:
     """summarise as it was: every paragraph's text joined, then cut."""
     import re
 
-    from congressgen.markdown import _FOOTNOTES, _SENTENCE_END, html_to_text
+    from congressgen.markdown import _FOOTNOTES, cut_summary, html_to_text
 
     paragraphs = re.findall(r"<p>(.*?)</p>", _FOOTNOTES.sub("", body_html), re.DOTALL)
-    text = "".join(html_to_text(p) for p in paragraphs) or html_to_text(body_html).replace("\n", "")
-    if len(text) <= budget:
-        return text
-    head = text[:budget]
-    cut = max(head.rfind(ch) for ch in _SENTENCE_END)
-    if cut >= budget // 3:
-        return head[: cut + 1]
-    return head.rstrip("，、；：") + "……"
+    return cut_summary("".join(html_to_text(p) for p in paragraphs) or html_to_text(body_html).replace("\n", ""), budget)
 
 
 def test_the_summary_reads_only_the_paragraphs_it_needs_and_says_the_same(renderer):

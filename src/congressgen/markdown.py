@@ -205,7 +205,11 @@ def summarise(body_html: str, budget: int) -> str:
         length += len(part)
         if length > budget:
             break           # what follows cannot change the first `budget` characters
-    text = "".join(parts) or html_to_text(body_html).replace("\n", "")
+    return cut_summary("".join(parts) or html_to_text(body_html).replace("\n", ""), budget)
+
+
+def cut_summary(text: str, budget: int) -> str:
+    """`text` within `budget` characters, cut at a CJK sentence end."""
     if len(text) <= budget:
         return text
     head = text[:budget]
