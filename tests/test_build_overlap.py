@@ -150,10 +150,10 @@ def test_a_forked_part_that_dies_is_done_again_by_the_build(site, tmp_path, over
     parent = os.getpid()
     real_generated = output_module._generated
 
-    def dying(site_model, cache):
+    def dying(site_model, cache, *more):
         if os.getpid() != parent:
             os._exit(3)
-        return real_generated(site_model, cache)
+        return real_generated(site_model, cache, *more)
 
     monkeypatch.setattr(output_module, "_generated", dying)
     build(BuildOptions(site, tmp_path / "one", jobs=1, cache=False))

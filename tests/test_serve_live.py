@@ -269,3 +269,146 @@ def test_the_preview_knows_which_pages_are_open_from_each_tabs_reload_socket():
     adapter.opened(one, "http://127.0.0.1:8000/tags/")        # the tab navigated
     adapter.closed(two)
     assert adapter.open_pages() == {"tags/index.html"}
+
+
+# -- a saved report shown from the kept model, before the whole build (`LiveSite._show_early`)
+
+
+def neighbours_of(model, report_id: str) -> list[str]:
+    """The article pages that show this report's title (its previous and next in its column)."""
+    report = next(r for r in model.reports if r.id == report_id)
+    return [other.path for other in (report.previous, report.next) if other is not None]
+
+
+def test_a_saved_report_is_shown_from_the_kept_model_before_the_build_and_is_final(site, tmp_path, registered):  # noqa: F811
+    """A body edit (front matter unchanged) of the report whose page is open: its page and
+    the home page (which lists it) are rendered from the kept model with the report patched
+    in and shown before anything else of the build; at that moment they already hold their
+    final bytes, the rest (the search index) comes after, the report is parsed once, and
+    the finished preview is a cold build's."""
+    live = LiveSite(site, tmp_path / "preview", URL)
+    model, _ = live.build()
+    opened = {article_of(model, "r04"), "index.html"}
+    saved = site / "content" / "reports" / "r04.md"
+    edit(saved, "新一年的任务第4段。", "新一年的任务第4段，改过。")
+    seen: list = []
+    live.build(first=first_pages(opened, seen, live.output), changed={saved})
+    assert live.early
+    final = snapshot(live.output)
+    assert final == cold(site, tmp_path)
+    (shown, folder), = seen
+    assert opened <= set(shown)
+    assert "改过" in folder[article_of(model, "r04")].decode("utf-8")
+    for path in shown:
+        assert folder[path] == final[path], path
+    assert any(folder.get(path) != data for path, data in final.items() if path not in shown)
+    assert (live.compiled.compiled, live.compiled.cached) == (0, 8)   # parsed early, taken from memory after
+    edit(saved, "改过。", "又改过。")                                    # and again, from the model kept this time
+    seen = []
+    live.build(first=first_pages(opened, seen, live.output), changed={saved})
+    assert live.early and seen and snapshot(live.output) == cold(site, tmp_path)
+
+
+def test_a_body_edit_that_also_changes_the_title_waits_for_the_whole_build(site, tmp_path, registered):  # noqa: F811
+    """A title is front matter: its neighbours' pages, the lists and the feeds show it, so the
+    open page is not shown from the kept model; the build shows it once the site is checked,
+    and every page showing the title (the neighbour articles among them) is rendered again."""
+    live = LiveSite(site, tmp_path / "preview", URL)
+    model, _ = live.build()
+    opened = {article_of(model, "r04")}
+    neighbours = neighbours_of(model, "r04")
+    assert neighbours
+    saved = site / "content" / "reports" / "r04.md"
+    edit(saved, "新一年的任务第4段。", "新一年的任务第4段，改过。")
+    edit(saved, "title: 第4号报告", "title: 第4号报告（修订）")
+    seen: list = []
+    live.build(first=first_pages(opened, seen, live.output), changed={saved})
+    assert not live.early and seen
+    final = snapshot(live.output)
+    assert final == cold(site, tmp_path)
+    for path in neighbours:
+        assert "第4号报告（修订）" in final[path].decode("utf-8") and path in live.rendered.rendered_paths
+
+
+@pytest.mark.parametrize("what", ["data", "attachment", "new-report", "config"])
+def test_a_save_of_anything_but_a_known_report_takes_the_whole_build(site, tmp_path, registered, what):  # noqa: F811
+    """Only report files the kept model has may be patched into it: a data file, an
+    attachment, a new report or the config (even saved with a report) go the usual way."""
+    live = LiveSite(site, tmp_path / "preview", URL)
+    model, _ = live.build()
+    saved = site / "content" / "reports" / "r04.md"
+    edit(saved, "新一年的任务第4段。", "新一年的任务第4段，改过。")
+    change(site, what)
+    others = {"data": site / "data/proposals.yaml", "attachment": site / "content/reports/r02/项目表.csv",
+              "new-report": site / "content/reports/r09.md", "config": site / "congressgen.yaml"}
+    live.build(first=first_pages({article_of(model, "r04")}, [], live.output), changed={saved, others[what]})
+    assert not live.early
+    assert snapshot(live.output) == cold(site, tmp_path)
+
+
+def test_a_saved_report_the_check_refuses_is_never_shown_early(site, tmp_path, registered):  # noqa: F811
+    """A body edit that adds what the check refuses (an ID card number): nothing is shown,
+    the build fails with the usual error, and the preview stays the last good build."""
+    live = LiveSite(site, tmp_path / "preview", URL)
+    model, _ = live.build()
+    good = snapshot(live.output)
+    saved = site / "content" / "reports" / "r04.md"
+    edit(saved, "新一年的任务第4段。", "新一年的任务第4段，申请人身份证号110101199003074514。")
+    seen: list = []
+    with pytest.raises(Exception, match="身份证|pii"):
+        live.build(first=first_pages({article_of(model, "r04")}, seen, live.output), changed={saved})
+    assert seen == [] and snapshot(live.output) == good
+    edit(saved, "申请人身份证号110101199003074514。", "")
+    live.build(first=first_pages({article_of(model, "r04")}, [], live.output), changed={saved})
+    assert not live.early                                 # the failed build kept no model to patch
+    assert snapshot(live.output) == cold(site, tmp_path)
+
+
+def test_a_page_shown_early_with_other_bytes_than_the_build_made_is_marked_for_another_reload(
+        site, tmp_path, registered, monkeypatch):  # noqa: F811
+    """The early page is a patched model's: should it ever differ from what the whole build
+    writes, the build's bytes stand and the save is marked stale (the preview then reloads
+    the browsers once more instead of trusting what it showed first)."""
+    import congressgen.serve as serve_module
+    from congressgen.render import render_first
+
+    class Marked:            # the staged output, with every page written early altered
+        def __init__(self, staged):
+            self.staged = staged
+
+        def write(self, path, data):
+            return self.staged.write(path, data + b"<!-- early -->")
+
+        def __getattr__(self, name):
+            return getattr(self.staged, name)
+
+    monkeypatch.setattr(serve_module, "render_first",
+                        lambda site_, renderer, staged, static, first: render_first(site_, renderer, Marked(staged),
+                                                                                    static, first))
+    live = LiveSite(site, tmp_path / "preview", URL)
+    model, _ = live.build()
+    saved = site / "content" / "reports" / "r04.md"
+    edit(saved, "新一年的任务第4段。", "新一年的任务第4段，改过。")
+    seen: list = []
+    first = first_pages({article_of(model, "r04")}, seen, live.output)
+    live.build(first=first, changed={saved})
+    assert live.early and seen and b"<!-- early -->" in seen[0][1][article_of(model, "r04")]
+    assert first.stale
+    assert snapshot(live.output) == cold(site, tmp_path)
+
+
+def test_the_rebuilder_hands_the_saved_files_to_the_kept_site(site, tmp_path, registered):  # noqa: F811
+    """What the watcher saw change reaches `LiveSite.build`: a body edit is shown early."""
+    import threading
+
+    from congressgen.serve import Rebuilder, ServeOptions
+
+    rebuilder = Rebuilder(ServeOptions(site), tmp_path / "preview", URL, threading.Event())
+    assert rebuilder.rebuild(set()).ok
+    saved = site / "content" / "reports" / "r04.md"
+    edit(saved, "新一年的任务第4段。", "新一年的任务第4段，改过。")
+    model = rebuilder.live.site
+    seen: list = []
+    outcome = rebuilder.rebuild({saved}, first_pages({article_of(model, "r04")}, seen, rebuilder.output), {saved})
+    assert outcome.ok and rebuilder.live.early and seen
+    assert snapshot(rebuilder.output) == cold(site, tmp_path)

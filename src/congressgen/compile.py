@@ -287,6 +287,22 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     return compiled, warnings
 
 
+def compile_one(config: SiteConfig, shown: str, column: str, cache: BuildCache) -> CompiledReport:
+    """One report file compiled as `compile_all` compiles it (its body to the cache's body
+    files, the result held by `cache`, taken from it when its key is known), for a caller
+    that knows which file changed (`serve`). `shown` is the site-root-relative path. Raises
+    CongressError on bad input."""
+    raw = read_report(config.root / shown, shown, config.root)
+    key = cache.report_keys[shown] = report_key(raw, shown, column, compile_inputs(config))
+    hit = cache.get_report(key)
+    if _fits(hit, shown, column):
+        return hit
+    (_, compiled, diagnostics), = _compile_chunk(config, [(0, raw, shown, column, key)], cache.folder)
+    if diagnostics is not None:
+        raise BuildFailed(list(diagnostics))
+    return cache.put_report(key, compiled)
+
+
 def _fits(hit, shown: str, column: str) -> bool:
     return isinstance(hit, CompiledReport) and hit.source == shown and hit.column == column
 

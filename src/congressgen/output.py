@@ -402,22 +402,103 @@ class LiveOutput:
         shutil.rmtree(self.pending, ignore_errors=True)
 
 
-def _generated(site, cache) -> list[tuple[str, list]]:
+class KeptBytes(bytes):
+    """An output file's bytes read back from the previous output (`PreviousFiles.kept`): the
+    file there is the one the last build wrote, so it is kept as it is, not compared."""
+
+    __slots__ = ()
+
+
+class PreviousFiles:
+    """What the last build into an output folder wrote for the declared outputs that keep
+    files (`outputs.Output.keeps`): site path -> (stamp as written, the output's tag for
+    the content, e.g. a digest of what it was made from). An output asks `kept(path, tag)`
+    for a file whose content it knows by tag: the previous file's bytes when it was made
+    from the same tag and is unchanged since (same size and mtime, as pages are kept), so
+    they need not be made again. Kept in the build cache, one entry per output folder."""
+
+    def __init__(self, cache, folder: Path):
+        import hashlib
+
+        self.cache = cache
+        self.name = f"outputs/{hashlib.sha256(os.fsencode(Path(folder).resolve())).hexdigest()[:16]}.pickle"
+        held = cache.load(self.name)
+        self.memo: dict = held if isinstance(held, dict) else {}
+        self.prefix = os.path.join(folder, "")
+        self.tags: dict[str, object] = {}          # site path -> tag, of this build's files
+
+    def kept(self, site_path: str, tag, data: bytes | None = None) -> KeptBytes | None:
+        """With `data` (the output has the bytes at hand): those bytes, as `KeptBytes`, when the
+        previous file is made from `tag` and unchanged; nothing is read."""
+        self.tags[site_path] = tag
+        entry = self.memo.get(site_path)
+        if entry is None or entry[1] != tag:
+            return None
+        if data is not None:
+            try:
+                return KeptBytes(data) if file_stamp(self.prefix + site_path) == tuple(entry[0]) else None
+            except OSError:
+                return None
+        try:                 # os-level calls: thousands of small files on an edit
+            fd = os.open(self.prefix + site_path, os.O_RDONLY)
+            try:
+                st = os.fstat(fd)
+                if (st.st_size, st.st_mtime_ns) != tuple(entry[0]):
+                    return None
+                data = os.read(fd, st.st_size)
+            finally:
+                os.close(fd)
+        except OSError:
+            return None
+        return KeptBytes(data) if len(data) == st.st_size else None
+
+    def stamp(self, site_path: str) -> tuple[int, int] | None:
+        entry = self.memo.get(site_path)
+        return entry[0] if entry is not None else None
+
+    def save(self, stamps: dict[str, tuple[int, int]]) -> None:
+        """Remember the stamps the files of this build's tags were staged with."""
+        fresh = {path: (stamps[path], tag) for path, tag in self.tags.items() if path in stamps}
+        if fresh != self.memo:
+            self.cache.store(self.name, fresh)
+
+
+def previous_files(cache, staged) -> PreviousFiles | None:
+    """The `PreviousFiles` of a build with a cache on disk (a long-running process keeps its
+    outputs in memory instead)."""
+    if cache is None or cache.memory is not None:
+        return None
+    return PreviousFiles(cache, staged.output)
+
+
+def _generated(site, cache, previous: PreviousFiles | None = None) -> list[tuple[str, list]]:
     """The declared outputs' files (`outputs.OUTPUTS`), by output name, in order."""
     from congressgen import outputs
 
-    return [(output.name, list(output.files(site, cache=cache))) for output in outputs.OUTPUTS]
+    return [(output.name, list(output.files(site, cache=cache, previous=previous) if output.keeps and previous
+                               else output.files(site, cache=cache)))
+            for output in outputs.OUTPUTS]
 
 
 def _claimed(generated: list[tuple[str, list]]) -> list[tuple[str, list[str]]]:
     return [(name, [path for path, _ in files]) for name, files in generated]
 
 
-def _write_files(site, copies: list, generated: list[tuple[str, list]], staged) -> None:
+def _write_files(site, copies: list, generated: list[tuple[str, list]], staged,
+                 previous: PreviousFiles | None = None) -> None:
     """The declared outputs' files, then the attachments and the static files still to copy
-    (`copies`), into `staged`."""
+    (`copies`), into `staged`. A file an output took from the previous output (`KeptBytes`)
+    is kept by its stamp."""
+    stamps = {}
     for path, data in (item for _, files in generated for item in files):   # outputs.OUTPUTS, in order
-        staged.write(path, data, kept=True)
+        if data.__class__ is KeptBytes and previous is not None:
+            stamp = previous.stamp(path)
+            if stamp is not None and staged.reuse(path, stamp):
+                stamps[path] = stamp
+                continue
+        stamps[path] = staged.write(path, data, kept=True)
+    if previous is not None:
+        previous.save(stamps)
     for report in site.reports:
         for item in report.files:
             staged.copy(item)
@@ -496,11 +577,12 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
     copies = static
     if first is not None and render_first(site, renderer, staged, static, first):
         copies = []                                  # copied with the first pages
-    generated = _generated(site, cache)
+    previous = previous_files(cache, staged)
+    generated = _generated(site, cache, previous)
     # two sources for one site path: refused before anything is written
     refuse_collisions(site, static, _claimed(generated))
     memo = render_pages(site, renderer, staged, cache, memo_name, stats, progress, jobs)
-    _write_files(site, copies, generated, staged)
+    _write_files(site, copies, generated, staged, previous)
     if aside is not None:
         aside()
     return memo
@@ -531,8 +613,9 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
                 return exc.diagnostics
             return []
         staged.worker(jobs)                # its own counts of files written, handed back
-        generated = _generated(site, cache)
-        _write_files(site, static, generated, staged)
+        previous = previous_files(cache, staged)
+        generated = _generated(site, cache, previous)
+        _write_files(site, static, generated, staged, previous)
         if aside is not None:              # here rather than in a child of its own: each child
             aside()                        # copies the pages of the model it touches (memory)
         return _claimed(generated), staged.handover()
@@ -546,10 +629,11 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
             raise BuildFailed(outcomes["verify"])
     files_here = outcomes["files"] is None
     if files_here:
-        generated = _generated(site, cache)
+        previous = previous_files(cache, staged)
+        generated = _generated(site, cache, previous)
         claimed = _claimed(generated)
         refuse_collisions(site, static, claimed)
-        _write_files(site, static, generated, staged)
+        _write_files(site, static, generated, staged, previous)
     else:
         claimed, handed = outcomes["files"]
         staged.absorb(handed)

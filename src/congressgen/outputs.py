@@ -5,7 +5,10 @@
 - `paths(site) -> list[str]`: the site paths it writes that can be known from the model
   alone (what `check` treats as existing link targets);
 - `files(site, cache=None) -> iterable of (site_path, bytes)`: every file, written by the build
-  in this order after the pages (`cache` is the build's `BuildCache`, or None).
+  in this order after the pages (`cache` is the build's `BuildCache`, or None);
+- `keeps`: `files` also takes `previous` (an `output.PreviousFiles`, given only to a build
+  with a cache on disk): a file whose content is unchanged may be taken from the previous
+  output with `previous.kept(path, tag)` instead of being made again.
 
 A new output format is a function pair in its own module and one entry here. The build and
 the check read `OUTPUTS` when they run, so a test may replace the tuple (monkeypatch).
@@ -25,6 +28,7 @@ class Output:
     name: str
     paths: Callable[[Site], "list[str]"]
     files: Callable[..., "Iterable[tuple[str, bytes]]"]
+    keeps: bool = False
 
 
 def search_paths(site: Site) -> list[str]:
@@ -36,14 +40,14 @@ def search_paths(site: Site) -> list[str]:
     return [f"{INDEX_DIR}/meta.json", *(f"{INDEX_DIR}/text/{r.id}.json" for r in searchable_reports(site))]
 
 
-def search_files(site: Site, cache=None) -> list[tuple[str, bytes]]:
+def search_files(site: Site, cache=None, previous=None) -> list[tuple[str, bytes]]:
     from congressgen.search import index_files
 
-    return index_files(site, cache=cache)       # [] when `search: false`
+    return index_files(site, cache=cache, previous=previous)       # [] when `search: false`
 
 
 OUTPUTS: tuple[Output, ...] = (
-    Output("search", search_paths, search_files),
+    Output("search", search_paths, search_files, keeps=True),
     Output("redirects", redirect_paths, address_files),     # nginx / Apache 301s of moved addresses
 )
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from array import array
@@ -235,7 +236,7 @@ def search_doc(report: Report) -> SearchDoc:
     return SearchDoc(
         id=report.id, path=report.path, title=fm.title, date=report.day, column=report.column.key,
         year=fm.year, body=report.compiled.body,
-        outline=tuple(s for s in outline if s), meta=tuple(s for s in meta if s),
+        outline=tuple(filter(None, outline)), meta=tuple(filter(None, meta)),
     )
 
 
@@ -373,7 +374,7 @@ def _shards_for(total: int, target: int) -> int:
 # compare both). A rebuild re-encodes only the tokens whose counts changed.
 
 _ROWS_JSON = json.JSONEncoder(separators=(",", ":")).encode   # made once: json.dumps builds one per call
-STATE_FORMAT = 3                 # of `IndexState`; another (or none) is a miss
+STATE_FORMAT = 4                 # of `IndexState`; another (or none) is a miss
 
 
 def _entry(token: str, rows: bytes) -> bytes:
@@ -398,6 +399,9 @@ class IndexState:
     total: int                           # sum of `_size` over the tokens
     shards: int
     format: int = STATE_FORMAT
+    # each shard file's digest (`_shard_digest`), when known: a state stored without its
+    # files (`_store_state`) has them read back from the cache's shard files by these
+    digests: list | None = None
     # Never pickled: shard number -> its entries (token -> '"token":[gap-encoded rows]', in
     # token order) as parsed or patched; the patched ones carry over to the next state.
     parsed: dict = field(default_factory=dict, compare=False, repr=False)
@@ -713,17 +717,88 @@ def _noting_length(tokens, lengths: list[int]):
         yield t
 
 
+SHARD_TAG = "search-shard-1"      # a shard file's tag (`output.PreviousFiles`): this and its digest
+
+
+def _shard_path(number: int, width: int) -> str:
+    return f"{INDEX_DIR}/index/{number:0{width}d}.json"
+
+
+def _shard_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+SHARD_FILES = "search/shards"      # under the cache folder: each shard file as written, named by its digest
+
+
+def _shard_file(cache, digest: str):
+    return cache.folder / SHARD_FILES / f"{digest}.json"
+
+
+def _with_shard_files(state, cache) -> IndexState | None:
+    """A state stored without its shard files (`_store_state`), with them read back from the
+    cache's shard files, each checked against its digest; None when one is missing or damaged."""
+    if not isinstance(state, IndexState) or vars(state).get("files") is not None:
+        return state
+    digests = vars(state).get("digests")
+    if not isinstance(digests, list) or not isinstance(state.shards, int) or len(digests) != state.shards:
+        return None
+    files = []
+    for digest in digests:
+        try:
+            data = _shard_file(cache, digest).read_bytes()
+        except (OSError, TypeError):
+            return None
+        if _shard_digest(data) != digest:
+            return None
+        files.append(data)
+    state.files = files
+    return state
+
+
+def _store_state(cache, state: IndexState, loaded: IndexState | None = None) -> None:
+    """Store the state. A long-running process keeps it whole in memory; on disk it is stored
+    without its shard files (megabytes to pickle, hash and write on every edit), which are kept
+    one file each under `SHARD_FILES`, named by digest: an edit writes only the shards it
+    changed (the untouched ones are the same bytes objects as in `loaded`, whose digests are
+    known) and removes the ones no longer used."""
+    if cache.memory is not None:
+        cache.store(STATE_NAME, state)
+        return
+    old = loaded.files if loaded is not None and isinstance(loaded.digests, list) else []
+    state.digests = [loaded.digests[n] if n < len(old) and data is old[n] else _shard_digest(data)
+                     for n, data in enumerate(state.files)]
+    from congressgen.cache import write_atomic
+
+    kept = set(state.digests)
+    known = set(loaded.digests) if old else None
+    try:
+        for digest, data in zip(state.digests, state.files):
+            if known is None or digest not in known:
+                write_atomic(_shard_file(cache, digest), data)
+        folder = cache.folder / SHARD_FILES
+        gone = known - kept if known is not None else \
+            {name[:-5] for name in os.listdir(folder) if name.endswith(".json")} - kept
+        for digest in gone:
+            _shard_file(cache, digest).unlink(missing_ok=True)
+    except OSError:
+        cache.store(STATE_NAME, state)         # the shard files cannot be written: the whole state
+        return
+    cache.store(STATE_NAME, IndexState(state.doc_keys, state.lengths, None, state.total, state.shards,
+                                       digests=state.digests))
+
+
 def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_bytes: int) -> IndexState:
     """The encoded postings of `docs` (of the report sources `sources`, None for other pages):
     patched from the last build's when few reports changed, else merged from each report's
-    (cached) token counts."""
+    (cached) token counts. The state is stored by `_store_state`."""
     if cache is None:
         lengths: list[int] = []
         rows = _merge(_noting_length(map(doc_tokens, docs), lengths))
         return IndexState.made((), lengths, rows, shard_bytes)
     keys = _doc_keys(docs, _report_keys(cache, sources), cache.memory)
     store = TokenStore(cache)
-    state = cache.load(STATE_NAME)
+    state = _with_shard_files(cache.load(STATE_NAME), cache)
     if isinstance(state, IndexState) and state.usable(len(keys)) and state.shards == _shards_for(state.total,
                                                                                                    shard_bytes):
         changed = [n for n, (a, b) in enumerate(zip(state.doc_keys, keys)) if a != b]
@@ -741,14 +816,14 @@ def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_byt
                     lengths[n] = t.length
                 patched.doc_keys, patched.lengths = keys, tuple(lengths)
                 store.save(set(keys))
-                cache.store(STATE_NAME, patched)
+                _store_state(cache, patched, state)
                 return patched
     lengths = []
     rows = _merge(_noting_length((store.counts(d, k) for d, k in zip(docs, keys)), lengths))
     fresh = IndexState.made(keys, lengths, rows, shard_bytes)
     del rows
     store.save(set(keys))
-    cache.store(STATE_NAME, fresh)
+    _store_state(cache, fresh)
     return fresh
 
 
@@ -756,8 +831,21 @@ def _text_file(text: str) -> bytes:
     return ('{"text":' + encode_basestring(text) + "}").encode("utf-8")     # = _dumps({"text": text})
 
 
-def _text_files(docs: list[SearchDoc], memory: dict | None) -> list[bytes]:
-    """Each report's text file; with `memory`, the bytes made for an equal text last time."""
+TEXT_TAG = "search-text-1"        # a text file's tag (`output.PreviousFiles`): this and its report's key
+
+
+def _text_files(docs: list[SearchDoc], memory: dict | None, paths: list[str] | None = None,
+                report_keys: list[str | None] | None = None, previous=None) -> list[bytes]:
+    """Each report's text file; with `memory`, the bytes made for an equal text last time;
+    with `previous` (`output.PreviousFiles`), the previous output's file of a report whose
+    compiled-report key (which fixes its text) is the one that file was made from, read
+    back instead of made again from the report's body."""
+    if previous is not None:
+        files = []
+        for doc, path, key in zip(docs, paths, report_keys):
+            kept = previous.kept(path, (TEXT_TAG, key)) if key else None
+            files.append(kept if kept is not None else _text_file(doc.text))
+        return files
     if memory is None:
         return [_text_file(d.text) for d in docs]
     known = memory.get(("search", "texts"), {})
@@ -808,18 +896,28 @@ def tokenise_ahead(site: Site, cache, workers) -> None:
     store.save(set(keys))
 
 
-def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None) -> list[tuple[str, bytes]]:
+def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None,
+                previous=None) -> list[tuple[str, bytes]]:
     """The search index as (site path, bytes) pairs for the output stage; [] when search is off.
     With a `cache.BuildCache`, only the reports whose searchable content changed are tokenised
-    again; the output is byte for byte that of a build without it."""
+    again, and with `previous` (`output.PreviousFiles`, see `_text_files`) only their text
+    files are made again; the output is byte for byte that of a build without them."""
     if not site.config.search:
         return []
     docs, sources, extra_columns = _site_docs(site)
+    previous = previous if cache is not None else None
     state = _postings(docs, sources, cache, shard_bytes)
     memory = cache.memory if cache is not None else None     # a long-running process (`serve`)
     shards, width, shard_data = _shard_files(state)
-    shard_files = [(f"{INDEX_DIR}/index/{n:0{width}d}.json", data) for n, data in enumerate(shard_data)]
-    texts = [(f"{INDEX_DIR}/text/{d.id}.json", data) for d, data in zip(docs, _text_files(docs, memory))]
+    if previous is not None:       # a shard the previous output holds as it is: kept by its stamp
+        digests = state.digests if isinstance(state.digests, list) and len(state.digests) == shards \
+            else [_shard_digest(data) for data in shard_data]
+        shard_data = [previous.kept(_shard_path(n, width), (SHARD_TAG, digest), data) or data
+                      for n, (digest, data) in enumerate(zip(digests, shard_data))]
+    shard_files = [(_shard_path(n, width), data) for n, data in enumerate(shard_data)]
+    text_paths = [f"{INDEX_DIR}/text/{d.id}.json" for d in docs]
+    keys = _report_keys(cache, sources) if previous is not None else None
+    texts = list(zip(text_paths, _text_files(docs, memory, text_paths, keys, previous)))
     columns = [[c.key, c.title] for c in site.columns]
     columns += [c for c in extra_columns if c[0] not in {column[0] for column in columns}]
     column_number = {column[0]: n for n, column in enumerate(columns)}

@@ -55,7 +55,8 @@ from congressgen.content import TZ
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 from congressgen.model.doclife import dropped_warnings
 from congressgen.output import LiveOutput, write_site
-from congressgen.render import RenderStats, Renderer, load_theme, memo_name, static_files
+from congressgen.model.types import Site
+from congressgen.render import RenderStats, Renderer, load_theme, memo_name, render_first, static_files
 from congressgen.search import tokenise_ahead
 
 # A batch ends once nothing changed for about STEP_MS + QUIET_MS (editors save in bursts of
@@ -355,6 +356,7 @@ class FirstPages:
     paths: frozenset[str]
     shown: Callable[[list[str]], None]
     was_shown: bool = False
+    stale: bool = False     # shown early (`LiveSite._show_early`) with other bytes than the build's end
 
     def ready(self, staged: LiveOutput, paths: list[str]) -> None:
         replaced = set(staged.commit_first(set(paths)))
@@ -395,6 +397,9 @@ class LiveSite:
     stamps: tuple = ()                       # template_stamps() of the renderer's templates
     compiled: CompileStats | None = None     # the last build's: reports parsed / from memory
     rendered: RenderStats | None = None      # the last build's: pages rendered / kept
+    site: Site | None = None                 # the last good build's model (patched by `_show_early`)
+    day: dt.date | None = None               # the day it was built as of
+    early: bool = False                      # the last build showed the open pages early
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)   # processes that render pages
 
     def _renderer(self, theme, bytecode: Path) -> Renderer:
@@ -404,17 +409,44 @@ class LiveSite:
             self.renderer, self.stamps = Renderer(theme, bytecode, links=links), stamps
         return self.renderer
 
-    def build(self, progress=None, now=None, first: FirstPages | None = None):
+    def build(self, progress=None, now=None, first: FirstPages | None = None, changed: set[Path] | None = None):
         """One build into `output`; returns (site, warnings). Raises like `build.build`.
-        `first`: pages put in place (and shown) before the rest, once the site passed its check."""
+        `first`: pages put in place (and shown) before the rest, once the site passed its check.
+        `changed`: the files the watcher saw change since the last build (None: not known).
+        When they are only report files whose front matter is unchanged, the open pages are
+        rendered first from the kept model with those reports patched in (`_show_early`);
+        the whole build follows as ever, and puts them back if it fails."""
         config, warnings = loading.load_site_config(self.source, self.base_url)
         cache = BuildCache(config.root / config.cache_dir, self.memory)
         theme = load_theme(config.root, config.theme, config.path)
-        workers = Workers(self.jobs)
+        today = now or dt.datetime.now(TZ).date()
+        out = LiveOutput(self.output, self.paths, self.written)
         self.compiled, self.rendered = CompileStats(), RenderStats()
         try:
+            early = self._show_early(config, cache, theme, out, first, changed, today)
+        except BaseException:
+            out.discard()
+            self.paths = self.written = self.site = None
+            raise
+        self.early = early is not None
+        self.site = None          # patched, or to be rebuilt: kept again once this build is good
+        try:
+            site, warnings = self._build_all(config, warnings, cache, theme, out, today, progress,
+                                             None if early is not None else first)
+        except BaseException:
+            out.discard()
+            self.paths = self.written = None      # walk the folder and compare bytes next time
+            raise
+        if early is not None and any(_read_or_none(self.output / path) != data for path, data in early.items()):
+            first.stale = True    # shown early, then built otherwise: the browsers must reload again
+        self.site, self.day = site, today
+        return site, warnings
+
+    def _build_all(self, config, warnings, cache, theme, out, today, progress, first):
+        workers = Workers(self.jobs)
+        try:
             slugs = SlugMemo(cache)
-            loaded = loading.load_site(config, drafts=self.drafts, now=now or dt.datetime.now(TZ).date(),
+            loaded = loading.load_site(config, drafts=self.drafts, now=today,
                                        cache=cache, workers=workers, progress=progress, slug=slugs,
                                        stats=self.compiled,
                                        gate=lambda compiled: review.build_gate(config, compiled, False))
@@ -433,21 +465,71 @@ class LiveSite:
         bytecode = cache.folder / "jinja"
         bytecode.mkdir(parents=True, exist_ok=True)
         renderer = self._renderer(theme, bytecode)
-        out = LiveOutput(self.output, self.paths, self.written)
         name = memo_name(self.output, self.drafts)
-        try:
-            memo = write_site(site, theme, renderer, out, cache, name, self.rendered, progress, self.jobs,
-                              first)
-            out.commit()
-        except BaseException:
-            out.discard()
-            self.paths = self.written = None      # walk the folder and compare bytes next time
-            raise
+        memo = write_site(site, theme, renderer, out, cache, name, self.rendered, progress, self.jobs, first)
+        out.commit()
         self.paths, self.written = out.paths, out.written
         cache.store(name, memo)
         slugs.save()
         cache.prune_reports()
         return site, warnings
+
+    def _show_early(self, config, cache, theme, out, first, changed, today) -> dict[str, bytes] | None:
+        """Before the whole build: when every changed file is a report of the kept model whose
+        front matter (what the model and the other pages are made of) compiles unchanged, and
+        the config and the day are the kept model's, those reports are compiled (into `cache`,
+        so the whole build takes them from it), their document-local check rules run, they are
+        patched into the kept model (their body, outline, summary and what a report derives
+        from them alone) and the open pages are rendered from it and shown (`render_first`).
+        Returns the bytes shown by path, or None when this does not apply (nothing shown)."""
+        site = self.site
+        if first is None or not changed or site is None or today != self.day or site.config != config:
+            return None
+        from congressgen.check.engine import document_errors
+        from congressgen.compile import compile_one
+        from congressgen.model.links import rewrite_body
+
+        by_source = {r.source: r for r in site.reports}
+        root = os.path.realpath(config.root)
+        saved: dict[str, object] = {}
+        for path in changed:
+            real = os.path.realpath(path)
+            shown = os.path.relpath(real, root).replace(os.sep, "/")
+            report = by_source.get(shown) if real.endswith(".md") else None
+            if report is None:                       # not a report the model has: the whole build
+                return None
+            saved[shown] = report
+        patched = []
+        for shown, report in sorted(saved.items()):
+            old = report.compiled
+            try:
+                compiled = compile_one(config, shown, old.column, cache)
+                review.build_gate(config, [compiled], False)
+            except (CongressError, BuildFailed):
+                return None                          # the whole build reports it
+            if (compiled.fm, compiled.stem, compiled.column) != (old.fm, old.stem, old.column) \
+                    or document_errors(config, compiled, dt.datetime.now(TZ)):
+                return None
+            patched.append((report, compiled))
+        for report, compiled in patched:             # what assemble.build_site derives from them
+            report.compiled = compiled
+            report.rewritten_body = rewrite_body(report, by_source)
+            report.sections = report.fm.sections if report.fm.sections is not None else report.outline.sections
+            report.tasks = report.fm.tasks if report.fm.tasks is not None else report.outline.tasks
+        bytecode = cache.folder / "jinja"
+        bytecode.mkdir(parents=True, exist_ok=True)
+        renderer = self._renderer(theme, bytecode)
+        static = static_files(theme, config.root / config.static_dir)
+        if not render_first(site, renderer, out, static, first):
+            return None
+        return {path: _read_or_none(self.output / path) for path in first.paths}
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 @dataclass
@@ -467,11 +549,13 @@ class Rebuilder:
         if self.stop.is_set():  # Ctrl-C: do not make the clerk wait for a long build to finish
             raise BuildCancelled
 
-    def rebuild(self, changed: set[Path], first: FirstPages | None = None) -> BuildOutcome | None:
-        """One build into the preview folder; None when it was cancelled by Ctrl-C."""
+    def rebuild(self, changed: set[Path], first: FirstPages | None = None,
+                saved: set[Path] | None = None) -> BuildOutcome | None:
+        """One build into the preview folder; None when it was cancelled by Ctrl-C. `saved`:
+        the files changed since the last build, when that is known (`LiveSite.build`)."""
         started = time.perf_counter()
         try:
-            site, warnings = self.live.build(self._progress, first=first)
+            site, warnings = self.live.build(self._progress, first=first, changed=saved)
         except BuildCancelled:
             return None
         except (CongressError, BuildFailed) as exc:
@@ -908,11 +992,14 @@ class Preview:
                 settle.tick()
                 continue
             pages = self.adapter.open_pages() if not first and self.loop is not None else frozenset()
+            shown_first = FirstPages(pages, self.show_first) if pages else None
             try:
-                outcome = self.rebuilder.rebuild(changed, FirstPages(pages, self.show_first) if pages else None)
+                outcome = self.rebuilder.rebuild(changed, shown_first, None if first else changed)
             except BaseException:
                 self.state.release()               # never leave requests waiting for a build that ended
                 raise
+            if shown_first is not None and shown_first.stale:
+                self.state.release()               # what was shown early is not final: reload again
             if outcome is None:
                 self.state.release()
             if outcome is None or self.stop.is_set():

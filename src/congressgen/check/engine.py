@@ -331,6 +331,7 @@ def run_rules(ctx: CheckContext, in_build: bool = False, facts_cache: FactsCache
         for (index, doc, _, _), facts in zip(wanted, made):
             doc.__dict__["links"] = list(facts.links)       # as the worker extracted them
             computed[index] = facts
+    in_site = [check for check in (getattr(f, "check_document_in_site", None) for f in families) if check is not None]
     for index, (doc, facts, key, attachments) in enumerate(looked_up):
         findings += doc.findings
         if facts is None:
@@ -342,10 +343,8 @@ def run_rules(ctx: CheckContext, in_build: bool = False, facts_cache: FactsCache
         findings.extend(facts.findings)
         doc.markers = facts.markers
         unknown_markers.extend(facts.marker_findings)
-        for family in families:
-            check = getattr(family, "check_document_in_site", None)
-            if check is not None:
-                findings.extend(check(doc, ctx))
+        for check in in_site:
+            findings.extend(check(doc, ctx))
     for family in families:
         check = getattr(family, "check_site", None)
         if check is not None:
@@ -395,14 +394,36 @@ def errors_for_build(config: SiteConfig, compiled: list[CompiledReport], site: S
     and the config), as diagnostics: `build` refuses to write the site when there are any.
     With `workers` (the build's `compile.Workers`), the document-local rules of the reports
     the check cache does not hold run in its worker processes."""
-    settings = load_settings(config)
-    errors_only = CheckSettings({k: v if v == "error" else "off" for k, v in settings.severities.items()},
-                                {k: v for k, v in settings.overrides.items() if v == "error"},
-                                settings.hotlines, settings.external_links)
-    documents = [BuildDocument(report.source, _reader(config, report.source), fm=report.fm,
-                               compiled=report.compiled, report=report) for report in site.reports]
+    errors_only = _errors_only(load_settings(config))
+    documents = [BuildDocument(made.source, _reader(config, made.source), fm=made.fm,
+                               compiled=made, report=report)
+                 for report, made in ((r, r.compiled) for r in site.reports)]
     ctx = make_context(config, errors_only, documents, site, {c.source for c in compiled},
                        now or dt.datetime.now(TZ))
     facts_cache = FactsCache(cache, "check-build.pickle", ctx) if cache is not None else None
     findings = finalize(ctx, run_rules(ctx, in_build=True, facts_cache=facts_cache, workers=workers))
+    return [f.diagnostic() for f in findings if f.severity == "error"]
+
+
+def _errors_only(settings: CheckSettings) -> CheckSettings:
+    """The settings with every rule below error level turned off (what a build refuses)."""
+    return CheckSettings({k: v if v == "error" else "off" for k, v in settings.severities.items()},
+                         {k: v for k, v in settings.overrides.items() if v == "error"},
+                         settings.hotlines, settings.external_links)
+
+
+def document_errors(config: SiteConfig, compiled: CompiledReport, now: dt.datetime | None = None) -> list[Diagnostic]:
+    """The error-level findings of the document-local rules (`check_document`) on one
+    compiled report, with its check-ignore markers and the site's settings applied: the
+    rules that can change when only this report's text changed. `serve` runs them before it
+    shows a saved report's page early; `errors_for_build` over the whole site still follows."""
+    settings = _errors_only(load_settings(config))
+    doc = BuildDocument(compiled.source, _reader(config, compiled.source), fm=compiled.fm, compiled=compiled)
+    ctx = CheckContext(config, settings, [doc], now=now or dt.datetime.now(TZ))
+    if settings.enabled("formulation", "formulation-order"):
+        ctx.formulations = formulations.load_dictionary(config)
+    families = [f for f in FAMILIES if _family_enabled(f, settings) and getattr(f, "IN_BUILD", True)]
+    facts = local_facts(doc, ctx, families, privacy.text_attachments(doc, config.root))
+    doc.markers = facts.markers
+    findings = finalize(ctx, list(doc.findings) + list(facts.findings) + list(facts.marker_findings))
     return [f.diagnostic() for f in findings if f.severity == "error"]

@@ -1,0 +1,202 @@
+"""An edit build takes the search index's unchanged files from the previous output
+(`output.PreviousFiles`): a report's text file is kept (same inode, not made again from its
+body) only when its compiled report is the one that file was made from and the file is as the
+last build left it; everything else is made again. The index is always byte for byte that of
+a cold build."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from congressgen import search
+from congressgen.build import BuildOptions, build
+
+from conftest import write
+from test_search_cache import cold_index, index_tree, site, warm_build, write_report  # noqa: F401 (fixture)
+
+
+def text_inodes(out: Path) -> dict[str, int]:
+    folder = out / search.INDEX_DIR / "text"
+    return {p.name: p.stat().st_ino for p in folder.iterdir()}
+
+
+@pytest.fixture
+def made(monkeypatch) -> list[str]:
+    """The texts made into text files (not kept from the previous output) in this test."""
+    seen: list[str] = []
+    real = search._text_file
+
+    def counting(text):
+        seen.append(text)
+        return real(text)
+
+    monkeypatch.setattr(search, "_text_file", counting)
+    return seen
+
+
+def test_an_edit_makes_only_the_edited_reports_text_file_and_equals_a_cold_build(site, tmp_path, made):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    assert len(made) == 7
+    before = text_inodes(out)
+    made.clear()
+    write_report(site, 4, "新增一句：数字化改革。")
+    warm_build(site, out)
+    assert len(made) == 1 and "数字化改革" in made[0]
+    after = text_inodes(out)
+    assert [name for name in before if before[name] != after[name]] == ["r4.json"]
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+@pytest.mark.parametrize("edit", ["title", "deleted", "renamed", "id_swapped", "added"])
+def test_other_edits_equal_a_cold_build(site, tmp_path, edit):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    if edit == "title":
+        path = site / "content/reports/r2.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("第2号", "第二号（修订）"), encoding="utf-8")
+    elif edit == "deleted":
+        (site / "content/reports/r5.md").unlink()
+    elif edit == "renamed":       # a new id: a new text file, the old one gone
+        path = site / "content/reports/r5.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("id: r5", "id: r50"), encoding="utf-8")
+    elif edit == "id_swapped":    # two reports trade ids: each text file now holds the other's text
+        a, b = site / "content/reports/r1.md", site / "content/reports/r2.md"
+        text_a, text_b = a.read_text(encoding="utf-8"), b.read_text(encoding="utf-8")
+        a.write_text(text_a.replace("id: r1", "id: r2"), encoding="utf-8")
+        b.write_text(text_b.replace("id: r2", "id: r1"), encoding="utf-8")
+    else:
+        write_report(site, 8, "新报告。")
+    warm_build(site, out)
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+def test_a_text_file_changed_by_hand_in_the_output_is_made_again(site, tmp_path, made):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    hand = out / search.INDEX_DIR / "text" / "r3.json"
+    hand.write_bytes(b'{"text":"changed by hand"}')
+    os.utime(hand, ns=(1, 1))
+    made.clear()
+    write_report(site, 4, "新增一句。")
+    warm_build(site, out)
+    assert len(made) == 2                      # r4 (edited) and r3 (not as the last build left it)
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+def test_a_build_into_another_output_folder_makes_every_text_file(site, tmp_path, made):
+    warm_build(site, tmp_path / "one")
+    made.clear()
+    write(site / "content/reports/r4.md", (site / "content/reports/r4.md").read_text(encoding="utf-8") + "\n补充。\n")
+    build(BuildOptions(site, tmp_path / "two", jobs=1))
+    assert len(made) == 7
+    assert index_tree(tmp_path / "two") == cold_index(site, tmp_path)
+
+
+def stored_state(site: Path):
+    from congressgen.cache import decode_entry
+
+    return decode_entry((site / ".congressgen-cache" / search.STATE_NAME).read_bytes())
+
+
+def test_the_stored_index_state_holds_shard_digests_not_files_and_edits_still_equal_a_cold_build(site, tmp_path):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    state = stored_state(site)
+    assert state.files is None and len(state.digests) == state.shards
+    shards = sorted((out / search.INDEX_DIR / "index").iterdir())
+    assert [search._shard_digest(p.read_bytes()) for p in shards] == state.digests
+    for n, extra in enumerate(["新增一句：数字化改革。", "再改一次：乡村振兴饮水工程。"]):
+        write_report(site, 4, extra)
+        warm_build(site, out)
+        assert index_tree(out) == cold_index(site, tmp_path), n
+
+
+@pytest.mark.parametrize("damage", ["changed", "deleted"])
+def test_a_shard_file_changed_or_deleted_in_the_output_is_not_trusted(site, tmp_path, damage):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    shard = sorted((out / search.INDEX_DIR / "index").iterdir())[0]
+    if damage == "changed":
+        shard.write_bytes(b"{}")
+    else:
+        shard.unlink()
+    write_report(site, 4, "新增一句。")
+    warm_build(site, out)
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+def test_an_edit_built_into_another_output_folder_equals_a_cold_build(site, tmp_path):
+    warm_build(site, tmp_path / "one")
+    write_report(site, 4, "新增一句。")
+    warm_build(site, tmp_path / "two")
+    assert index_tree(tmp_path / "two") == cold_index(site, tmp_path)
+    write_report(site, 5, "又一句。")
+    warm_build(site, tmp_path / "one")
+    assert index_tree(tmp_path / "one") == cold_index(site, tmp_path)
+
+
+@pytest.fixture
+def merged(monkeypatch) -> list[int]:
+    """How many times the postings were merged whole from the token store (not patched)."""
+    calls: list[int] = []
+    real = search._merge
+
+    def counting(tokens):
+        calls.append(1)
+        return real(tokens)
+
+    monkeypatch.setattr(search, "_merge", counting)
+    return calls
+
+
+def shard_cache_files(site: Path) -> list[Path]:
+    return sorted((site / ".congressgen-cache" / search.SHARD_FILES).iterdir())
+
+
+def test_the_cache_holds_each_shard_once_by_digest_and_an_edit_patches_from_them(site, tmp_path, merged):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    assert [p.stem for p in shard_cache_files(site)] == sorted(set(stored_state(site).digests))
+    merged.clear()
+    write_report(site, 4, "新增一句：数字化改革。")
+    warm_build(site, out)
+    assert merged == []                               # patched, not merged again
+    assert [p.stem for p in shard_cache_files(site)] == sorted(set(stored_state(site).digests))
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["changed", "deleted"])
+def test_a_damaged_or_missing_shard_in_the_cache_makes_the_index_merge_again(site, tmp_path, merged, damage):
+    out = tmp_path / "out"
+    warm_build(site, out)
+    shard = shard_cache_files(site)[0]
+    if damage == "changed":
+        shard.write_bytes(b'{"x":[1,1]}')
+    else:
+        shard.unlink()
+    merged.clear()
+    write_report(site, 4, "新增一句。")
+    warm_build(site, out)
+    assert merged == [1]
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+def test_a_long_running_process_patches_from_the_state_a_build_left(site, tmp_path, merged):
+    """`serve`'s first build reads the state a `build` stored (shards from the cache's files)
+    and keeps its own in memory."""
+    warm_build(site, tmp_path / "out")
+    merged.clear()
+    write_report(site, 4, "新增一句。")
+    memory: dict = {}
+    build(BuildOptions(site, tmp_path / "preview", jobs=1, report_memory=memory))
+    assert merged == []
+    assert index_tree(tmp_path / "preview") == cold_index(site, tmp_path)
+    write_report(site, 5, "又一句。")
+    merged.clear()                                   # (the cold build merges)
+    build(BuildOptions(site, tmp_path / "preview", jobs=1, report_memory=memory))
+    assert merged == []
+    assert index_tree(tmp_path / "preview") == cold_index(site, tmp_path)
