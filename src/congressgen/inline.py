@@ -14,6 +14,8 @@ this table being complete.
 
 from __future__ import annotations
 
+import re
+
 from markdown import treeprocessors, util
 from markdown.extensions import Extension
 
@@ -27,14 +29,16 @@ _NEEDS = {
     r'\!\[': "[",                                                    # image forms
     r'<([A-Za-z][A-Za-z0-9+.-]*://[^<>]*)>': "<",                     # autolink
     r'<([^<> !]+@[^@<> ]+)>': "<",                                   # automail
-    r'  \n': "\n",                                                   # hard line break
+    r'  \n': ("  \n",),                                               # hard line break
     r'(&(?:\#[0-9]+|\#x[0-9a-fA-F]+|[a-zA-Z0-9]+);)': "&",           # entity
 }
 _HTML_PREFIX = "(<("            # raw inline HTML: every variant starts with "<"
 _DELIMITERS = r"\*|_"           # DelimiterProcessor for * and _ (Python-Markdown >= 3.11)
 
 
-_TRIGGERS = "`\\[<\n&*_"
+_TRIGGERS = ("`", "\\", "[", "<", "  \n", "&", "*", "_")
+# Any of the triggers, or STX (a placeholder the pass would relink), in a text.
+_HOPEFUL = re.compile(r"[`\\\[<&*_\x02]|  \n")
 
 
 def needed_characters(pattern) -> frozenset[str] | None:
@@ -59,6 +63,11 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
         # One snapshot per document: the registry re-sorts on every indexed access.
         self._plan = [(p, needed_characters(p)) for p in self.inlinePatterns]
         self._all_known = all(needs is not None for _, needs in self._plan)
+        if self._all_known and _nothing_to_do(tree):
+            # No text or tail anywhere holds a trigger: every text would be handed back as it
+            # is and linked back where it was, so the tree stays the same. The walk is skipped.
+            self.stashed_nodes = {}
+            return tree
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802
@@ -81,6 +90,20 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
             if not matched:
                 patternIndex += 1
         return data
+
+
+def _nothing_to_do(tree) -> bool:
+    """No element of `tree` has a text or tail a pattern could match in (and every tag is a
+    plain string: the pass reads the text of comments too)."""
+    parts = []
+    for elem in tree.iter():
+        if type(elem.tag) is not str:
+            return False
+        if elem.text:
+            parts.append(elem.text)
+        if elem.tail:
+            parts.append(elem.tail)
+    return _HOPEFUL.search("\x00".join(parts)) is None
 
 
 def supported() -> bool:

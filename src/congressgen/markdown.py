@@ -19,7 +19,9 @@ from markdown.extensions import Extension
 from markdown import inlinepatterns
 from markdown.extensions import attr_list
 
+from congressgen.blocks import FastBlockExtension
 from congressgen.inline import FastInlineExtension
+from congressgen.mdtree import FastTreeExtension, use_fast_serializer
 from congressgen.outline import LEADIN_CLOSE, LEADIN_OPEN, Outline, prepare
 
 EXTENSIONS = ("tables", "footnotes", "attr_list", "sane_lists", "md_in_html")
@@ -57,6 +59,9 @@ class _Only:
         return (elem for elem in self._doc.iter() if elem in self._wanted)
 
 
+_ID_AND_CLASS = re.compile(r"#([A-Za-z0-9-]+) \.([A-Za-z0-9-]+)")
+
+
 class BraceOnlyAttrList(attr_list.AttrListTreeprocessor):
     """attr_list's tree pass over only the elements it could change. Every pattern it applies
     needs a "{" in an element's text, its tail, or a child's tail (`{#id .class}`); the others
@@ -74,6 +79,17 @@ class BraceOnlyAttrList(attr_list.AttrListTreeprocessor):
                     wanted.add(child)
         if wanted:
             super().run(_Only(doc, wanted))
+
+    def assign_attrs(self, elem, attrs_string: str, *, strict: bool = False) -> str:
+        # The outline's own headings carry `{#sec-1 .outline-1}`: an id and a class, which
+        # attr_list's scanner parses into the same two assignments made here.
+        own = _ID_AND_CLASS.fullmatch(attrs_string)
+        if own is None:
+            return super().assign_attrs(elem, attrs_string, strict=strict)
+        elem.set("id", own[1])
+        cls = elem.get("class")
+        elem.set("class", f"{cls} {own[2]}" if cls else own[2])
+        return ""
 
 
 class BraceOnlyAttrListExtension(Extension):
@@ -97,9 +113,10 @@ def _markdown() -> md_lib.Markdown:
     # about 50 ms of an edit's build)
     builtin = [importlib.import_module(f"markdown.extensions.{name}").makeExtension(**_EXTENSION_CONFIGS.get(name, {}))
                for name in EXTENSIONS]
-    return md_lib.Markdown(
-        extensions=builtin + [LiteralAsteriskExtension(), FastInlineExtension(), BraceOnlyAttrListExtension()],
-        output_format="html")
+    return use_fast_serializer(md_lib.Markdown(
+        extensions=builtin + [LiteralAsteriskExtension(), FastInlineExtension(), FastBlockExtension(),
+                              FastTreeExtension(), BraceOnlyAttrListExtension()],
+        output_format="html"))
 
 
 def has_raw_html(prepared: str) -> bool:
@@ -184,10 +201,23 @@ def html_to_text(fragment: str) -> str:
     return "\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+
+
 def summarise(body_html: str, budget: int) -> str:
     """The first paragraphs' text within `budget` characters, cut at a CJK sentence end."""
-    paragraphs = re.findall(r"<p>(.*?)</p>", _FOOTNOTES.sub("", body_html), re.DOTALL)
-    text = "".join(html_to_text(p) for p in paragraphs) or html_to_text(body_html).replace("\n", "")
+    parts, length = [], 0
+    for m in _PARAGRAPH.finditer(_FOOTNOTES.sub("", body_html)):
+        part = html_to_text(m.group(1))
+        parts.append(part)
+        length += len(part)
+        if length > budget:
+            break           # what follows cannot change the first `budget` characters
+    return cut_summary("".join(parts) or html_to_text(body_html).replace("\n", ""), budget)
+
+
+def cut_summary(text: str, budget: int) -> str:
+    """`text` within `budget` characters, cut at a CJK sentence end."""
     if len(text) <= budget:
         return text
     head = text[:budget]

@@ -392,7 +392,8 @@ class _Block:
     numbering: tuple[int, str, str, int] | None = None
 
 
-def _blocks(body: str) -> list[_Block]:
+def _blocks(body: str, quick: bool = True) -> list[_Block]:
+    """The body's blocks. `quick=False` decides every line by the full patterns (tests compare)."""
     lines = body.split("\n")
     blocks: list[_Block] = []
     fence: str | None = None
@@ -404,6 +405,24 @@ def _blocks(body: str) -> list[_Block]:
             blocks.append(_Block("raw", [whole], number))
             if whole.strip().startswith(fence):
                 fence = None
+            continue
+        # The two commonest lines, decided without the patterns below (same outcome): a blank
+        # line, and a line of prose opening with an ideograph that no marker, fence, heading,
+        # list or other structure can open with, and with no flattened break to split at.
+        if not quick:
+            pass
+        elif not whole:
+            para = None
+            blocks.append(_Block("raw", [whole], number))
+            continue
+        elif "\u4e00" <= whole[0] <= "\u9fff" and whole[0] not in _MARKER_FIRST \
+                and "。 " not in whole and "。\u3000" not in whole:
+            if para is not None:
+                para.lines.append(whole)
+            else:
+                para = _Block("para", [whole], number)
+                blocks.append(para)
+            previous = whole
             continue
         m = _FENCE.match(whole)
         if m:
