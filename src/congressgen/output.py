@@ -629,7 +629,7 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
     order (verify, the outputs, collisions, templates). A child that fails has its part done
     again here."""
     from congressgen.collisions import refuse_collisions
-    from congressgen.errors import BuildFailed
+    from congressgen.errors import BuildFailed, CongressError
     from congressgen.render import in_forked_processes, render_pages
 
     # The child keeps another core busy: the pages render in this process alone unless there
@@ -639,8 +639,10 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
     def pages(_task):
         try:
             return render_pages(site, renderer, staged, cache, memo_name, stats, progress, render_jobs), None
-        except Exception as exc:  # noqa: BLE001 - raised below, after the errors that come first
+        except (CongressError, BuildFailed) as exc:   # raised below, after the errors that come first
             return None, exc
+        # anything else (serve's cancel on Ctrl-C, a crash) is raised at once: the child is killed
+        # rather than waited for, as its copy of a stop event is never set
 
     def child(_task):
         if verify is not None:
