@@ -40,7 +40,8 @@ class ServeProcess:
     def __init__(self, *args: str, tmpdir: Path):
         exe = shutil.which("congressgen")
         cmd = [exe, "serve", *args] if exe else [sys.executable, "-m", "congressgen", "serve", *args]
-        env = dict(os.environ, PYTHONIOENCODING="utf-8", TMPDIR=str(tmpdir), TEMP=str(tmpdir), TMP=str(tmpdir))
+        env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONFAULTHANDLER="1",  # stacks on SIGABRT
+                   TMPDIR=str(tmpdir), TEMP=str(tmpdir), TMP=str(tmpdir))
         self.tmpdir = tmpdir
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      encoding="utf-8", env=env)
@@ -76,9 +77,23 @@ class ServeProcess:
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
+                self._dump_stuck()
                 self.proc.kill()
                 self.proc.wait()
         return self.proc.returncode
+
+    def _dump_stuck(self) -> None:
+        """A serve that did not stop: its processes and every thread's stack (faulthandler, on
+        SIGABRT) go to the test's output, so a rare hang says where it hung."""
+        tree = subprocess.run(["ps", "-o", "pid,ppid,stat,wchan:20,etime,cmd", "--ppid", str(self.proc.pid),
+                               "-p", str(self.proc.pid)], capture_output=True, text=True).stdout
+        self.proc.send_signal(signal.SIGABRT)
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        time.sleep(0.5)   # let the pump threads take the last lines
+        print("serve did not stop within 20 s of Ctrl-C\n" + tree + "\n".join(self.err[-200:]), file=sys.stderr)
 
 
 def make_site(root: Path) -> Path:
