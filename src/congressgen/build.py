@@ -186,11 +186,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     finally:
         stats.workers = workers.started
         workers.close()
-    bytecode = None
-    if cache is not None:
-        bytecode = cache.folder / "jinja"
-        bytecode.mkdir(parents=True, exist_ok=True)
-    renderer = Renderer(theme, bytecode, debug=options.debug)
+    renderer = Renderer(theme, cache.template_folder() if cache is not None else None, debug=options.debug)
     staged = StagedOutput(output)
     memo_name = render_memo_name(output, options.drafts)
     try:

@@ -324,6 +324,12 @@ class BuildCache:
         self._stamps_loaded: dict = {}
         self._stamps_tag = ""
 
+    def template_folder(self) -> Path:
+        """Where Jinja keeps the compiled templates (its bytecode cache), made if missing."""
+        folder = self.folder / "jinja"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
     # --- generic single-file entries -------------------------------------------------
 
     def load(self, name: str) -> object | None:

@@ -462,9 +462,7 @@ class LiveSite:
         problems = errors_for_build(config, loaded.compiled, site, cache=cache)
         if problems:
             raise BuildFailed(problems + warnings)
-        bytecode = cache.folder / "jinja"
-        bytecode.mkdir(parents=True, exist_ok=True)
-        renderer = self._renderer(theme, bytecode)
+        renderer = self._renderer(theme, cache.template_folder())
         name = memo_name(self.output, self.drafts)
         memo = write_site(site, theme, renderer, out, cache, name, self.rendered, progress, self.jobs, first)
         out.commit()
@@ -487,7 +485,7 @@ class LiveSite:
             return None
         from congressgen.check.engine import document_errors
         from congressgen.compile import compile_one
-        from congressgen.model.links import rewrite_body
+        from congressgen.model.assemble import derive_from_body
 
         by_source = {r.source: r for r in site.reports}
         root = os.path.realpath(config.root)
@@ -511,14 +509,10 @@ class LiveSite:
                     or document_errors(config, compiled, dt.datetime.now(TZ)):
                 return None
             patched.append((report, compiled))
-        for report, compiled in patched:             # what assemble.build_site derives from them
+        for report, compiled in patched:
             report.compiled = compiled
-            report.rewritten_body = rewrite_body(report, by_source)
-            report.sections = report.fm.sections if report.fm.sections is not None else report.outline.sections
-            report.tasks = report.fm.tasks if report.fm.tasks is not None else report.outline.tasks
-        bytecode = cache.folder / "jinja"
-        bytecode.mkdir(parents=True, exist_ok=True)
-        renderer = self._renderer(theme, bytecode)
+            derive_from_body(report, by_source)
+        renderer = self._renderer(theme, cache.template_folder())
         static = static_files(theme, config.root / config.static_dir)
         if not render_first(site, renderer, out, static, first):
             return None

@@ -18,6 +18,16 @@ from congressgen.model.types import CompiledReport, Column, Report, Site, Taxono
 from congressgen.model.urls import asset_dir, column_key, derive_id, report_site_path
 from congressgen.urls import slugify
 
+
+def derive_from_body(report: Report, by_source: dict[str, Report]) -> None:
+    """What a report derives from its own compiled body alone: the body with its links
+    rewritten, and its sections and tasks (the front matter's, else the outline's). The
+    preview patches a saved report into its kept model with this too (serve.LiveSite)."""
+    report.rewritten_body = rewrite_body(report, by_source)
+    report.sections = report.fm.sections if report.fm.sections is not None else report.outline.sections
+    report.tasks = report.fm.tasks if report.fm.tasks is not None else report.outline.tasks
+
+
 def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_drafts: bool = False,
                traffic: Traffic | None = None, qr=None, related: bool | RelatedMemo = True, slug=slugify,
                data: SiteData | None = None, today: dt.date | None = None) -> Site:
@@ -89,9 +99,7 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
     if related and by_tag is None:
         related_lists = (related if isinstance(related, RelatedMemo) else RelatedMemo()).lists(reports)
     for n, report in enumerate(reports):
-        report.rewritten_body = rewrite_body(report, by_source)
-        report.sections = report.fm.sections if report.fm.sections is not None else report.outline.sections
-        report.tasks = report.fm.tasks if report.fm.tasks is not None else report.outline.tasks
+        derive_from_body(report, by_source)
         report.views = traffic.views.get(report.id, 0)
         report.downloads = traffic.downloads.get(report.id, 0)
         if not related:
