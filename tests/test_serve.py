@@ -87,6 +87,11 @@ class ServeProcess:
         SIGABRT) go to the test's output, so a rare hang says where it hung."""
         tree = subprocess.run(["ps", "-o", "pid,ppid,stat,wchan:20,etime,cmd", "--ppid", str(self.proc.pid),
                                "-p", str(self.proc.pid)], capture_output=True, text=True).stdout
+        signals = [f"{who} {task}: " + " ".join(line.strip() for line in Path(f"/proc/{pid}/task/{task}/status")
+                                                .read_text().splitlines() if line.startswith(("Name", "Sig")))
+                   for who, pid in (("serve", self.proc.pid), ("test", os.getpid()))
+                   for task in os.listdir(f"/proc/{pid}/task")]
+        tree += "\n".join(signals) + "\n"
         self.proc.send_signal(signal.SIGABRT)
         try:
             self.proc.wait(timeout=5)
