@@ -7,6 +7,7 @@ import functools
 import http.server
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +18,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# A test run started in the background by a non-interactive shell (`cmd &`, nohup) inherits
+# SIGINT ignored, and so would every `congressgen serve` a test starts (Python keeps an
+# inherited ignore, as a clerk's background serve should): the Ctrl-C tests' SIGINT would
+# never arrive. The processes the tests start get SIGINT as from a terminal.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 CHROMIUM = os.environ.get("CONGRESSGEN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
