@@ -1,5 +1,6 @@
-"""`--jobs N`: compile and QR work runs in spawned worker processes (no reliance on fork),
-and the output is byte for byte the output of `--jobs 1`."""
+"""`--jobs N`: compile and QR work runs in worker processes, forked from a build with no
+other thread and spawned otherwise (nothing relies on fork), and the output is byte for byte
+the output of `--jobs 1` either way."""
 
 from __future__ import annotations
 
@@ -37,12 +38,44 @@ def parallel_always(monkeypatch):
     monkeypatch.setattr(compile_module, "MIN_PARALLEL", 2)
 
 
-def test_jobs_2_output_equals_jobs_1(many, tmp_path, parallel_always):
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_jobs_2_output_equals_jobs_1(many, tmp_path, parallel_always, monkeypatch, method):
+    monkeypatch.setattr(compile_module, "_start_method", lambda: method)
     one = build(BuildOptions(many, tmp_path / "one", jobs=1, cache=False))
     two = build(BuildOptions(many, tmp_path / "two", jobs=2, cache=False))
     assert one.stats.workers == 0 and two.stats.workers == 2
     assert two.stats.compiled == COUNT
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+
+
+def test_workers_are_forked_only_when_no_other_thread_runs():
+    import threading
+
+    assert compile_module._start_method() == ("fork" if threading.active_count() == 1 else "spawn")
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert compile_module._start_method() == "spawn"     # e.g. the preview server's threads
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_a_forked_worker_collects_garbage_though_the_build_had_the_collector_off(monkeypatch):
+    """The build turns the collector off while it loads (build._build); a forked worker
+    inherits that, and Markdown's trees are cyclic: each worker turns it back on."""
+    import gc
+
+    monkeypatch.setattr(compile_module, "_start_method", lambda: "fork")
+    workers = compile_module.Workers(2)
+    gc.disable()
+    try:
+        enabled = [workers.pool.submit(gc.isenabled).result() for _ in range(4)]
+    finally:
+        gc.enable()
+        workers.close()
+    assert enabled == [True] * 4
 
 
 def test_worker_errors_are_reported_like_serial_ones(many, tmp_path, parallel_always):

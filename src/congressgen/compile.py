@@ -10,6 +10,7 @@ picklable arguments.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from dataclasses import dataclass, replace
@@ -118,8 +119,19 @@ def _qr_chunk(urls: list[str]) -> list[str]:
     return [qr_svg(url, QR_TITLE) for url in urls]
 
 
+def _start_method() -> str:
+    """fork where it exists and this process runs no other thread (a build from the command
+    line): the workers start at once with what is already imported, instead of each starting
+    Python and importing congressgen again (a second of CPU on a cold build). Else spawn: a
+    fork beside other threads (the preview server's) may inherit a lock one of them held.
+    The workers get everything as arguments either way (spawn-safe), so both give the same."""
+    import threading
+
+    return "fork" if hasattr(os, "fork") and threading.active_count() == 1 else "spawn"
+
+
 class Workers:
-    """A process pool started on first need (spawn: works where fork does not exist)."""
+    """A process pool started on first need (`_start_method`)."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
@@ -134,7 +146,9 @@ class Workers:
             from concurrent.futures import ProcessPoolExecutor
             from multiprocessing import get_context
 
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("spawn"))
+            # gc.enable: a forked worker would keep the collector off if the parent had it off
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context(_start_method()),
+                                             initializer=gc.enable)
         return self._pool
 
     def warm_up(self) -> None:
