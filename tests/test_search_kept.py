@@ -102,13 +102,13 @@ def stored_state(site: Path):
     return decode_entry((site / ".congressgen-cache" / search.STATE_NAME).read_bytes())
 
 
-def test_the_stored_index_state_holds_shard_digests_not_files_and_edits_still_equal_a_cold_build(site, tmp_path):
+def test_the_stored_index_state_holds_file_digests_not_files_and_edits_still_equal_a_cold_build(site, tmp_path):
     out = tmp_path / "out"
     warm_build(site, out)
     state = stored_state(site)
     assert state.files is None and len(state.digests) == state.shards
     shards = sorted((out / search.INDEX_DIR / "index").iterdir())
-    assert [search._shard_digest(p.read_bytes()) for p in shards] == state.digests
+    assert [search._file_digest(p.read_bytes()) for p in shards] == state.digests
     for n, extra in enumerate(["新增一句：数字化改革。", "再改一次：乡村振兴饮水工程。"]):
         write_report(site, 4, extra)
         warm_build(site, out)
@@ -200,3 +200,42 @@ def test_a_long_running_process_patches_from_the_state_a_build_left(site, tmp_pa
     build(BuildOptions(site, tmp_path / "preview", jobs=1, report_memory=memory))
     assert merged == []
     assert index_tree(tmp_path / "preview") == cold_index(site, tmp_path)
+
+
+def version_of_files(out: Path) -> tuple[str, str]:
+    """meta.json's version, and the version its shard and text files on disk give."""
+    import hashlib
+    import json
+
+    folder = out / search.INDEX_DIR
+    meta = json.loads((folder / "meta.json").read_bytes())
+    shards = [hashlib.sha256((folder / "index" / f"{n:0{meta['width']}d}.json").read_bytes()).hexdigest()[:32]
+              for n in range(meta["shards"])]
+    texts = [hashlib.sha256((folder / "text" / f"{doc[0]}.json").read_bytes()).hexdigest()[:32]
+             for doc in meta["docs"]]
+    return meta["version"], search.index_version(shards, texts)
+
+
+def test_the_index_version_names_the_files_on_disk_after_edits_and_changes_with_them(site, tmp_path):
+    """The version is made from each file's digest; an edit's build takes the kept texts'
+    digests from the cache instead of hashing them: it must still name exactly the files
+    written, change when one does and come back when the edit is undone."""
+    out = tmp_path / "out"
+    warm_build(site, out)
+    first, on_disk = version_of_files(out)
+    assert first == on_disk
+    original = (site / "content/news/r3.md").read_text(encoding="utf-8")
+    write_report(site, 3, "新增一句：基层治理。")        # its text file and some shards change
+    warm_build(site, out)
+    edited, on_disk = version_of_files(out)
+    assert edited == on_disk and edited != first
+    path = site / "content/reports/r2.md"               # only the title: the text file changes too
+    path.write_text(path.read_text(encoding="utf-8").replace("第2号", "第二号"), encoding="utf-8")
+    warm_build(site, out)
+    retitled, on_disk = version_of_files(out)
+    assert retitled == on_disk and retitled not in (first, edited)
+    path.write_text(path.read_text(encoding="utf-8").replace("第二号", "第2号"), encoding="utf-8")
+    (site / "content/news/r3.md").write_text(original, encoding="utf-8")
+    warm_build(site, out)
+    assert version_of_files(out) == (first, first)
+    assert index_tree(out) == cold_index(site, tmp_path)

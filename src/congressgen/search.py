@@ -399,7 +399,7 @@ class IndexState:
     total: int                           # sum of `_size` over the tokens
     shards: int
     format: int = STATE_FORMAT
-    # each shard file's digest (`_shard_digest`), when known: a state stored without its
+    # each shard file's digest (`_file_digest`), when known: a state stored without its
     # files (`_store_state`) has them read back from the cache's shard files by these
     digests: list | None = None
     # Never pickled: shard number -> its entries (token -> '"token":[gap-encoded rows]', in
@@ -726,7 +726,8 @@ def _shard_path(number: int, width: int) -> str:
     return f"{INDEX_DIR}/index/{number:0{width}d}.json"
 
 
-def _shard_digest(data: bytes) -> str:
+def _file_digest(data: bytes) -> str:
+    """A shard or text file's digest: its name in the cache (shards) and its part of `index_version`."""
     return hashlib.sha256(data).hexdigest()[:32]
 
 
@@ -751,7 +752,7 @@ def _with_shard_files(state, cache) -> IndexState | None:
             data = _shard_file(cache, digest).read_bytes()
         except (OSError, TypeError):
             return None
-        if _shard_digest(data) != digest:
+        if _file_digest(data) != digest:
             return None
         files.append(data)
     state.files = files
@@ -768,7 +769,7 @@ def _store_state(cache, state: IndexState, loaded: IndexState | None = None) -> 
         cache.store(STATE_NAME, state)
         return
     old = loaded.files if loaded is not None and isinstance(loaded.digests, list) else []
-    state.digests = [loaded.digests[n] if n < len(old) and data is old[n] else _shard_digest(data)
+    state.digests = [loaded.digests[n] if n < len(old) and data is old[n] else _file_digest(data)
                      for n, data in enumerate(state.files)]
     from congressgen.cache import write_atomic
 
@@ -898,6 +899,37 @@ def tokenise_ahead(site: Site, cache, workers) -> None:
     store.save(set(keys))
 
 
+def index_version(shard_digests: list[str], text_digests: list[str]) -> str:
+    """Names this exact index (every shard and text file, by their digests), so browsers never
+    mix cached old files with a new meta.json (search.js asks for each file with `?v=`)."""
+    return hashlib.sha256("".join(shard_digests + text_digests).encode("ascii")).hexdigest()[:16]
+
+
+TEXT_DIGESTS = "search-texts.pickle"     # report key -> its text file's digest
+
+
+def _text_digests(files: list[bytes], keys: list[str | None] | None, cache) -> list[str]:
+    """Each text file's digest; with a cache, that of a report whose key (which fixes its text,
+    as for keeping the file: `_text_files`) the last build saw is taken from there instead of
+    hashing its bytes again (an edit's build at 10,000 reports hashed ~100 MB of text)."""
+    if keys is None:
+        return [_file_digest(data) for data in files]
+    held = cache.load(TEXT_DIGESTS)
+    known: dict = held if isinstance(held, dict) else {}
+    fresh = {}
+    digests = []
+    for data, key in zip(files, keys):
+        found = known.get(key) if key else None
+        if not (isinstance(found, str) and len(found) == 32):
+            found = _file_digest(data)
+        if key:
+            fresh[key] = found
+        digests.append(found)
+    if fresh != known:
+        cache.store(TEXT_DIGESTS, fresh)
+    return digests
+
+
 def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None,
                 previous=None) -> list[tuple[str, bytes]]:
     """The search index as (site path, bytes) pairs for the output stage; [] when search is off.
@@ -911,24 +943,22 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None,
     state = _postings(docs, sources, cache, shard_bytes)
     memory = cache.memory if cache is not None else None     # a long-running process (`serve`)
     shards, width, shard_data = _shard_files(state)
+    digests = state.digests if isinstance(state.digests, list) and len(state.digests) == shards \
+        else [_file_digest(data) for data in shard_data]
     if previous is not None:       # a shard the previous output holds as it is: kept by its stamp
-        digests = state.digests if isinstance(state.digests, list) and len(state.digests) == shards \
-            else [_shard_digest(data) for data in shard_data]
         shard_data = [previous.kept(_shard_path(n, width), (SHARD_TAG, digest), data) or data
                       for n, (digest, data) in enumerate(zip(digests, shard_data))]
     shard_files = [(_shard_path(n, width), data) for n, data in enumerate(shard_data)]
     text_paths = [f"{INDEX_DIR}/text/{d.id}.json" for d in docs]
-    keys = _report_keys(cache, sources) if previous is not None else None
-    texts = list(zip(text_paths, _text_files(docs, memory, text_paths, keys, previous)))
+    keys = _report_keys(cache, sources) if cache is not None else None
+    text_data = _text_files(docs, memory, text_paths, keys, previous)
+    texts = list(zip(text_paths, text_data))
     columns = [[c.key, c.title] for c in site.columns]
     columns += [c for c in extra_columns if c[0] not in {column[0] for column in columns}]
     column_number = {column[0]: n for n, column in enumerate(columns)}
-    # The version names this exact index, so browsers never mix cached old files with new meta.
-    digest = hashlib.sha256()
-    for _, data in shard_files + texts:
-        digest.update(data)
     meta = {
-        "format": FORMAT_VERSION, "version": digest.hexdigest()[:16], "shards": shards, "width": width,
+        "format": FORMAT_VERSION, "version": index_version(digests, _text_digests(text_data, keys, cache)),
+        "shards": shards, "width": width,
         "columns": columns,
         "docs": [[d.id, d.path, d.title, d.date, column_number[d.column], d.year, length]
                  for d, length in zip(docs, state.lengths)],

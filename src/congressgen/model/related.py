@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from congressgen.model.types import RELATED_COUNT, Report
 
+
 def related_pairwise(report: Report, by_tag: dict[str, list[Report]]) -> list[Report]:
     """The reference ranking, pair by pair; used when a report lists a tag twice (which
     counts twice here) — `RelatedIndex` gives the same result faster otherwise."""
