@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 
@@ -100,10 +101,12 @@ def test_build_check_in_worker_processes_reports_what_one_process_reports(site_d
     monkeypatch.setattr(compile_module, "MIN_PARALLEL", 2)
     results = []
     for jobs, cache in ((1, False), (2, False), (2, True), (2, True)):
-        if jobs == 2:
-            def refuse(*args, **kwargs):
-                raise AssertionError("local facts made in the main process")
-            monkeypatch.setattr(engine, "local_facts", refuse)   # the workers are other processes
+        if jobs == 2:   # the workers are other processes (forked ones inherit this patch)
+            def refuse(*args, main=os.getpid(), real=engine.local_facts, **kwargs):
+                if os.getpid() == main:
+                    raise AssertionError("local facts made in the main process")
+                return real(*args, **kwargs)
+            monkeypatch.setattr(engine, "local_facts", refuse)
         with pytest.raises(BuildFailed) as caught:
             build(BuildOptions(site_dir, tmp_path / f"out{len(results)}", jobs=jobs, cache=cache))
         results.append([str(d) for d in caught.value.diagnostics])
