@@ -37,9 +37,11 @@ def article(sentence: str) -> str:
 class ServeProcess:
     """`congressgen serve` in a subprocess; collects its terminal lines as they come."""
 
-    def __init__(self, *args: str, tmpdir: Path):
+    def __init__(self, *args: str, tmpdir: Path, ctrl_c_ignored: bool = False):
         exe = shutil.which("congressgen")
         cmd = [exe, "serve", *args] if exe else [sys.executable, "-m", "congressgen", "serve", *args]
+        if ctrl_c_ignored:      # as a script's `congressgen serve &` starts it: SIGINT ignored
+            cmd = ["sh", "-c", 'trap "" INT; exec "$0" "$@"', *cmd]
         env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONFAULTHANDLER="1",  # stacks on SIGABRT
                    TMPDIR=str(tmpdir), TEMP=str(tmpdir), TMP=str(tmpdir))
         self.tmpdir = tmpdir
@@ -386,6 +388,26 @@ def test_ctrl_c_stops_cleanly_and_removes_temp_folder(tmp_path):
     server.wait_for(r"预览地址：")
     assert list(tmpdir.glob("congressgen-serve-*"))
     assert server.stop() == 0
+    assert list(tmpdir.iterdir()) == []
+    assert any("预览已停止" in line for line in server.out)
+    assert not any("Traceback" in line for line in server.err), server.err
+
+
+def test_kill_stops_cleanly_and_a_background_start_keeps_ctrl_c_ignored(tmp_path):
+    site = make_site(tmp_path / "site")
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    server = ServeProcess("--source", str(site), "--port", "0", tmpdir=tmpdir, ctrl_c_ignored=True)
+    try:
+        server.wait_for(r"预览地址：")
+        server.proc.send_signal(signal.SIGINT)
+        time.sleep(1)
+        assert server.proc.poll() is None           # the shell's choice is kept: Ctrl-C does not reach it
+        server.proc.terminate()                     # `kill PID`
+        assert server.proc.wait(timeout=20) == 0
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
     assert list(tmpdir.iterdir()) == []
     assert any("预览已停止" in line for line in server.out)
     assert not any("Traceback" in line for line in server.err), server.err
