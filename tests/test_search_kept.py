@@ -229,7 +229,7 @@ def test_the_index_version_names_the_files_on_disk_after_edits_and_changes_with_
     warm_build(site, out)
     edited, on_disk = version_of_files(out)
     assert edited == on_disk and edited != first
-    path = site / "content/reports/r2.md"               # only the title: the text file changes too
+    path = site / "content/reports/r2.md"    # the title: a new report key, the same text, other shards
     path.write_text(path.read_text(encoding="utf-8").replace("第2号", "第二号"), encoding="utf-8")
     warm_build(site, out)
     retitled, on_disk = version_of_files(out)

@@ -120,14 +120,17 @@ def _qr_chunk(urls: list[str]) -> list[str]:
 
 
 def _start_method() -> str:
-    """fork where it exists and this process runs no other thread (a build from the command
-    line): the workers start at once with what is already imported, instead of each starting
-    Python and importing congressgen again (a second of CPU on a cold build). Else spawn: a
-    fork beside other threads (the preview server's) may inherit a lock one of them held.
-    The workers get everything as arguments either way (spawn-safe), so both give the same."""
+    """fork where it is the platform's safe way (`render.can_fork`: Linux) and this process
+    runs no other thread (a build from the command line): the workers start at once with what
+    is already imported, instead of each starting Python and importing congressgen again (a
+    second of CPU on a cold build). Else spawn: a fork beside other threads (the preview
+    server's) may inherit a lock one of them held. The workers get everything as arguments
+    either way (spawn-safe), so both give the same."""
     import threading
 
-    return "fork" if hasattr(os, "fork") and threading.active_count() == 1 else "spawn"
+    from congressgen.render import can_fork     # one rule for every fork of a build
+
+    return "fork" if can_fork() and threading.active_count() == 1 else "spawn"
 
 
 class Workers:
