@@ -409,13 +409,11 @@ def _blocks(body: str, quick: bool = True) -> list[_Block]:
         # The two commonest lines, decided without the patterns below (same outcome): a blank
         # line, and a line of prose opening with an ideograph that no marker, fence, heading,
         # list or other structure can open with, and with no flattened break to split at.
-        if not quick:
-            pass
-        elif not whole:
+        if quick and not whole:
             para = None
             blocks.append(_Block("raw", [whole], number))
             continue
-        elif "\u4e00" <= whole[0] <= "\u9fff" and whole[0] not in _MARKER_FIRST \
+        if quick and "\u4e00" <= whole[0] <= "\u9fff" and whole[0] not in _MARKER_FIRST \
                 and "。 " not in whole and "。\u3000" not in whole:
             if para is not None:
                 para.lines.append(whole)

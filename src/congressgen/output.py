@@ -498,24 +498,36 @@ def _put_generated(staged, path: str, data: bytes, previous: PreviousFiles | Non
     stamps[path] = staged.write(path, data, kept=True)
 
 
+def _put_all(staged, files, previous: PreviousFiles | None) -> None:
+    """Every (path, bytes) of `files` into `staged` (`_put_generated`), then the stamps they
+    were staged with remembered for the next build (`PreviousFiles.save`)."""
+    stamps: dict = {}
+    for path, data in files:
+        _put_generated(staged, path, data, previous, stamps)
+    if previous is not None:
+        previous.save(stamps)
+
+
 def _write_generated(site, cache, staged, previous: PreviousFiles | None) -> list[tuple[str, list[str]]]:
     """The declared outputs' files written into `staged` one output after the other, each file
     let go once written (the search index's are ~100 MB at 5,000 reports); returns the paths
     each output claimed, as `_claimed(_generated(...))`."""
     from congressgen import outputs
 
-    claimed, stamps = [], {}
-    for output in outputs.OUTPUTS:
-        files = list(_files_of(output, site, cache, previous))
-        files.reverse()
-        paths = []
-        while files:
-            path, data = files.pop()
-            _put_generated(staged, path, data, previous, stamps)
-            paths.append(path)
-        claimed.append((output.name, paths))
-    if previous is not None:
-        previous.save(stamps)
+    claimed: list[tuple[str, list[str]]] = []
+
+    def each_file():
+        for output in outputs.OUTPUTS:
+            files = list(_files_of(output, site, cache, previous))
+            files.reverse()
+            paths: list[str] = []
+            claimed.append((output.name, paths))
+            while files:
+                path, data = files.pop()
+                paths.append(path)
+                yield path, data
+
+    _put_all(staged, each_file(), previous)
     return claimed
 
 
@@ -524,11 +536,7 @@ def _write_files(site, copies: list, generated: list[tuple[str, list]], staged,
     """The declared outputs' files, then the attachments and the static files still to copy
     (`copies`), into `staged`. A file an output took from the previous output (`KeptBytes`)
     is kept by its stamp."""
-    stamps = {}
-    for path, data in (item for _, files in generated for item in files):   # outputs.OUTPUTS, in order
-        _put_generated(staged, path, data, previous, stamps)
-    if previous is not None:
-        previous.save(stamps)
+    _put_all(staged, (item for _, files in generated for item in files), previous)   # outputs.OUTPUTS, in order
     for report in site.reports:
         for item in report.files:
             staged.copy(item)
