@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from congressgen.errors import CongressError, Location
 from congressgen.model.types import FileCopy
@@ -403,14 +403,18 @@ class LiveOutput:
         shutil.rmtree(self.pending, ignore_errors=True)
 
 
-@dataclass(frozen=True)
-class KeptFile:
+class KeptFile(NamedTuple):
     """A declared output's file that the previous output holds (`PreviousFiles.kept`): kept
-    there by its stamp, never read; `make()` gives its bytes when the file there is not the
-    one the last build wrote (changed by hand, or gone), or the stamp cannot be kept."""
+    there by its stamp, never read; `make(of)` gives its bytes when the file there is not the
+    one the last build wrote (changed by hand, or gone), or the stamp cannot be kept. (A
+    tuple, with `of` rather than a closure: thousands are made on an edit.)"""
 
     stamp: tuple[int, int]
-    make: Callable[[], bytes]
+    make: Callable[[object], bytes]
+    of: object = None
+
+    def data(self) -> bytes:
+        return self.make(self.of)
 
 
 class PreviousFiles:
@@ -431,14 +435,15 @@ class PreviousFiles:
         self.memo: dict = held if isinstance(held, dict) else {}
         self.tags: dict[str, object] = {}          # site path -> tag, of this build's files
 
-    def kept(self, site_path: str, tag, make: Callable[[], bytes]) -> KeptFile | None:
-        """The file at `site_path` as a `KeptFile` when the last build wrote it from `tag`
-        (nothing is read or checked here: the writer checks its stamp); None otherwise."""
+    def kept(self, site_path: str, tag, make: Callable[[object], bytes], of: object = None) -> KeptFile | None:
+        """The file at `site_path` as a `KeptFile` (made, if need be, by `make(of)`) when the
+        last build wrote it from `tag`; None otherwise. Nothing is read or checked here: the
+        writer checks its stamp."""
         self.tags[site_path] = tag
         entry = self.memo.get(site_path)
         if entry is None or entry[1] != tag:
             return None
-        return KeptFile(tuple(entry[0]), make)
+        return KeptFile(entry[0], make, of)
 
     def save(self, stamps: dict[str, tuple[int, int]]) -> None:
         """Remember the stamps the files of this build's tags were staged with."""
@@ -478,7 +483,7 @@ def _put_generated(staged, path: str, data, stamps: dict) -> None:
         if staged.reuse(path, data.stamp):
             stamps[path] = data.stamp
             return
-        data = data.make()
+        data = data.data()
     stamps[path] = staged.write(path, data, kept=True)
 
 

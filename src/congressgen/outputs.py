@@ -8,8 +8,8 @@
   in this order after the pages (`cache` is the build's `BuildCache`, or None);
 - `keeps`: `files` also takes `previous` (an `output.PreviousFiles`, given only to a build
   with a cache on disk): a file whose content is unchanged may be kept from the previous
-  output, unread, as `previous.kept(path, tag, make)` (an `output.KeptFile`, made with
-  `make()` only if the file there is not as the last build left it) instead of its bytes.
+  output, unread, as `previous.kept(path, tag, make, of)` (an `output.KeptFile`, made with
+  `make(of)` only if the file there is not as the last build left it) instead of its bytes.
 
 A new output format is a function pair in its own module and one entry here. The build and
 the check read `OUTPUTS` when they run, so a test may replace the tuple (monkeypatch).

@@ -400,7 +400,7 @@ class IndexState:
     shards: int
     format: int = STATE_FORMAT
     # each shard file's digest (`_file_digest`), when known: a state stored without its
-    # files (`_store_state`) has them read back from the cache's shard files by these
+    # files (`_store_state`) has each read from the cache's shard file of its digest when used (`file`)
     digests: list | None = None
     # Never pickled: shard number -> its entries (token -> '"token":[gap-encoded rows]', in
     # token order) as parsed or patched; the patched ones carry over to the next state.
@@ -870,6 +870,10 @@ def _text_file(text: str) -> bytes:
     return ('{"text":' + encode_basestring(text) + "}").encode("utf-8")     # = _dumps({"text": text})
 
 
+def _doc_text_file(doc: SearchDoc) -> bytes:
+    return _text_file(doc.text)
+
+
 TEXT_TAG = "search-text-1"        # a text file's tag (`output.PreviousFiles`): this and its report's key
 
 
@@ -882,7 +886,7 @@ def _text_files(docs: list[SearchDoc], memory: dict | None, paths: list[str] | N
     if previous is not None:
         files = []
         for doc, path, key in zip(docs, paths, report_keys):
-            kept = previous.kept(path, (TEXT_TAG, key), lambda doc=doc: _text_file(doc.text)) if key else None
+            kept = previous.kept(path, (TEXT_TAG, key), _doc_text_file, doc) if key else None
             files.append(kept if kept is not None else _text_file(doc.text))
         return files
     if memory is None:
@@ -958,7 +962,7 @@ def _text_digests(files: list, keys: list[str | None] | None, cache) -> list[str
     for data, key in zip(files, keys):
         found = known.get(key) if key else None
         if not (isinstance(found, str) and len(found) == 32):
-            found = _file_digest(data if isinstance(data, bytes) else data.make())
+            found = _file_digest(data if isinstance(data, bytes) else data.data())
         if key:
             fresh[key] = found
         digests.append(found)
@@ -988,7 +992,7 @@ def _shard_outputs(state: IndexState, previous, remade) -> tuple[int, int, list[
 
     outputs = []
     for n, digest in enumerate(digests):
-        kept = previous.kept(_shard_path(n, width), (SHARD_TAG, digest), lambda n=n: stored(n))
+        kept = previous.kept(_shard_path(n, width), (SHARD_TAG, digest), stored, n)
         outputs.append(kept if kept is not None else state.file(n))
     return shards, width, digests, outputs
 
