@@ -33,6 +33,7 @@ from congressgen.cache import CACHE_FORMAT, dependency_versions, settled, source
 from congressgen.model.ledger import LEDGER_FILE
 from congressgen.config import SiteConfig
 from congressgen.errors import Diagnostic, Location
+from congressgen.themes import builtin_theme_dir
 
 RECORD_FORMAT = 1
 # The address ledger (addresses.json) is written by publish itself: not a change that makes a
@@ -130,12 +131,6 @@ def _read_diagnostics(rows: list) -> tuple[Diagnostic, ...]:
 
 # ---------------------------------------------------------------------------------------
 # Fingerprints of the inputs (bytes, not dates)
-
-
-def builtin_theme_dir() -> Path:
-    from importlib import resources
-
-    return Path(str(resources.files("congressgen.themes"))) / "default"   # as render.builtin_theme_dir
 
 
 def _hash_file(path: Path) -> str:
