@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from congressgen import renderdeps
+from congressgen import render, renderdeps
 from congressgen.build import BuildOptions, build
+from congressgen.cache import BuildCache
 from congressgen.model.types import Column, Page, Pager, Report
 from congressgen.renderdeps import PageMemo, digest, page_state, report_states
 
@@ -151,8 +152,8 @@ def test_the_memo_key_table_is_written_only_when_it_changed_and_a_mismatch_is_a_
     assert 0 < result.stats.rendered <= 3
     after = table.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)   # no new read: not rewritten
-    token, keys = decode_entry(table.read_bytes())
-    table.write_bytes(encode_entry(("another token", keys)))            # e.g. a build stopped between the two
+    token, form, keys = decode_entry(table.read_bytes())
+    table.write_bytes(encode_entry(("another token", form, keys)))      # e.g. a build stopped between the two
     _edit(site / "content" / "reports" / "r05.md", "补充一句。", "补充两句。")
     result = warm(site, out)
     assert result.stats.rendered == len(result.site.pages)              # a miss: every page, nothing stale
@@ -160,6 +161,43 @@ def test_the_memo_key_table_is_written_only_when_it_changed_and_a_mismatch_is_a_
     assert decode_entry(table.read_bytes())[0] != "another token"      # written anew with the new memo
     again = warm(site, out)
     assert again.stats.rendered == 0
+
+
+def test_an_edit_build_unpacks_only_the_keys_it_checks(site, out, tmp_path, monkeypatch):
+    """The key table is loaded as stored bytes (`renderdeps.KeyTable`): an edit's build unpacks
+    the keys of the changed report, of no one report (lists, templates) and of the pages it
+    renders again, never another report's reads that no rendered page made; the output is the
+    cold build's."""
+    warm(site, out)
+    _edit(site / "content" / "reports" / "r07.md", "新一年的任务第7段。", "新一年的任务第7段，补充一句。")
+    warm(site, out)          # the first build after a cold one groups the keys by report (all of them)
+    unpacked = []
+    real = renderdeps.unpack_key
+    monkeypatch.setattr(renderdeps, "unpack_key", lambda data: unpacked.append(real(data)) or unpacked[-1])
+    _edit(site / "content" / "reports" / "r05.md", "新一年的任务第5段。", "新一年的任务第5段，补充一句。")
+    result = warm(site, out)
+    assert 0 < result.stats.rendered <= 3
+    memo = renderdeps.load_memo(BuildCache(site / ".congressgen-cache"), render.memo_name(out, False))
+    assert isinstance(memo.keys, renderdeps.KeyTable)
+    monkeypatch.setattr(renderdeps, "unpack_key", real)
+
+    rendered = {memo.keys[i] for path in result.stats.rendered_paths for i in memo.pages[path].reads}
+    others = {key for key in memo.keys if key[0] == "a" and key[1][0] == "report" and key[1][1] != "r05"
+              and key not in rendered}
+    assert others                                           # other reports' reads are in the table …
+    assert unpacked and not others & set(unpacked)          # … and were left packed
+    assert_equals_cold(site, out, tmp_path)
+
+
+def test_a_read_key_packs_and_unpacks_to_itself_even_with_a_str_subclass_in_it():
+    from markupsafe import Markup
+
+    keys = [("a", ("report", "r1"), "title"), ("i", ("page", "x.html"), Markup("<b>")),
+            ("call", ("m", ("report", "r1"), "section_anchor"), ("T", "一、", "part", 1.5, None, True), ("T",))]
+    table = renderdeps.KeyTable([renderdeps.pack_key(k) for k in keys])
+    assert list(table) == keys and len(table) == 3
+    table.append(("t", "base.html"))
+    assert [renderdeps.unpack_key(b) for b in table.stored()] == keys + [("t", "base.html")]
 
 
 def test_a_build_leaves_the_collector_as_it_found_it(site, out, monkeypatch):

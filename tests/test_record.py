@@ -94,3 +94,23 @@ def test_output_manifest_lists_files_and_skips_linked_folders(tmp_path):
     manifest = output_manifest(tmp_path / "out")
     assert sorted(manifest) == ["a/b/c.html", "index.html"]
     assert manifest["index.html"][0] == 2
+
+
+def test_unchanged_reads_only_the_inputs_line_of_a_record_whose_inputs_differ(tmp_path, monkeypatch):
+    site = make_site(tmp_path / "site")
+    out = build(site)
+    config, _ = load_config(site)
+    made = record.read_record(config, out)
+    same = record.Fingerprints(made.environment, made.sources, made.inputs)
+    assert record.unchanged(config, out, same) == made
+    parsed = []
+    real = record.BuildRecord.from_json.__func__
+    monkeypatch.setattr(record.BuildRecord, "from_json",
+                        classmethod(lambda cls, text: parsed.append(1) or real(cls, text)))
+    edited = record.Fingerprints(made.environment, made.sources, "0" * 64)
+    assert record.unchanged(config, out, edited) is None and parsed == []    # decided by the one line
+    # a record without that line near its start (written otherwise): the whole record decides
+    path = record.record_path(config, out)
+    path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8")), indent=1), encoding="utf-8")
+    assert record.unchanged(config, out, same) == made and parsed == [1]
+    assert record.unchanged(config, out, edited) is None and parsed == [1, 1]

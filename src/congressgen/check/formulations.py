@@ -9,11 +9,9 @@ shorter wrong-looking one never fires (台湾国民党 is not 台湾国)."""
 from __future__ import annotations
 
 import hashlib
-
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 from congressgen.check.model import Document, Rule
@@ -26,6 +24,12 @@ RULES = (
 )
 
 DATA_FILE = "formulations.yaml"
+
+
+def _builtin_file() -> Path:
+    """The shipped dictionary: congressgen/data/, beside this package (as
+    `importlib.resources` finds it on disk, without importing that module)."""
+    return Path(__file__).parent.parent / "data" / DATA_FILE
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ def parse_dictionary(text: str, shown: str) -> tuple[list[Wrong], list[str], lis
 
 def data_fingerprint(config) -> str:
     """A hash of the dictionary's sources (shipped file and the site's), for cache keys."""
-    h = hashlib.sha256((resources.files("congressgen") / "data" / DATA_FILE).read_bytes())
+    h = hashlib.sha256((_builtin_file()).read_bytes())
     site_file = Path(config.root) / config.data_dir / DATA_FILE
     try:
         h.update(b"\0site\0" + site_file.read_bytes())
@@ -131,7 +135,7 @@ def data_fingerprint(config) -> str:
 
 def load_dictionary(config) -> Dictionary:
     """The shipped dictionary plus the site's `data/formulations.yaml`, when there is one."""
-    builtin = resources.files("congressgen") / "data" / DATA_FILE
+    builtin = _builtin_file()
     parts = [parse_dictionary(builtin.read_text(encoding="utf-8"), f"congressgen/data/{DATA_FILE}")]
     site_file = Path(config.root) / config.data_dir / DATA_FILE
     if site_file.is_file():

@@ -11,10 +11,13 @@ year's list the year, the index the years' headlines. The data sources are `jian
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from congressgen.model.types import Page
-from congressgen.tables.jianyi import Suggestion, SuggestionYear
-from congressgen.tables.nianbao import AnnualReport
+
+if TYPE_CHECKING:        # the parsers are imported only for a site that has data files (tables.sources)
+    from congressgen.tables.jianyi import Suggestion, SuggestionYear
+    from congressgen.tables.nianbao import AnnualReport
 
 HOME = ("首页", "index.html")
 JIANYI_TITLE = "代表建议办理"

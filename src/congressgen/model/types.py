@@ -326,7 +326,8 @@ class Site:
 def archive_months(reports: list[Report]) -> list[tuple[str, list[Report]]]:
     groups: dict[str, list[Report]] = defaultdict(list)
     for r in reports:
-        groups[r.fm.date.strftime("%Y年%m月")].append(r)
+        date = r.fm.date
+        groups[f"{date.year}年{date.month:02d}月"].append(r)    # as strftime("%Y年%m月"), without its cost
     return sorted(groups.items(), reverse=True)
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from congressgen.errors import ConfigError, CongressError, Location
 from congressgen.tables.csvsrc import CsvError, decode_table, parse_csv
 from congressgen.tables.problems import DataProblem, DataProblems
+from congressgen.tables.files import year_files
 from congressgen.yamlpos import load_mapping
 
-DATA_FOLDER = "jianyi"
 DEFAULT_CATEGORIES = (("A", "已解决或基本解决"), ("B", "列入计划逐步解决"), ("C", "因条件限制需以后解决"),
                       ("D", "留作参考"))
 DEFAULT_SATISFACTION = ("满意", "基本满意", "不满意")
@@ -491,20 +491,6 @@ def parse_year(raw: bytes, shown: str, year: int, settings: JianyiSettings, root
         suggestions=ordered, summary=summarise(ordered, settings), units=tuple(units),
         lines={number: line for number, line in first_line.items()}, texts=tuple(texts),
     )
-
-
-def year_files(root: Path, data_dir: str = "data") -> list[Path]:
-    """`data/jianyi/YEAR.csv` or `.yaml`, and the reply files beside them (for fingerprints)."""
-    folder = root / data_dir / DATA_FOLDER
-    if not folder.is_dir():
-        return []
-    found = [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix in (".csv", ".yaml", ".yml")
-             and p.stem.isdigit() and len(p.stem) == 4]
-    for p in list(found):
-        replies = folder / p.stem
-        if replies.is_dir():
-            found += sorted(x for x in replies.rglob("*.md") if x.is_file())
-    return found
 
 
 def load_years(root: Path, settings: JianyiSettings, data_dir: str = "data") -> tuple[SuggestionYear, ...]:

@@ -18,11 +18,11 @@ import yaml
 
 from congressgen.errors import CongressError, Location
 from congressgen.tables.problems import DataProblem, DataProblems
+from congressgen.tables.files import annual_report_files
 from congressgen.yamlpos import load_mapping
 
 APPLICANTS = 6          # 自然人 + five kinds of 法人或其他组织
 OUTCOMES = 4            # 结果维持, 结果纠正, 其他结果, 尚未审结
-DATA_FOLDER = "nianbao"
 TOP_KEYS = ("year", "organ", "date", "overview", "active", "applications", "reviews", "problems", "other")
 
 
@@ -389,13 +389,6 @@ def _reviews_table(fmt: NianbaoFormat, outcomes) -> Table:
         numbers = outcomes[g["key"]]
         cells += [*map(str, numbers), str(sum(numbers))]
     return Table("nianbao-reviews", head, (TableRow((), tuple(cells)),), fmt.sections["reviews"])
-
-
-def annual_report_files(root: Path, data_dir: str = "data") -> list[Path]:
-    folder = root / data_dir / DATA_FOLDER
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob("*.yaml") if p.stem.isdigit() and len(p.stem) == 4)
 
 
 def load_annual_reports(root: Path, data_dir: str = "data") -> tuple[AnnualReport, ...]:
