@@ -328,9 +328,10 @@ def _doc_keys(docs: list[SearchDoc], report_keys: list[str | None], memory: dict
 
 
 # `_merge(..., compact=True)`: a token's rows longer than this many values are encoded on the
-# way, looked for each time this many more values were merged (a look costs one pass over the tokens)
-COMPACT_ROWS = 4096
-COMPACT_EVERY = 1 << 21
+# way, looked for each time this many more values were merged, or 8 a token when there are more
+# tokens (a look is one pass over the tokens): the lists held stay a few MB at any size
+COMPACT_ROWS = 512
+COMPACT_EVERY = 1 << 18
 
 
 def _merge(tokens, compact: bool = False) -> dict[str, list[int]] | dict[str, tuple[bytes, int]]:
@@ -349,7 +350,7 @@ def _merge(tokens, compact: bool = False) -> dict[str, list[int]] | dict[str, tu
             deque(map(list.extend, map(row, keys), zip(repeat(number), counts)), 0)
             merged += 2 * len(counts)
         if compact and merged >= look:
-            look = merged + COMPACT_EVERY
+            look = merged + max(COMPACT_EVERY, 8 * len(rows))
             for key, r in rows.items():
                 if len(r) >= COMPACT_ROWS:
                     (parts.get(key) or parts.setdefault(key, _RowParts())).add(r)
