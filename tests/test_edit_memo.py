@@ -6,10 +6,12 @@ equals a cold build byte for byte."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
 from congressgen import renderdeps
+from congressgen.build import BuildOptions, build
 from congressgen.model.types import Column, Page, Pager, Report
 from congressgen.renderdeps import PageMemo, digest, page_state, report_states
 
@@ -122,6 +124,17 @@ def test_a_body_edit_renders_only_its_article_and_equals_cold(site, out, tmp_pat
     assert_equals_cold(site, out, tmp_path)
     again = warm(site, out)
     assert again.stats.rendered == 0
+
+
+def test_the_same_site_named_relatively_or_absolutely_keeps_its_memo(site, out, tmp_path, monkeypatch):
+    """`cd site && congressgen build` and `congressgen build -s /path/to/site` are one site:
+    the second build renders nothing, where it used to render every page again."""
+    monkeypatch.chdir(site)
+    first = build(BuildOptions(Path("."), out, jobs=1))
+    assert first.stats.rendered > 0
+    again = build(BuildOptions(site.resolve(), out, jobs=1))
+    assert again.stats.rendered == 0 and again.stats.reused == first.stats.rendered
+    assert_equals_cold(site, out, tmp_path)
 
 
 def test_the_memo_key_table_is_written_only_when_it_changed_and_a_mismatch_is_a_miss(site, out, tmp_path):

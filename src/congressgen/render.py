@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -140,7 +140,10 @@ class Renderer:
         """(build date, config digest), computed once per site model."""
         if self._site is not site:
             build_date = newest_date(site.reports) or dt.datetime(2000, 1, 1)
-            config = hashlib.blake2b(repr(shape(site.config)).encode(), digest_size=16).digest()
+            # the config file's path as the build was given it (`-s .` or an absolute path) is for
+            # messages, not pages: the same site named two ways keeps its memo
+            shown = replace(site.config, path="")
+            config = hashlib.blake2b(repr(shape(shown)).encode(), digest_size=16).digest()
             self._site, self._site_values = site, (build_date, config)
         return self._site_values
 
