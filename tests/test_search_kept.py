@@ -169,10 +169,144 @@ def test_the_cache_holds_each_shard_once_by_digest_and_an_edit_patches_from_them
     assert index_tree(out) == cold_index(site, tmp_path)
 
 
-@pytest.mark.parametrize("damage", ["changed", "deleted"])
-def test_a_damaged_or_missing_shard_in_the_cache_makes_the_index_merge_again(site, tmp_path, merged, damage):
+@pytest.fixture
+def small_shards(monkeypatch) -> None:
+    """Builds in this test spread the index over many small shards (an edit touches a few)."""
+    real = search.index_files
+    monkeypatch.setattr(search, "index_files", lambda site, **kw: real(site, shard_bytes=256, **kw))
+
+
+@pytest.fixture
+def shards_read(monkeypatch) -> list[str]:
+    """The digests of the cache's shard files read in this test."""
+    seen: list[str] = []
+    real = search._read_shard
+
+    def counting(folder, digest):
+        seen.append(digest)
+        return real(folder, digest)
+
+    monkeypatch.setattr(search, "_read_shard", counting)
+    return seen
+
+
+EDIT = "新增一句：数字化改革。"
+
+
+def shards_the_edit_changes(site: Path, tmp_path: Path) -> tuple[list[str], set[int]]:
+    """The digests of the shards before `EDIT` to report 4, and the numbers of the shards it
+    changes: found by making the edit in a copy of the site (with its cache)."""
+    import shutil
+
+    probe = tmp_path / "probe"
+    shutil.copytree(site, probe)
+    write_report(probe, 4, EDIT)
+    build(BuildOptions(probe, tmp_path / "probe-out", jobs=1))
+    before, after = stored_state(site).digests, stored_state(probe).digests
+    assert len(before) == len(after)
+    return before, {n for n, (a, b) in enumerate(zip(before, after)) if a != b}
+
+
+def damage(path: Path, stamp: str) -> None:
+    """A digit of the file changed; with `stamp == "kept"`, its size and mtime as they were."""
+    data = bytearray(path.read_bytes())
+    at = next(n for n, c in enumerate(data) if chr(c).isdigit())
+    data[at] = ord("7") if data[at] != ord("7") else ord("8")
+    st = path.stat()
+    path.write_bytes(bytes(data))
+    if stamp == "kept":
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    else:
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+
+
+def cached_shard(site: Path, digest: str) -> Path:
+    return site / ".congressgen-cache" / search.SHARD_FILES / f"{digest}.json"
+
+
+def test_an_edit_reads_only_the_cache_shards_it_patches(site, tmp_path, small_shards, shards_read, merged):
     out = tmp_path / "out"
     warm_build(site, out)
+    digests, touched = shards_the_edit_changes(site, tmp_path)
+    assert len(digests) >= 8 and 0 < len(touched) < len(digests)
+    shards_read.clear()
+    merged.clear()
+    write_report(site, 4, EDIT)
+    warm_build(site, out)
+    assert merged == [] and sorted(shards_read) == sorted(digests[n] for n in touched)
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+@pytest.mark.parametrize("stamp", ["kept", "changed"])
+def test_a_damaged_cache_shard_the_edit_patches_is_found_by_its_digest_and_merged_again(
+        site, tmp_path, small_shards, merged, stamp):
+    """Whatever its stamp, a cache shard file is checked against its digest when it is read:
+    the patch is refused, the postings are merged again and the cache's files written again."""
+    out = tmp_path / "out"
+    warm_build(site, out)
+    digests, touched = shards_the_edit_changes(site, tmp_path)
+    damage(cached_shard(site, digests[min(touched)]), stamp)
+    merged.clear()
+    write_report(site, 4, EDIT)
+    warm_build(site, out)
+    assert merged == [1]
+    assert index_tree(out) == cold_index(site, tmp_path)
+    for digest in stored_state(site).digests:                     # the damaged file written again
+        assert search._file_digest(cached_shard(site, digest).read_bytes()) == digest
+
+
+@pytest.mark.parametrize("stamp", ["kept", "changed"])
+def test_a_damaged_cache_shard_the_edit_does_not_patch_is_not_read_until_the_output_needs_it(
+        site, tmp_path, small_shards, merged, shards_read, stamp):
+    """A shard the edit leaves as it was is kept in the output by the output file's stamp, and
+    its cache file is not read, so its damage does no harm there. When that output file is gone
+    later, the cache's file is read, found damaged by its digest, and the index merged again."""
+    out = tmp_path / "out"
+    warm_build(site, out)
+    digests, touched = shards_the_edit_changes(site, tmp_path)
+    untouched = next(n for n in range(len(digests)) if n not in touched and digests.count(digests[n]) == 1)
+    damage(cached_shard(site, digests[untouched]), stamp)
+    merged.clear()
+    shards_read.clear()
+    write_report(site, 4, EDIT)
+    warm_build(site, out)
+    assert merged == [] and digests[untouched] not in shards_read
+    assert index_tree(out) == cold_index(site, tmp_path)
+    shard = sorted((out / search.INDEX_DIR / "index").iterdir())[untouched]
+    shard.unlink()
+    shards_read.clear()
+    merged.clear()
+    warm_build(site, out)                    # nothing changed, but that file must be written again
+    assert digests[untouched] in shards_read and merged == [1]
+    assert index_tree(out) == cold_index(site, tmp_path)
+    assert search._file_digest(cached_shard(site, digests[untouched]).read_bytes()) == digests[untouched]
+
+
+def test_a_shard_changed_in_the_output_and_damaged_in_the_cache_is_made_again(
+        site, tmp_path, small_shards, merged):
+    """The output file the build meant to keep was changed by hand and the cache's file of the
+    same shard is damaged: the file is made again from the token counts, not taken from either."""
+    out = tmp_path / "out"
+    warm_build(site, out)
+    digests, touched = shards_the_edit_changes(site, tmp_path)
+    untouched = next(n for n in range(len(digests)) if n not in touched and digests.count(digests[n]) == 1)
+    damage(cached_shard(site, digests[untouched]), "kept")
+    damage(sorted((out / search.INDEX_DIR / "index").iterdir())[untouched], "changed")
+    merged.clear()
+    write_report(site, 4, EDIT)
+    warm_build(site, out)
+    assert merged == [1]                     # (`remade`: the postings merged from the token store)
+    assert search._file_digest(cached_shard(site, digests[untouched]).read_bytes()) == digests[untouched]
+    assert index_tree(out) == cold_index(site, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["changed", "deleted"])
+def test_a_damaged_or_missing_shard_in_the_cache_makes_the_index_merge_again(site, tmp_path, merged, damage):
+    """(One shard: the edit patches it.)"""
+    out = tmp_path / "out"
+    warm_build(site, out)
+    assert len(stored_state(site).digests) == 1
     shard = shard_cache_files(site)[0]
     if damage == "changed":
         shard.write_bytes(b'{"x":[1,1]}')

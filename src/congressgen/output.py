@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 from congressgen.errors import CongressError, Location
 from congressgen.model.types import FileCopy
@@ -402,20 +403,28 @@ class LiveOutput:
         shutil.rmtree(self.pending, ignore_errors=True)
 
 
-class KeptBytes(bytes):
-    """An output file's bytes read back from the previous output (`PreviousFiles.kept`): the
-    file there is the one the last build wrote, so it is kept as it is, not compared."""
+class KeptFile(NamedTuple):
+    """A declared output's file that the previous output holds (`PreviousFiles.kept`): kept
+    there by its stamp, never read; `make(of)` gives its bytes when the file there is not the
+    one the last build wrote (changed by hand, or gone), or the stamp cannot be kept. (A
+    tuple, with `of` rather than a closure: thousands are made on an edit.)"""
 
-    __slots__ = ()
+    stamp: tuple[int, int]
+    make: Callable[[object], bytes]
+    of: object = None
+
+    def data(self) -> bytes:
+        return self.make(self.of)
 
 
 class PreviousFiles:
     """What the last build into an output folder wrote for the declared outputs that keep
     files (`outputs.Output.keeps`): site path -> (stamp as written, the output's tag for
-    the content, e.g. a digest of what it was made from). An output asks `kept(path, tag)`
-    for a file whose content it knows by tag: the previous file's bytes when it was made
-    from the same tag and is unchanged since (same size and mtime, as pages are kept), so
-    they need not be made again. Kept in the build cache, one entry per output folder."""
+    the content, e.g. a digest of what it was made from). An output asks `kept(path, tag,
+    make)` for a file whose content it knows by tag: a `KeptFile` when the previous file was
+    made from the same tag, which the writer keeps if it is unchanged since (same size and
+    mtime, as pages are kept) and makes with `make` otherwise, so that the file is neither made
+    nor read on an edit. Kept in the build cache, one entry per output folder."""
 
     def __init__(self, cache, folder: Path):
         import hashlib
@@ -424,37 +433,17 @@ class PreviousFiles:
         self.name = f"outputs/{hashlib.sha256(os.fsencode(Path(folder).resolve())).hexdigest()[:16]}.pickle"
         held = cache.load(self.name)
         self.memo: dict = held if isinstance(held, dict) else {}
-        self.prefix = os.path.join(folder, "")
         self.tags: dict[str, object] = {}          # site path -> tag, of this build's files
 
-    def kept(self, site_path: str, tag, data: bytes | None = None) -> KeptBytes | None:
-        """With `data` (the output has the bytes at hand): those bytes, as `KeptBytes`, when the
-        previous file is made from `tag` and unchanged; nothing is read."""
+    def kept(self, site_path: str, tag, make: Callable[[object], bytes], of: object = None) -> KeptFile | None:
+        """The file at `site_path` as a `KeptFile` (made, if need be, by `make(of)`) when the
+        last build wrote it from `tag`; None otherwise. Nothing is read or checked here: the
+        writer checks its stamp."""
         self.tags[site_path] = tag
         entry = self.memo.get(site_path)
         if entry is None or entry[1] != tag:
             return None
-        if data is not None:
-            try:
-                return KeptBytes(data) if file_stamp(self.prefix + site_path) == tuple(entry[0]) else None
-            except OSError:
-                return None
-        try:                 # os-level calls: thousands of small files on an edit
-            fd = os.open(self.prefix + site_path, os.O_RDONLY)
-            try:
-                st = os.fstat(fd)
-                if (st.st_size, st.st_mtime_ns) != tuple(entry[0]):
-                    return None
-                data = os.read(fd, st.st_size)
-            finally:
-                os.close(fd)
-        except OSError:
-            return None
-        return KeptBytes(data) if len(data) == st.st_size else None
-
-    def stamp(self, site_path: str) -> tuple[int, int] | None:
-        entry = self.memo.get(site_path)
-        return entry[0] if entry is not None else None
+        return KeptFile(entry[0], make, of)
 
     def save(self, stamps: dict[str, tuple[int, int]]) -> None:
         """Remember the stamps the files of this build's tags were staged with."""
@@ -487,14 +476,14 @@ def _claimed(generated: list[tuple[str, list]]) -> list[tuple[str, list[str]]]:
     return [(name, [path for path, _ in files]) for name, files in generated]
 
 
-def _put_generated(staged, path: str, data: bytes, previous: PreviousFiles | None, stamps: dict) -> None:
-    """One declared output's file into `staged`; one the output took from the previous output
-    (`KeptBytes`) is kept by its stamp. Its stamp goes into `stamps` (`PreviousFiles.save`)."""
-    if data.__class__ is KeptBytes and previous is not None:
-        stamp = previous.stamp(path)
-        if stamp is not None and staged.reuse(path, stamp):
-            stamps[path] = stamp
+def _put_generated(staged, path: str, data, stamps: dict) -> None:
+    """One declared output's file into `staged`; one the output keeps from the previous output
+    (`KeptFile`) is kept by its stamp, else made. Its stamp goes into `stamps` (`PreviousFiles.save`)."""
+    if data.__class__ is KeptFile:
+        if staged.reuse(path, data.stamp):
+            stamps[path] = data.stamp
             return
+        data = data.data()
     stamps[path] = staged.write(path, data, kept=True)
 
 
@@ -503,7 +492,7 @@ def _put_all(staged, files, previous: PreviousFiles | None) -> None:
     were staged with remembered for the next build (`PreviousFiles.save`)."""
     stamps: dict = {}
     for path, data in files:
-        _put_generated(staged, path, data, previous, stamps)
+        _put_generated(staged, path, data, stamps)
     if previous is not None:
         previous.save(stamps)
 
@@ -534,7 +523,7 @@ def _write_generated(site, cache, staged, previous: PreviousFiles | None) -> lis
 def _write_files(site, copies: list, generated: list[tuple[str, list]], staged,
                  previous: PreviousFiles | None = None) -> None:
     """The declared outputs' files, then the attachments and the static files still to copy
-    (`copies`), into `staged`. A file an output took from the previous output (`KeptBytes`)
+    (`copies`), into `staged`. A file an output keeps from the previous output (`KeptFile`)
     is kept by its stamp."""
     _put_all(staged, (item for _, files in generated for item in files), previous)   # outputs.OUTPUTS, in order
     for report in site.reports:

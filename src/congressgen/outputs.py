@@ -7,8 +7,9 @@
 - `files(site, cache=None) -> iterable of (site_path, bytes)`: every file, written by the build
   in this order after the pages (`cache` is the build's `BuildCache`, or None);
 - `keeps`: `files` also takes `previous` (an `output.PreviousFiles`, given only to a build
-  with a cache on disk): a file whose content is unchanged may be taken from the previous
-  output with `previous.kept(path, tag)` instead of being made again.
+  with a cache on disk): a file whose content is unchanged may be kept from the previous
+  output, unread, as `previous.kept(path, tag, make, of)` (an `output.KeptFile`, made with
+  `make(of)` only if the file there is not as the last build left it) instead of its bytes.
 
 A new output format is a function pair in its own module and one entry here. The build and
 the check read `OUTPUTS` when they run, so a test may replace the tuple (monkeypatch).

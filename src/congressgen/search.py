@@ -455,21 +455,26 @@ class IndexState:
     shards: int
     format: int = STATE_FORMAT
     # each shard file's digest (`_file_digest`), when known: a state stored without its
-    # files (`_store_state`) has them read back from the cache's shard files by these
+    # files (`_store_state`) has each read from the cache's shard file of its digest when used (`file`)
     digests: list | None = None
     # Never pickled: shard number -> its entries (token -> '"token":[gap-encoded rows]', in
     # token order) as parsed or patched; the patched ones carry over to the next state.
     parsed: dict = field(default_factory=dict, compare=False, repr=False)
+    # Never pickled: the folder of the cache's shard files (`SHARD_FILES`) of a state whose
+    # `files` are None where not read from there yet (`_with_shard_files`, `file`).
+    stored: object = field(default=None, compare=False, repr=False)
 
     def __getstate__(self):
         kept = dict(self.__dict__)
         kept.pop("parsed", None)
+        kept.pop("stored", None)
         kept.pop("patched_from", None)    # (set by the version before)
         return kept
 
     def __setstate__(self, state):
         self.__dict__.update(state)
         self.parsed = {}
+        self.stored = None
 
     @classmethod
     def made(cls, doc_keys, lengths, rows: dict, shard_bytes: int) -> "IndexState":
@@ -497,11 +502,19 @@ class IndexState:
         return (vars(self).get("format") == STATE_FORMAT and len(self.doc_keys) == docs == len(self.lengths)
                 and isinstance(vars(self).get("files"), list) and len(self.files) == self.shards)
 
+    def file(self, number: int) -> bytes:
+        """Shard `number`'s file; one not read yet (None in `files`) is read from the cache's
+        shard file of its digest once, checked against it (`DamagedShard` when it differs)."""
+        data = self.files[number]
+        if data is None:
+            data = self.files[number] = _read_shard(self.stored, self.digests[number])
+        return data
+
     def shard(self, number: int) -> dict[str, bytes]:
         """Shard `number`'s entries, in token order (parsed from its file once)."""
         entries = self.parsed.get(number)
         if entries is None:
-            entries = self.parsed[number] = _shard_entries(self.files[number])
+            entries = self.parsed[number] = _shard_entries(self.file(number))
         return entries
 
     @property
@@ -656,7 +669,7 @@ def _patch(state: IndexState, changed: list[int], old: list[DocTokens], new: lis
         ordered = {token: entries[token] for token in sorted(entries)}
         files[number] = _join_shard(ordered, ordered)
         parsed[number] = ordered
-    patched = IndexState(state.doc_keys, state.lengths, files, total, shards)
+    patched = IndexState(state.doc_keys, state.lengths, files, total, shards, stored=state.stored)
     patched.parsed = parsed
     return patched
 
@@ -822,25 +835,39 @@ def _shard_file(cache, digest: str):
     return cache.folder / SHARD_FILES / f"{digest}.json"
 
 
+class DamagedShard(Exception):
+    """A cache shard file a stored state names is missing or not the file of its digest."""
+
+
+def _read_shard(folder, digest: str) -> bytes:
+    try:
+        data = (folder / f"{digest}.json").read_bytes()
+    except (OSError, TypeError) as exc:
+        raise DamagedShard(digest) from exc
+    if _file_digest(data) != digest:
+        raise DamagedShard(digest)
+    return data
+
+
 def _with_shard_files(state, cache) -> IndexState | None:
-    """A state stored without its shard files (`_store_state`), with them read back from the
-    cache's shard files, each checked against its digest; None when one is missing or damaged."""
+    """A state stored without its shard files (`_store_state`), with each to be read from the
+    cache's shard file of its digest only when used (`IndexState.file`): an edit's build reads
+    the few shards it patches, and the output keeps the others by their stamps, unread
+    (`index_files`). None when the digests are not a list of one string per shard."""
     if not isinstance(state, IndexState) or vars(state).get("files") is not None:
         return state
     digests = vars(state).get("digests")
-    if not isinstance(digests, list) or not isinstance(state.shards, int) or len(digests) != state.shards:
+    if not isinstance(digests, list) or not isinstance(state.shards, int) or len(digests) != state.shards \
+            or not all(isinstance(d, str) for d in digests):
         return None
-    files = []
-    for digest in digests:
-        try:
-            data = _shard_file(cache, digest).read_bytes()
-        except (OSError, TypeError):
-            return None
-        if _file_digest(data) != digest:
-            return None
-        files.append(data)
-    state.files = files
+    state.files = [None] * state.shards
+    state.stored = cache.folder / SHARD_FILES
     return state
+
+
+def _all_files(state: IndexState) -> list[bytes]:
+    """Every shard file of `state`, those not read yet read from the cache (`DamagedShard`)."""
+    return [state.file(n) for n in range(state.shards)]
 
 
 def _store_state(cache, state: IndexState, loaded: IndexState | None = None) -> None:
@@ -868,8 +895,12 @@ def _store_state(cache, state: IndexState, loaded: IndexState | None = None) -> 
             {name[:-5] for name in os.listdir(folder) if name.endswith(".json")} - kept
         for digest in gone:
             _shard_file(cache, digest).unlink(missing_ok=True)
-    except OSError:
-        cache.store(STATE_NAME, state)         # the shard files cannot be written: the whole state
+    except OSError:                            # the shard files cannot be written: the whole state
+        try:
+            state.files = _all_files(state)
+        except DamagedShard:
+            state = None                       # (the next build merges)
+        cache.store(STATE_NAME, state)
         return
     cache.store(STATE_NAME, IndexState(state.doc_keys, state.lengths, None, state.total, state.shards,
                                        digests=state.digests))
@@ -893,11 +924,16 @@ def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_byt
             return state
         if len(changed) <= PATCH_LIMIT * len(keys):
             old = [store.get(state.doc_keys[n]) for n in changed]
+            patched = None
             if all(t is not None for t in old):
                 new = [store.tokens(docs[n], keys[n]) for n in changed]
                 memory = cache.memory       # a long-running process (`serve`)
-                patched = _patch(state, changed, old, new, shard_bytes,
-                                 memory.setdefault(("search", "rows"), {}) if memory is not None else None)
+                try:
+                    patched = _patch(state, changed, old, new, shard_bytes,
+                                     memory.setdefault(("search", "rows"), {}) if memory is not None else None)
+                except DamagedShard:        # a shard it patches is gone from the cache: merged below
+                    pass
+            if patched is not None:
                 lengths = list(state.lengths)
                 for n, t in zip(changed, new):
                     lengths[n] = t.length
@@ -921,19 +957,23 @@ def _text_file(text: str) -> bytes:
     return ('{"text":' + encode_basestring(text) + "}").encode("utf-8")     # = _dumps({"text": text})
 
 
+def _doc_text_file(doc: SearchDoc) -> bytes:
+    return _text_file(doc.text)
+
+
 TEXT_TAG = "search-text-1"        # a text file's tag (`output.PreviousFiles`): this and its report's key
 
 
 def _text_files(docs: list[SearchDoc], memory: dict | None, paths: list[str] | None = None,
-                report_keys: list[str | None] | None = None, previous=None) -> list[bytes]:
+                report_keys: list[str | None] | None = None, previous=None) -> list:
     """Each report's text file; with `memory`, the bytes made for an equal text last time;
     with `previous` (`output.PreviousFiles`), the previous output's file of a report whose
-    compiled-report key (which fixes its text) is the one that file was made from, read
-    back instead of made again from the report's body."""
+    compiled-report key (which fixes its text) is the one that file was made from, kept there
+    unread (`output.KeptFile`; made from the report's body only if it is not as it was)."""
     if previous is not None:
         files = []
         for doc, path, key in zip(docs, paths, report_keys):
-            kept = previous.kept(path, (TEXT_TAG, key)) if key else None
+            kept = previous.kept(path, (TEXT_TAG, key), _doc_text_file, doc) if key else None
             files.append(kept if kept is not None else _text_file(doc.text))
         return files
     if memory is None:
@@ -995,10 +1035,11 @@ def index_version(shard_digests: list[str], text_digests: list[str]) -> str:
 TEXT_DIGESTS = "search-texts.pickle"     # report key -> its text file's digest
 
 
-def _text_digests(files: list[bytes], keys: list[str | None] | None, cache) -> list[str]:
+def _text_digests(files: list, keys: list[str | None] | None, cache) -> list[str]:
     """Each text file's digest; with a cache, that of a report whose key (which fixes its text,
     as for keeping the file: `_text_files`) the last build saw is taken from there instead of
-    hashing its bytes again (an edit's build at 10,000 reports hashed ~100 MB of text)."""
+    hashing its bytes again (an edit's build at 10,000 reports hashed ~100 MB of text). A
+    kept file (`output.KeptFile`) is made only when its digest is not known."""
     if keys is None:
         return [_file_digest(data) for data in files]
     held = cache.load(TEXT_DIGESTS)
@@ -1008,13 +1049,39 @@ def _text_digests(files: list[bytes], keys: list[str | None] | None, cache) -> l
     for data, key in zip(files, keys):
         found = known.get(key) if key else None
         if not (isinstance(found, str) and len(found) == 32):
-            found = _file_digest(data)
+            found = _file_digest(data if isinstance(data, bytes) else data.data())
         if key:
             fresh[key] = found
         digests.append(found)
     if fresh != known:
         cache.store(TEXT_DIGESTS, fresh)
     return digests
+
+
+def _shard_outputs(state: IndexState, previous, remade) -> tuple[int, int, list[str], list]:
+    """(shards, width, each shard's digest, each shard's file for the output). With `previous`
+    (`output.PreviousFiles`), a shard the previous output holds as this state has it is kept
+    there unread (`output.KeptFile`): should that file have changed, its bytes are read from
+    the cache when the output is written, or, if the cache's file is damaged too, taken from
+    `remade()` (the same files, all made again). Any other file not read yet is read now
+    (`DamagedShard`)."""
+    shards, width, _ = _shard_files(state)
+    digests = state.digests if isinstance(state.digests, list) and len(state.digests) == shards \
+        else [_file_digest(data) for data in _all_files(state)]
+    if previous is None:
+        return shards, width, digests, _all_files(state)
+
+    def stored(number: int) -> bytes:
+        try:
+            return state.file(number)
+        except DamagedShard:
+            return remade().files[number]
+
+    outputs = []
+    for n, digest in enumerate(digests):
+        kept = previous.kept(_shard_path(n, width), (SHARD_TAG, digest), stored, n)
+        outputs.append(kept if kept is not None else state.file(n))
+    return shards, width, digests, outputs
 
 
 def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None,
@@ -1029,12 +1096,19 @@ def index_files(site: Site, shard_bytes: int = SHARD_TARGET_BYTES, cache=None,
     previous = previous if cache is not None else None
     state = _postings(docs, sources, cache, shard_bytes)
     memory = cache.memory if cache is not None else None     # a long-running process (`serve`)
-    shards, width, shard_data = _shard_files(state)
-    digests = state.digests if isinstance(state.digests, list) and len(state.digests) == shards \
-        else [_file_digest(data) for data in shard_data]
-    if previous is not None:       # a shard the previous output holds as it is: kept by its stamp
-        shard_data = [previous.kept(_shard_path(n, width), (SHARD_TAG, digest), data) or data
-                      for n, (digest, data) in enumerate(zip(digests, shard_data))]
+    made: list = []
+
+    def remade() -> IndexState:        # a cache shard file the stored state names is gone or damaged
+        if not made:
+            cache.store(STATE_NAME, None)
+            made.append(_postings(docs, sources, cache, shard_bytes))   # merged again, the files rewritten
+        return made[0]
+
+    try:
+        shards, width, digests, shard_data = _shard_outputs(state, previous, remade)
+    except DamagedShard:
+        state = remade()
+        shards, width, digests, shard_data = _shard_outputs(state, previous, remade)
     shard_files = [(_shard_path(n, width), data) for n, data in enumerate(shard_data)]
     text_paths = [f"{INDEX_DIR}/text/{d.id}.json" for d in docs]
     keys = _report_keys(cache, sources) if cache is not None else None
