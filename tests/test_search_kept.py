@@ -145,9 +145,9 @@ def merged(monkeypatch) -> list[int]:
     calls: list[int] = []
     real = search._merge
 
-    def counting(tokens):
+    def counting(tokens, **options):
         calls.append(1)
-        return real(tokens)
+        return real(tokens, **options)
 
     monkeypatch.setattr(search, "_merge", counting)
     return calls

@@ -615,10 +615,21 @@ def write_site(site, theme, renderer, staged, cache, memo_name: str, stats, prog
     return memo
 
 
+def _return_freed_memory() -> None:
+    """Give the heap's free pages back to the system (glibc keeps what Python freed in its
+    heap, still counted as this process's memory); nothing where that is not glibc."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _write_together(site, renderer, staged, cache, memo_name, stats, progress, jobs, verify, aside, static):
     """`write_site` with its parts at the same time: this process renders the pages, while one
-    forked child runs `verify` and then (unless it refused the site) makes and writes the
-    declared outputs, copies the files and runs `aside`. One child after the other rather than
+    forked child makes and writes the declared outputs, copies the files, then runs `verify` and
+    (unless it refused the site) `aside`. One child after the other rather than
     one child each: the two take about as long as the pages, and each child copies the pages
     of the model it reads (reference counts), so the check's and the search index's memory are
     not held at once. Everything goes to the staging folder, which only the caller commits, so
@@ -642,14 +653,19 @@ def _write_together(site, renderer, staged, cache, memo_name, stats, progress, j
         # rather than waited for, as its copy of a stop event is never set
 
     def child(_task):
+        # The files first, while this process renders its first pages and holds the least (the
+        # search index's merge is the child's biggest part); the check after, its refusal still the
+        # one reported (the staged files are then discarded). An error of the files fails the
+        # child: this process then does both parts, in their order.
+        staged.worker(jobs)                # its own counts of files written, handed back
+        claimed = _write_generated(site, cache, staged, previous_files(cache, staged))
+        _write_files(site, static, [], staged)
+        _return_freed_memory()             # the index's, before the check forks its pool
         if verify is not None:
             try:
                 verify()
             except BuildFailed as exc:
                 return exc.diagnostics, None
-        staged.worker(jobs)                # its own counts of files written, handed back
-        claimed = _write_generated(site, cache, staged, previous_files(cache, staged))
-        _write_files(site, static, [], staged)
         if aside is not None:
             aside()
         return [], (claimed, staged.handover())

@@ -327,15 +327,70 @@ def _doc_keys(docs: list[SearchDoc], report_keys: list[str | None], memory: dict
     return tuple(fresh[f] for f in fields)
 
 
-def _merge(tokens) -> dict[str, list[int]]:
+# `_merge(..., compact=True)`: a token's rows longer than this many values are encoded on the
+# way, looked for each time this many more values were merged, or 8 a token when there are more
+# tokens (a look is one pass over the tokens): the lists held stay a few MB at any size
+COMPACT_ROWS = 512
+COMPACT_EVERY = 1 << 18
+
+
+def _merge(tokens, compact: bool = False) -> dict[str, list[int]] | dict[str, tuple[bytes, int]]:
     """token -> [doc, count, doc, count, ...] in document order (absolute numbers). `tokens`
-    may be a generator: each report's counts can then be freed once merged (memory)."""
+    may be a generator: each report's counts can then be freed once merged (memory).
+    With `compact`: token -> (its rows gap-encoded as the JSON list of a shard entry, number
+    of values), as `IndexState.made` takes them; long rows are encoded while the reports are
+    merged, so the postings of thousands of reports are never all held as Python lists
+    (16 bytes a value there, about 3 as JSON text)."""
     rows: defaultdict[int | str, list[int]] = defaultdict(list)
     row = rows.__getitem__
+    parts: dict[int | str, _RowParts] = {}
+    merged, look = 0, COMPACT_EVERY
     for number, doc in enumerate(tokens):
         for keys, counts in doc.columns():   # one C-level pass per report: rows[key] += (number, count)
             deque(map(list.extend, map(row, keys), zip(repeat(number), counts)), 0)
-    return {_token(key): r for key, r in rows.items()}
+            merged += 2 * len(counts)
+        if compact and merged >= look:
+            look = merged + max(COMPACT_EVERY, 8 * len(rows))
+            for key, r in rows.items():
+                if len(r) >= COMPACT_ROWS:
+                    (parts.get(key) or parts.setdefault(key, _RowParts())).add(r)
+    if not compact:
+        return {_token(key): r for key, r in rows.items()}
+    encoded = {}
+    for key in list(rows):
+        r = rows.pop(key)
+        held = parts.pop(key, None)
+        encoded[_token(key)] = held.done(r) if held is not None else (_ROWS_JSON(_gap_encode(r)).encode("ascii"),
+                                                                       len(r))
+    return encoded
+
+
+class _RowParts:
+    """A token's rows encoded so far by `_merge(..., compact=True)`: pieces of the JSON list
+    (without brackets), the number of values, and the last document number."""
+
+    __slots__ = ("pieces", "values", "last")
+
+    def __init__(self):
+        self.pieces: list[bytes] = []
+        self.values = 0
+        self.last = 0
+
+    def add(self, rows: list[int]) -> None:
+        """Encode `rows` (absolute, after those added before) and empty the list."""
+        if not rows:
+            return
+        last = rows[-2]
+        gapped = _gap_encode(rows)
+        gapped[0] -= self.last
+        self.pieces.append(_ROWS_JSON(gapped)[1:-1].encode("ascii"))
+        self.values += len(rows)
+        self.last = last
+        rows.clear()
+
+    def done(self, rows: list[int]) -> tuple[bytes, int]:
+        self.add(rows)
+        return b"[" + b",".join(self.pieces) + b"]", self.values
 
 
 def build_index(docs: list[SearchDoc]) -> SearchIndex:
@@ -422,16 +477,25 @@ class IndexState:
         self.stored = None
 
     @classmethod
-    def made(cls, doc_keys, lengths, rows: dict[str, list[int]], shard_bytes: int) -> "IndexState":
-        """The state of postings `rows` (absolute [doc, count, ...], consumed: emptied, each
-        token's list let go once encoded, so the rows and their entries are not all held at once)."""
+    def made(cls, doc_keys, lengths, rows: dict, shard_bytes: int) -> "IndexState":
+        """The state of postings `rows` (token -> absolute [doc, count, ...], or the encoded rows
+        of `_merge(..., compact=True)`; consumed: emptied, each token's rows let go once encoded,
+        so the rows and their entries are not all held at once)."""
         entries, total = {}, 0
         for token in list(rows):
             r = rows.pop(token)
-            total += _size(token, len(r))
-            entries[token] = _entry(token, _ROWS_JSON(_gap_encode(r)).encode("ascii"))
+            if r.__class__ is tuple:            # encoded already (`_merge(..., compact=True)`)
+                data, values = r
+            else:
+                data, values = _ROWS_JSON(_gap_encode(r)).encode("ascii"), len(r)
+            total += _size(token, values)
+            entries[token] = _entry(token, data)
         shards = _shards_for(total, shard_bytes)
-        return cls(tuple(doc_keys), tuple(lengths), _joined_shards(entries, shards), total, shards)
+        files = []
+        for tokens in _layout(entries, shards):   # each shard's entries let go once joined (memory)
+            files.append(_join_shard(entries, tokens))
+            deque(map(entries.pop, tokens), 0)
+        return cls(tuple(doc_keys), tuple(lengths), files, total, shards)
 
     def usable(self, docs: int) -> bool:
         # read from the instance: a state pickled by an older version has no `format` of its own
@@ -625,19 +689,36 @@ PATCH_LIMIT = 0.25
 def _pack(tokens: DocTokens) -> tuple:
     """A report's counts as a few strings and int arrays: pickled ~10x quicker than dicts
     (tokens never contain NUL: NUL is neither Han nor a word character)."""
-    return (TOKENS_PACKING, array("Q", tokens.han).tobytes(), array("q", tokens.han.values()).tobytes(),
-            "\0".join(tokens.words), array("q", tokens.words.values()).tobytes(), tokens.length)
+    return (TOKENS_PACKING, array("Q", tokens.han).tobytes(), _pack_counts(tokens.han.values()),
+            "\0".join(tokens.words), _pack_counts(tokens.words.values()), tokens.length)
+
+
+def _pack_counts(values) -> bytes:
+    """Counts as the smallest unsigned array that holds them, its type code first: most
+    counts are below 256, and the token store is held whole while the index is merged."""
+    counts = array("q", values)
+    top = max(counts, default=0)
+    for code in "BHI":
+        if top < 1 << 8 * array(code).itemsize and min(counts, default=0) >= 0:
+            return code.encode("ascii") + array(code, counts).tobytes()
+    return b"q" + counts.tobytes()
+
+
+def _unpack_counts(data: bytes) -> array:
+    counts = array(chr(data[0]))
+    counts.frombytes(memoryview(data)[1:])
+    return counts
 
 
 def _unpack(packed) -> DocTokens | None:
     if not (isinstance(packed, tuple) and len(packed) == 6 and packed[0] == TOKENS_PACKING):
         return None
     _, han_keys, han_counts, words, word_counts, length = packed
-    return DocTokens(dict(zip(array("Q", han_keys), array("q", han_counts))),
-                     dict(zip(words.split("\0"), array("q", word_counts))) if words else {}, length)
+    return DocTokens(dict(zip(array("Q", han_keys), _unpack_counts(han_counts))),
+                     dict(zip(words.split("\0"), _unpack_counts(word_counts))) if words else {}, length)
 
 
-TOKENS_PACKING = 2
+TOKENS_PACKING = 3
 
 
 @dataclass(frozen=True)
@@ -654,9 +735,9 @@ class PackedTokens:
     def of(cls, packed) -> "PackedTokens | None":
         try:
             _, han_keys, han_counts, words, word_counts, length = packed
-            made = cls(array("Q", han_keys), array("q", han_counts), words.split("\0") if words else [],
-                       array("q", word_counts), length)
-        except (TypeError, ValueError, AttributeError):      # a damaged entry is a miss
+            made = cls(array("Q", han_keys), _unpack_counts(han_counts), words.split("\0") if words else [],
+                       _unpack_counts(word_counts), length)
+        except (TypeError, ValueError, AttributeError, IndexError):      # a damaged entry is a miss
             return None
         ok = len(made.han_keys) == len(made.han_counts) and len(made.words) == len(made.word_counts)
         return made if ok and isinstance(length, int) else None
@@ -690,21 +771,24 @@ class TokenStore:
     def get(self, key: str) -> DocTokens | None:
         try:
             return _unpack(self._bucket(key).get(key))
-        except (TypeError, ValueError, AttributeError):      # a damaged entry is a miss
+        except (TypeError, ValueError, AttributeError, IndexError):      # a damaged entry is a miss
             return None
 
     def has(self, key: str) -> bool:
+        """Whether the store holds the key's counts, intact (a damaged entry is made again)."""
         packed = self._bucket(key).get(key)
-        return isinstance(packed, tuple) and len(packed) == 6 and packed[0] == TOKENS_PACKING
+        return isinstance(packed, tuple) and len(packed) == 6 and packed[0] == TOKENS_PACKING \
+            and PackedTokens.of(packed) is not None
 
     def put(self, key: str, packed: tuple) -> None:
         self._bucket(key)[key] = packed
         self.dirty.add(key[:BUCKET_DIGITS])
 
-    def counts(self, doc: SearchDoc, key: str) -> "PackedTokens | DocTokens":
-        """What `_merge` needs of a report: its stored counts as they are, else `tokens`."""
-        packed = PackedTokens.of(self._bucket(key).get(key)) if self.has(key) else None
-        return packed if packed is not None else self.tokens(doc, key)
+    def take(self, doc: SearchDoc, key: str) -> "PackedTokens | DocTokens":
+        """What `_merge` needs of a report: its stored counts as they are, taken out of the
+        store (which is then no longer saved whole: `save` before), else `doc_tokens`."""
+        packed = PackedTokens.of(self._bucket(key).pop(key, None))
+        return packed if packed is not None else doc_tokens(doc)
 
     def tokens(self, doc: SearchDoc, key: str) -> DocTokens:
         hit = self.get(key)
@@ -828,7 +912,7 @@ def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_byt
     (cached) token counts. The state is stored by `_store_state`."""
     if cache is None:
         lengths: list[int] = []
-        rows = _merge(_noting_length(map(doc_tokens, docs), lengths))
+        rows = _merge(_noting_length(map(doc_tokens, docs), lengths), compact=True)
         return IndexState.made((), lengths, rows, shard_bytes)
     keys = _doc_keys(docs, _report_keys(cache, sources), cache.memory)
     store = TokenStore(cache)
@@ -857,11 +941,14 @@ def _postings(docs: list[SearchDoc], sources: list[str | None], cache, shard_byt
                 store.save(set(keys))
                 _store_state(cache, patched, state)
                 return patched
+    for doc, key in zip(docs, keys):         # counts the store lacks (no pool ran `tokenise_ahead`)
+        if not store.has(key):
+            store.tokens(doc, key)
+    store.save(set(keys))                    # then each report's counts let go once merged (memory)
     lengths = []
-    rows = _merge(_noting_length((store.counts(d, k) for d, k in zip(docs, keys)), lengths))
+    rows = _merge(_noting_length(map(store.take, docs, keys), lengths), compact=True)
     fresh = IndexState.made(keys, lengths, rows, shard_bytes)
     del rows
-    store.save(set(keys))
     _store_state(cache, fresh)
     return fresh
 

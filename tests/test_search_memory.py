@@ -1,0 +1,76 @@
+"""The search index's cold path holds less at once (issue 17, memory): the merge encodes long
+rows as it goes (`_merge(..., compact=True)`), the token store packs counts in the smallest
+array that holds them, and neither changes a byte of the index."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from congressgen import search
+from congressgen.search import DocTokens, IndexState, PackedTokens, _merge, _pack, _pack_counts, _unpack
+
+
+def random_tokens(count: int, seed: int) -> list[DocTokens]:
+    """Reports with overlapping tokens: a few in nearly every report (long rows), many rare ones."""
+    rng = random.Random(seed)
+    common = [ord("一") + n for n in range(30)]
+    reports = []
+    for _ in range(count):
+        han = {key: rng.randint(1, 400) for key in common if rng.random() < 0.9}
+        han.update({rng.randint(0x4E00, 0x9FFF) | (rng.randint(0x4E00, 0x9FFF) << 32): rng.randint(1, 70000)
+                    for _ in range(rng.randint(0, 20))})
+        words = {f"w{rng.randint(0, 300)}": rng.randint(1, 9) for _ in range(rng.randint(0, 12))}
+        reports.append(DocTokens(han, words, sum(han.values()) + sum(words.values())))
+    return reports
+
+
+def state_files(tokens, compact: bool, shard_bytes: int = 512) -> list[bytes]:
+    return IndexState.made(range(len(tokens)), [t.length for t in tokens], _merge(tokens, compact=compact),
+                           shard_bytes).files
+
+
+@pytest.mark.parametrize("rows, every", [(4, 1), (16, 50), (64, 7)])
+def test_the_compact_merge_encodes_long_rows_on_the_way_and_gives_the_same_shards(monkeypatch, rows, every):
+    tokens = random_tokens(300, rows)
+    plain = state_files(tokens, compact=False)
+    monkeypatch.setattr(search, "COMPACT_ROWS", rows)
+    monkeypatch.setattr(search, "COMPACT_EVERY", every)
+    pieces = []
+    real = search._RowParts.done
+
+    def counting(self, r):
+        pieces.append(len(self.pieces))            # encoded before the end of the merge
+        return real(self, r)
+
+    monkeypatch.setattr(search._RowParts, "done", counting)
+    assert state_files(tokens, compact=True) == plain
+    assert pieces and max(pieces) > 1
+
+
+def test_the_compact_merge_of_few_reports_equals_the_plain_one_and_the_index_of_build_index():
+    tokens = random_tokens(5, 1)
+    assert state_files(tokens, compact=True) == state_files(tokens, compact=False)
+    encoded = _merge(tokens, compact=True)
+    plain = _merge(tokens)
+    assert set(encoded) == set(plain)
+    assert all(values == len(plain[token]) for token, (_, values) in encoded.items())
+
+
+@pytest.mark.parametrize("counts, code", [([], b"B"), ([1, 255], b"B"), ([3, 256], b"H"), ([65536], b"I"),
+                                          ([1 << 32, 2], b"q")])
+def test_counts_are_packed_in_the_smallest_array_that_holds_them(counts, code):
+    packed = _pack_counts(counts)
+    assert packed[:1] == code
+    tokens = DocTokens({n + 1: c for n, c in enumerate(counts)}, {f"w{n}": c for n, c in enumerate(counts)}, 7)
+    assert _unpack(_pack(tokens)) == tokens
+    unpacked = PackedTokens.of(_pack(tokens))
+    assert list(unpacked.han_counts) == counts and list(unpacked.word_counts) == counts
+
+
+@pytest.mark.parametrize("damage", [b"", b"Zabc", b"H\x01"])
+def test_a_damaged_count_array_is_a_miss(damage):
+    packed = list(_pack(DocTokens({5: 1}, {"a": 2}, 3)))
+    packed[2] = damage
+    assert PackedTokens.of(tuple(packed)) is None
