@@ -74,3 +74,30 @@ def test_a_damaged_count_array_is_a_miss(damage):
     packed = list(_pack(DocTokens({5: 1}, {"a": 2}, 3)))
     packed[2] = damage
     assert PackedTokens.of(tuple(packed)) is None
+
+
+def test_a_long_running_process_keeps_its_token_store_whole_after_a_merge(site_dir, monkeypatch):
+    """A cold merge takes each report's counts out of the token store as it merges them
+    (memory), but in a long-running process (`serve`: `report_memory`) the store is the
+    cache's memory itself: after a merge (a new report: the stored state no longer fits) it
+    still holds every report's counts, so the next edit tokenises only the edited report."""
+    from congressgen.build import BuildOptions, build
+    from test_cache import make_site
+
+    site = make_site(site_dir, count=12)
+    memory: dict = {}
+    options = BuildOptions(site, site / "out", jobs=1, report_memory=memory)
+    build(options)
+    (site / "content" / "reports" / "r13.md").write_text(
+        (site / "content" / "reports" / "r01.md").read_text(encoding="utf-8").replace("id: r01", "id: r13"),
+        encoding="utf-8")
+    build(options)                                  # 13 documents: merged anew
+    counted = []
+    monkeypatch.setattr(search, "doc_tokens", lambda doc: counted.append(doc.title) or _real_doc_tokens(doc))
+    edited = site / "content" / "reports" / "r04.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n补充一段新的内容。\n", encoding="utf-8")
+    build(options)
+    assert len(counted) == 1, counted
+
+
+_real_doc_tokens = search.doc_tokens

@@ -785,9 +785,11 @@ class TokenStore:
         self.dirty.add(key[:BUCKET_DIGITS])
 
     def take(self, doc: SearchDoc, key: str) -> "PackedTokens | DocTokens":
-        """What `_merge` needs of a report: its stored counts as they are, taken out of the
-        store (which is then no longer saved whole: `save` before), else `doc_tokens`."""
-        packed = PackedTokens.of(self._bucket(key).pop(key, None))
+        """What `_merge` needs of a report: its stored counts as they are, else `doc_tokens`.
+        A build's own store gives them up (it is then no longer saved whole: `save` before);
+        a long-running process's store is the cache's memory, kept whole for its next build."""
+        bucket = self._bucket(key)
+        packed = PackedTokens.of(bucket.pop(key, None) if self.cache.memory is None else bucket.get(key))
         return packed if packed is not None else doc_tokens(doc)
 
     def tokens(self, doc: SearchDoc, key: str) -> DocTokens:
