@@ -101,3 +101,29 @@ def test_a_long_running_process_keeps_its_token_store_whole_after_a_merge(site_d
 
 
 _real_doc_tokens = search.doc_tokens
+
+
+def test_a_cold_build_makes_each_search_text_file_only_when_it_is_written(site_dir, tmp_path, monkeypatch):
+    """With no previous output to keep them from, the text files are handed to the writer as
+    `KeptFile.made` (no stamp), not as bytes: the index's text is never all held at once (about
+    150 MB at 10,000 reports). Each is made twice (once for its digest in meta.json, once when
+    written); the files and meta.json are those of a build without a cache."""
+    from congressgen.build import BuildOptions, build
+    from congressgen.output import KeptFile
+    from test_cache import make_site, snapshot
+
+    site = make_site(site_dir, count=6)
+    handed = []
+    real = search._text_files
+
+    def spy(*args, **kwargs):
+        files = real(*args, **kwargs)
+        handed.extend(files)
+        return files
+
+    monkeypatch.setattr(search, "_text_files", spy)
+    build(BuildOptions(site, tmp_path / "out", jobs=1))
+    assert len(handed) == 6 and all(f.__class__ is KeptFile and f.stamp is None for f in handed)
+    assert [f.data() for f in handed] == [search._text_file(f.of.text) for f in handed]
+    build(BuildOptions(site, tmp_path / "cold", jobs=1, cache=False))
+    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "cold")

@@ -409,9 +409,15 @@ class KeptFile(NamedTuple):
     one the last build wrote (changed by hand, or gone), or the stamp cannot be kept. (A
     tuple, with `of` rather than a closure: thousands are made on an edit.)"""
 
-    stamp: tuple[int, int]
+    stamp: tuple[int, int] | None     # None: the previous output does not hold it (`made`)
     make: Callable[[object], bytes]
     of: object = None
+
+    @classmethod
+    def made(cls, make: Callable[[object], bytes], of: object = None) -> "KeptFile":
+        """A file no previous output holds, made only when it is written: a cold build's
+        thousands of files are then not all held at once."""
+        return cls(None, make, of)
 
     def data(self) -> bytes:
         return self.make(self.of)
@@ -444,6 +450,11 @@ class PreviousFiles:
         if entry is None or entry[1] != tag:
             return None
         return KeptFile(entry[0], make, of)
+
+    @staticmethod
+    def deferred(make: Callable[[object], bytes], of: object = None) -> KeptFile:
+        """A file the previous output does not hold, made by `make(of)` only when written."""
+        return KeptFile.made(make, of)
 
     def save(self, stamps: dict[str, tuple[int, int]]) -> None:
         """Remember the stamps the files of this build's tags were staged with."""
@@ -480,7 +491,7 @@ def _put_generated(staged, path: str, data, stamps: dict) -> None:
     """One declared output's file into `staged`; one the output keeps from the previous output
     (`KeptFile`) is kept by its stamp, else made. Its stamp goes into `stamps` (`PreviousFiles.save`)."""
     if data.__class__ is KeptFile:
-        if staged.reuse(path, data.stamp):
+        if data.stamp is not None and staged.reuse(path, data.stamp):
             stamps[path] = data.stamp
             return
         data = data.data()

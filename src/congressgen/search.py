@@ -971,12 +971,14 @@ def _text_files(docs: list[SearchDoc], memory: dict | None, paths: list[str] | N
     """Each report's text file; with `memory`, the bytes made for an equal text last time;
     with `previous` (`output.PreviousFiles`), the previous output's file of a report whose
     compiled-report key (which fixes its text) is the one that file was made from, kept there
-    unread (`output.KeptFile`; made from the report's body only if it is not as it was)."""
+    unread (`output.KeptFile`; made from the report's body only if it is not as it was), and
+    every other one made only when it is written (`PreviousFiles.deferred`: a cold build at 10,000
+    reports held ~150 MB of text files at once)."""
     if previous is not None:
         files = []
         for doc, path, key in zip(docs, paths, report_keys):
             kept = previous.kept(path, (TEXT_TAG, key), _doc_text_file, doc) if key else None
-            files.append(kept if kept is not None else _text_file(doc.text))
+            files.append(kept if kept is not None else previous.deferred(_doc_text_file, doc))
         return files
     if memory is None:
         return [_text_file(d.text) for d in docs]
