@@ -9,10 +9,13 @@ from urllib.parse import quote
 from congressgen.errors import ContentError, Location
 
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
+_PLAIN_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")    # a text that is its own slug
 
 
 def slugify(text: str, limit: int = 60) -> str:
     """ASCII slug; Chinese by pinyin (pypinyin reads 多音字 in context: 重庆 → chong-qing)."""
+    if len(text) <= limit and _PLAIN_SLUG.fullmatch(text):
+        return text              # already its own slug (a file stem like r00001): no substitution
     if not text.isascii():
         from pypinyin import lazy_pinyin  # imported only when needed: it costs ~250 ms
 
@@ -21,30 +24,47 @@ def slugify(text: str, limit: int = 60) -> str:
     return slug[:limit].rstrip("-") or "x"
 
 
-def expand_permalink(pattern: str, *, column: str, id: str, date) -> str:
-    """Fill a permalink pattern; returns a site path like 'reports/202404/t20240426_x.html'."""
-    values = {
-        "column": column, "id": id, "yyyy": f"{date.year:04d}", "year": f"{date.year:04d}",
-        "mm": f"{date.month:02d}", "dd": f"{date.day:02d}",
-        "yyyymm": f"{date.year:04d}{date.month:02d}",
-        "yyyymmdd": f"{date.year:04d}{date.month:02d}{date.day:02d}",
-    }
+def fill_permalink(pattern: str, *, column: str, id: str, date) -> str:
+    """The pattern with its placeholders filled in, as written (see `expand_permalink`)."""
+    yyyy, mm, dd = f"{date.year:04d}", f"{date.month:02d}", f"{date.day:02d}"
     try:
-        path = pattern.format(**values)
+        return pattern.format(column=column, id=id, yyyy=yyyy, year=yyyy, mm=mm, dd=dd, yyyymm=yyyy + mm,
+                              yyyymmdd=yyyy + mm + dd)
     except (KeyError, IndexError, ValueError) as exc:
         raise ValueError(f"permalink 中有未知的占位符 {exc}；可用：{{column}} {{id}} {{yyyy}} {{mm}} {{dd}} {{yyyymm}} {{yyyymmdd}}") from None
+
+
+def finish_permalink(path: str) -> str:
+    """A filled-in permalink as a site path: a folder gets its index.html, no leading slash."""
     if path.endswith("/"):
         path += "index.html"
     return path.lstrip("/")
 
 
+def expand_permalink(pattern: str, *, column: str, id: str, date) -> str:
+    """Fill a permalink pattern; returns a site path like 'reports/202404/t20240426_x.html'."""
+    return finish_permalink(fill_permalink(pattern, column=column, id=id, date=date))
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def site_path_problem(path: str, what: str) -> str | None:
+    """Why a path could leave the output folder ('..', absolute, backslashes, drives), in
+    words; None for a safe one (`safe_site_path` without making its Location)."""
+    if "\\" in path or path.startswith("/") or "\x00" in path or _DRIVE.match(path):
+        return f"{what} “{path}” 不是网站内的相对路径"
+    parts = path.split("/")
+    if "" in parts or "." in parts or ".." in parts:
+        return f"{what} “{path}” 含有 “..”、“.” 或空目录名，可能写到网站目录之外"
+    return None
+
+
 def safe_site_path(path: str, where: Location, what: str) -> str:
     """Refuse any path that could leave the output folder: '..', absolute, backslashes, drives."""
-    if "\\" in path or path.startswith("/") or re.match(r"^[A-Za-z]:", path) or "\x00" in path:
-        raise ContentError(where, f"{what} “{path}” 不是网站内的相对路径")
-    parts = path.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        raise ContentError(where, f"{what} “{path}” 含有 “..”、“.” 或空目录名，可能写到网站目录之外")
+    problem = site_path_problem(path, what)
+    if problem is not None:
+        raise ContentError(where, problem)
     return path
 
 

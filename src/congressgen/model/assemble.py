@@ -15,7 +15,7 @@ from congressgen.model.links import rewrite_body
 from congressgen.model.pagekinds import site_pages
 from congressgen.model.related import RelatedMemo, related_pairwise
 from congressgen.model.types import CompiledReport, Column, Report, Site, Taxonomy, Traffic
-from congressgen.model.urls import asset_dir, column_key, derive_id, report_site_path
+from congressgen.model.urls import ReportPaths, asset_dir, column_key, derive_id
 from congressgen.urls import slugify
 
 
@@ -23,9 +23,11 @@ def derive_from_body(report: Report, by_source: dict[str, Report]) -> None:
     """What a report derives from its own compiled body alone: the body with its links
     rewritten, and its sections and tasks (the front matter's, else the outline's). The
     preview patches a saved report into its kept model with this too (serve.LiveSite)."""
-    report.rewritten_body = rewrite_body(report, by_source)
-    report.sections = report.fm.sections if report.fm.sections is not None else report.outline.sections
-    report.tasks = report.fm.tasks if report.fm.tasks is not None else report.outline.tasks
+    compiled = report.compiled
+    fm = compiled.fm
+    report.rewritten_body = rewrite_body(report, by_source) if compiled.links else None
+    report.sections = fm.sections if fm.sections is not None else compiled.outline.sections
+    report.tasks = fm.tasks if fm.tasks is not None else compiled.outline.tasks
 
 
 def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_drafts: bool = False,
@@ -46,51 +48,58 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
     by_path: dict[str, Report] = {}
     by_id: dict[str, Report] = {}
 
+    paths = ReportPaths(config)
+    keys: dict[str, str] = {}        # folder -> column key
+    show_review = config.review.get("show_on_page")
     for item in compiled:
-        if item.fm.draft and not include_drafts:
+        fm = item.fm
+        if fm.draft and not include_drafts:
             continue
-        key = column_key(item.column, slug)
+        folder = item.column
+        key = keys.get(folder)
+        if key is None:
+            key = keys[folder] = column_key(folder, slug)
         column = columns.get(key)
         if column is None:
-            cfg = configured.get(key) or configured.get(item.column) or ColumnConfig(key, item.column)
+            cfg = configured.get(key) or configured.get(folder) or ColumnConfig(key, folder)
             column = columns[key] = Column(key, cfg.title, cfg)
-        where = Location(item.source, 1, 1)
         ident = derive_id(item, slug)
         try:
-            path = report_site_path(item, config)
+            path = paths.path(item, key, ident)
         except ValueError as exc:
             raise ContentError(Location(config.path), str(exc)) from None
         except ContentError as exc:
             errors.append(exc.diagnostics[0])
             continue
         if ident in by_id:
-            errors.append(Diagnostic(where, f"id “{ident}” 与 {by_id[ident].source} 重复；请在前置信息中为其中一篇指定不同的 id"))
+            errors.append(Diagnostic(Location(item.source, 1, 1), f"id “{ident}” 与 {by_id[ident].source} 重复；请在前置信息中为其中一篇指定不同的 id"))
             continue
         if path in by_path:
-            errors.append(Diagnostic(where, f"网址 {path} 与 {by_path[path].source} 重复"))
+            errors.append(Diagnostic(Location(item.source, 1, 1), f"网址 {path} 与 {by_path[path].source} 重复"))
             continue
         report = Report(item, ident, path, config.absolute_url(path), column, asset_dir(path))
-        if config.review.get("show_on_page"):
-            report.review_names = review_names(item.fm.review)
-        by_id[ident], by_path[path] = report, report
+        if show_review:
+            report.review_names = review_names(fm.review)
+        by_id[ident] = by_path[path] = report
         reports.append(report)
 
     folders: dict = {}
+    real: dict = {}
     for report in reports:
-        attach(report, root, errors, folders)
+        attach(report, root, errors, folders, real)
     addresses = document_life(reports, compiled, config, data, today, errors)
     if errors:
         raise BuildFailed(errors)
 
-    reports.sort(key=lambda r: (-r.fm.date.timestamp(), r.id))
+    reports.sort(key=lambda r: (-r.compiled.fm.date.timestamp(), r.id))
     order = {c.key: i for i, c in enumerate(config.columns)}
     ordered_columns = sorted(columns.values(), key=lambda c: (order.get(c.key, len(order)), c.key))
     for report in reports:
         report.column.reports.append(report)
 
-    by_source = {r.source: r for r in reports}
+    by_source = {r.compiled.source: r for r in reports}
     by_tag: dict[str, list[Report]] | None = None
-    if any(len(set(r.fm.tags)) != len(r.fm.tags) for r in reports):
+    if any(len(tags) > 1 and len(set(tags)) != len(tags) for tags in (r.compiled.fm.tags for r in reports)):
         by_tag = defaultdict(list)
         for report in reports:
             for tag in report.fm.tags:
@@ -128,10 +137,11 @@ def _taxonomies(reports: list[Report], slug=slugify) -> dict[str, Taxonomy]:
     tags: dict[str, list[Report]] = defaultdict(list)
     categories: dict[str, list[Report]] = defaultdict(list)
     for r in reports:
-        years[r.fm.year].append(r)
-        for tag in r.fm.tags:
+        fm = r.compiled.fm
+        years[fm.year].append(r)
+        for tag in fm.tags:
             tags[tag].append(r)
-        categories[r.category_name].append(r)
+        categories[fm.category or r.column.title].append(r)     # r.category_name
 
     def terms(groups: dict, folder: str, key=str) -> list:
         used: dict[str, str] = {}

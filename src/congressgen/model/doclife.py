@@ -10,6 +10,7 @@ and files it adds are registered in the seams: PAGE_KINDS (`lapsed_and_favourite
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -79,7 +80,7 @@ def link_documents(reports: list, compiled: list, today: dt.date, locate) -> lis
     by_id = {r.id: r for r in reports}
     draft_ids = {c.fm.id for c in compiled if c.fm.draft and c.fm.id}
     for report in reports:
-        fm = report.fm
+        fm = report.compiled.fm
         for ident in fm.interprets:
             original = by_id.get(ident)
             if original is None or (original.fm.draft and not fm.draft):
@@ -106,7 +107,8 @@ def link_documents(reports: list, compiled: list, today: dt.date, locate) -> lis
                 continue
         report.validity_state = ValidityState(state_on(validity, today), today, validity, replacement)
     for report in reports:
-        report.interpretations.sort(key=lambda r: (-r.fm.date.timestamp(), r.id))
+        if len(report.interpretations) > 1:
+            report.interpretations.sort(key=lambda r: (-r.fm.date.timestamp(), r.id))
     return errors
 
 
@@ -117,21 +119,38 @@ def lapsed_reports(reports: list) -> list:
 
 _ALWAYS_SAFE = frozenset(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"))
 _QUOTED = {c: f"%{c:02X}" for c in range(128) if c not in _ALWAYS_SAFE}
+_SAFE_OR_SLASH = re.compile(r"[A-Za-z0-9_.~/-]*")
 
 
 def _quote_all(text: str) -> str:
-    """urllib.parse.quote(text, safe=''), by one translate for ASCII text (a page address,
-    once per report)."""
+    """urllib.parse.quote(text, safe=''): a site path of safe characters and slashes by one
+    replace, other ASCII text by one translate (a page address, once per report)."""
+    if _SAFE_OR_SLASH.fullmatch(text):
+        return text.replace("/", "%2F")
     return text.translate(_QUOTED) if text.isascii() else quote(text, safe="")
+
+
+def error_report_link(configured: str, site_code: str, base_url: str = ""):
+    """`error_report_url(configured, site_code, page_url)` as a function of page_url, for the
+    pages of one site: what comes before the page's address, and the site's `base_url` that
+    starts it, are quoted once (quoting is character by character, so the parts join)."""
+    base = configured or (f"{NATIONAL_ERROR_PLATFORM}?site_code={quote(site_code, safe='')}" if site_code
+                          else NATIONAL_ERROR_PLATFORM)
+    start = f"{base}{'&' if '?' in base else '?'}url="
+    quoted_base, skip = start + _quote_all(base_url), len(base_url)
+
+    def link(page_url: str) -> str:
+        if skip and page_url.startswith(base_url):
+            return quoted_base + _quote_all(page_url[skip:])
+        return start + _quote_all(page_url)
+
+    return link
 
 
 def error_report_url(configured: str, site_code: str, page_url: str) -> str:
     """The 纠错 link of a page: the site's configured address, or the national platform with
     the site's 网站标识码, carrying the page's address as the `url` query parameter."""
-    base = configured or (f"{NATIONAL_ERROR_PLATFORM}?site_code={quote(site_code, safe='')}" if site_code
-                          else NATIONAL_ERROR_PLATFORM)
-    joiner = "&" if "?" in base else "?"
-    return f"{base}{joiner}url={_quote_all(page_url)}"
+    return error_report_link(configured, site_code)(page_url)
 
 
 def document_life(reports: list, compiled: list, config, data, today: dt.date | None,
@@ -144,8 +163,9 @@ def document_life(reports: list, compiled: list, config, data, today: dt.date | 
 
     locate = key_locator(config.root)
     errors += link_documents(reports, compiled, today or dt.datetime.now(TZ).date(), locate)
+    link = error_report_link(config.report_error_url, config.footer.site_code, config.base_url)
     for report in reports:
-        report.error_report_url = error_report_url(config.report_error_url, config.footer.site_code, report.url)
+        report.error_report_url = link(report.url)
     ledger = data.get("addresses") if data is not None else None
     if ledger is None:
         return None

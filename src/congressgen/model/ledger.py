@@ -185,6 +185,8 @@ def match(ledger: Ledger, reports: list[Published]) -> dict[str, Published]:
 def plan(ledger: Ledger, reports: list, locate=None) -> AddressPlan:
     """Redirects, withdrawal notices and dropped addresses for this set of reports."""
     result = AddressPlan()
+    if not ledger.entries:        # nothing published yet: nothing to keep (no pass over the reports)
+        return result
     current = {r.path for r in reports}
     by_id = {r.id: r for r in reports}
     matched = {entry: by_id[p.id] for entry, p in match(ledger, published_of(reports)).items()}

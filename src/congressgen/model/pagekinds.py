@@ -25,13 +25,14 @@ def index_page(site: Site) -> list[Page]:
 
 
 def article_pages(site: Site) -> list[Page]:
-    return [Page("article.html", r.path, r.title, "article", report=r, column=r.column) for r in site.reports]
+    return [Page("article.html", r.path, r.compiled.fm.title, "article", report=r, column=r.column) for r in site.reports]
 
 
 def column_pages(site: Site) -> list[Page]:
     pages = []
     for column in site.columns:
-        pinned_first = sorted(column.reports, key=lambda r: (not r.fm.pinned,))
+        pinned = [r for r in column.reports if r.compiled.fm.pinned]     # first, each part in its order
+        pinned_first = pinned + [r for r in column.reports if not r.compiled.fm.pinned] if pinned else list(column.reports)
         for chunk, pager in paginate(pinned_first, site.config.pagination, column.path,
                                       f"{column.key}/index_{{n}}.html"):
             pages.append(Page("list.html", pager.paths[pager.number - 1], column.title, "column",

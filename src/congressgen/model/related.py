@@ -124,10 +124,21 @@ class RelatedMemo:
 
     @staticmethod
     def signature(reports: list[Report]) -> bytes:
+        """A digest of what the lists are ranked by, written by pickle without its memo (so
+        the bytes follow from the values alone, not from which objects are shared)."""
         import hashlib
+        import io
+        import pickle
 
-        shown = (RELATED_COUNT, [(r.id, r.column.key, r.fm.year, tuple(r.fm.tags)) for r in reports])
-        return hashlib.blake2b(repr(shown).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        rows = []
+        for r in reports:
+            fm = r.compiled.fm
+            rows.append((r.id, r.column.key, fm.year, tuple(fm.tags)))
+        written = io.BytesIO()
+        pickler = pickle.Pickler(written, protocol=5)
+        pickler.fast = True
+        pickler.dump((RELATED_COUNT, rows))
+        return hashlib.blake2b(written.getbuffer(), digest_size=16).digest()
 
     def lists(self, reports: list[Report]) -> list[list[Report]]:
         """The related reports of each of `reports` (sorted as the site lists them)."""
