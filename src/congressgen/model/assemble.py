@@ -99,7 +99,13 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
 
     by_source = {r.compiled.source: r for r in reports}
     by_tag: dict[str, list[Report]] | None = None
-    if any(len(tags) > 1 and len(set(tags)) != len(tags) for tags in (r.compiled.fm.tags for r in reports)):
+    repeated_tag = False          # a report listing a tag twice (related_pairwise counts it twice)
+    for r in reports:
+        tags = r.compiled.fm.tags
+        if len(tags) > 1 and len(set(tags)) != len(tags):
+            repeated_tag = True
+            break
+    if repeated_tag:
         by_tag = defaultdict(list)
         for report in reports:
             for tag in report.fm.tags:

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 from congressgen.config import ColumnConfig, SiteConfig
@@ -144,17 +145,13 @@ class Report:
         """The body HTML as the page shows it (read from the build cache when not rewritten)."""
         return self.compiled.body_html if self.rewritten_body is None else self.rewritten_body
 
-    @property
-    def outline(self) -> Outline:
-        return self.compiled.outline
+    outline = property(attrgetter("compiled.outline"), doc="The compiled outline (Outline).")
 
     @property
     def summary(self) -> str:
         return self.compiled.fm.summary or self.compiled.summary
 
-    @property
-    def source(self) -> str:
-        return self.compiled.source
+    source = property(attrgetter("compiled.source"), doc="The site-root-relative source path.")
 
     @property
     def pubdate(self) -> str:
@@ -167,11 +164,13 @@ class Report:
 
     @property
     def day(self) -> str:
-        return self.fm.date.strftime("%Y-%m-%d")
+        date = self.compiled.fm.date
+        if date.year >= 1000:      # strftime("%Y-%m-%d") without its cost (it does not pad years < 1000)
+            return f"{date.year}-{date.month:02d}-{date.day:02d}"
+        return date.strftime("%Y-%m-%d")
 
-    @property
-    def fm(self) -> FrontMatter:
-        return self.compiled.fm
+    # read for every report by every stage: a C getter, no Python frame per read
+    fm = property(attrgetter("compiled.fm"), doc="The compiled front matter (FrontMatter).")
 
     @property
     def category_name(self) -> str:
@@ -294,6 +293,8 @@ class Site:
 
     def ranking(self, counts: dict, limit: int | None = None) -> list[tuple[Report, int]]:
         """Reports by a count, highest first; ties by newer date, then id (deterministic)."""
+        if not counts:          # nothing measured (a site without stats): no pass over the reports
+            return []
         rows = [(r, counts.get(r.id, 0)) for r in self.reports if counts.get(r.id, 0) > 0]
         rows.sort(key=lambda row: (-row[1], -row[0].fm.date.timestamp(), row[0].id))
         return rows[:limit] if limit else rows
@@ -324,12 +325,16 @@ class Site:
 
 
 def archive_months(reports: list[Report]) -> list[tuple[str, list[Report]]]:
-    groups: dict[str, list[Report]] = defaultdict(list)
+    by_month: dict[tuple[int, int], list[Report]] = defaultdict(list)
     for r in reports:
-        date = r.fm.date
-        groups[f"{date.year}年{date.month:02d}月"].append(r)    # as strftime("%Y年%m月"), without its cost
-    return sorted(groups.items(), reverse=True)
+        date = r.compiled.fm.date
+        by_month[date.year, date.month].append(r)
+    # named as strftime("%Y年%m月"), without its cost; sorted by name as before
+    return sorted(((f"{year}年{month:02d}月", rs) for (year, month), rs in by_month.items()), reverse=True)
+
+
+_DATE = attrgetter("compiled.fm.date")
 
 
 def newest_date(reports: list[Report]) -> dt.datetime | None:
-    return max((r.fm.date for r in reports), default=None)
+    return max(map(_DATE, reports), default=None)
