@@ -20,7 +20,7 @@ import pytest
 from congressgen.config import ColumnConfig, SiteConfig
 from congressgen.content import TZ, Attachment, FrontMatter
 from congressgen.errors import ContentError, Diagnostic
-from congressgen.model.attachments import attach
+from congressgen.model.attachments import attach, attach_all
 from congressgen.model.doclife import error_report_link, error_report_url
 from congressgen.model.ledger import Ledger, plan
 from congressgen.model.related import RelatedMemo
@@ -191,11 +191,14 @@ def test_attachments_found_with_one_real_path_each_are_the_ones_found_without(tm
         item = _compiled("a", DATES[0], attachments=entries)
         report = Report(item, "a", "reports/a.html", "", column, "reports/a")
         errors: list[Diagnostic] = []
-        attach(report, site, errors, {}, real)
+        if real == "all":
+            attach_all([report], site, errors)
+        else:
+            attach(report, site, errors, {}, real)
         return ([(str(f.source), f.path) for f in report.files], report.attachments, errors)
 
     memo: dict = {}
-    assert attached(memo) == attached(None)
+    assert attached(memo) == attached(None) == attached("all")
     files, found, errors = attached(memo)
     assert [p for _, p in files] == ["reports/a/link.pdf", "reports/a/sub/b.txt", "reports/a/表.csv"]
     assert [(a.title, a.path, a.size) for a in found] == [("表", "reports/a/表.csv", 1), ("共享", "reports/a/link.pdf", 3),

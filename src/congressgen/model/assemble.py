@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from congressgen.config import ColumnConfig, SiteConfig
 from congressgen.errors import BuildFailed, ContentError, Diagnostic, Location
-from congressgen.model.attachments import attach
+from congressgen.model.attachments import attach_all
 from congressgen.model.datasources import SiteData
 from congressgen.model.doclife import document_life
 from congressgen.model.links import rewrite_body
@@ -83,10 +83,7 @@ def build_site(compiled: list[CompiledReport], config: SiteConfig, *, include_dr
         by_id[ident] = by_path[path] = report
         reports.append(report)
 
-    folders: dict = {}
-    real: dict = {}
-    for report in reports:
-        attach(report, root, errors, folders, real)
+    attach_all(reports, root, errors)
     addresses = document_life(reports, compiled, config, data, today, errors)
     if errors:
         raise BuildFailed(errors)

@@ -85,6 +85,17 @@ def _has_folder(root: Path, rel: str, folders: dict | None) -> bool:
 _UNLISTED = object()
 
 
+def attach_all(reports: list[Report], root: Path, errors: list[Diagnostic]) -> None:
+    """`attach` for every report of one build: the reports with neither attachments nor a
+    bundle folder (most) are passed over here, from one listing per folder."""
+    folders: dict = {}
+    real: dict = {}
+    for report in reports:
+        compiled = report.compiled
+        if compiled.fm.attachments or _has_folder(root, compiled.source[:-3], folders):
+            attach(report, root, errors, folders, real)
+
+
 def attach(report: Report, root: Path, errors: list[Diagnostic], folders: dict | None = None,
            real: dict | None = None) -> None:
     """`folders`: one dict for the calls of one build (see `_has_folder`); `real`: another,
