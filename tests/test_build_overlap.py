@@ -109,6 +109,28 @@ def test_an_edit_whose_pool_never_started_overlaps_too_and_equals_a_cold_build(s
     assert snapshot(tmp_path / "warm") == snapshot(tmp_path / "cold")
 
 
+def test_an_edits_pages_may_use_every_job_while_a_cold_builds_leave_one_to_the_child(site, tmp_path, overlapping,
+                                                                                     monkeypatch):
+    """A cold build's child works as long as the pages: they render in `jobs - 1` processes. An
+    edit's child is short, so its pages get every job (forked only when many are to be rendered)."""
+    jobs_seen = []
+    original = render_module.render_pages
+
+    def spy(*args):
+        jobs_seen.append(args[-1])
+        return original(*args)
+
+    monkeypatch.setattr(render_module, "render_pages", spy)
+    build(BuildOptions(site, tmp_path / "out", jobs=2))
+    path = site / "content/reports/p002.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n再新增的一段话。\n", encoding="utf-8")
+    monkeypatch.setattr(compile_module, "MIN_PARALLEL", 10_000)
+    build(BuildOptions(site, tmp_path / "out", jobs=2))
+    assert len(overlapping) == 2 and jobs_seen == [1, 2]
+    build(BuildOptions(site, tmp_path / "cold", jobs=1, cache=False))
+    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "cold")
+
+
 def test_an_edit_with_a_check_error_publishes_nothing_when_overlapped(site, tmp_path, overlapping):
     out = tmp_path / "out"
     build(BuildOptions(site, out, jobs=2))

@@ -172,6 +172,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         # render (output.write_site): a cold build, and an edit's too (its pool never started: the
         # check, the search index and the link farm of the unchanged files take the other core)
         overlap = overlaps(site, cache, options.job_count)
+        render_jobs = None if workers.started else options.job_count
         check = None
         if options.check:
             def check(pool=None) -> None:      # pool: `compile.Workers` or `output.ForkedPool`
@@ -196,7 +197,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         prune = cache.prune_reports if overlap and cache is not None else None
         verify = (lambda: check(ForkedPool(options.job_count))) if check is not None else None
         memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress, options.job_count,
-                          verify=verify, overlap=overlap, aside=prune)
+                          verify=verify, overlap=overlap, aside=prune, render_jobs=render_jobs)
         written = staged.commit()
     except BaseException:
         staged.discard()
