@@ -46,7 +46,7 @@ def site(tmp_path) -> Path:
 @pytest.fixture
 def overlapping(monkeypatch):
     """Overlap (start the pool, fork render workers) even for a small site; counts the
-    overlapped writes. Only a build that needed the pool (a cold one) overlaps."""
+    overlapped writes (a cold build, and an edit's, whose pool never starts)."""
     monkeypatch.setattr(compile_module, "MIN_PARALLEL", 2)
     monkeypatch.setattr(render_module, "MIN_PARALLEL_PAGES", 1)
     calls = []
@@ -92,6 +92,56 @@ def test_a_warm_rebuild_after_an_overlapped_cold_build_equals_a_cold_one(site, t
     build(BuildOptions(site, tmp_path / "warm", jobs=2))
     build(BuildOptions(site, tmp_path / "cold", jobs=1, cache=False))
     assert snapshot(tmp_path / "warm") == snapshot(tmp_path / "cold")
+
+
+def test_an_edit_whose_pool_never_started_overlaps_too_and_equals_a_cold_build(site, tmp_path, overlapping,
+                                                                              monkeypatch):
+    """One report edited: too few to start the pool, yet the check and the search index still run
+    in a forked process while the pages render (`output.overlaps`), with the bytes of a cold build."""
+    build(BuildOptions(site, tmp_path / "warm", jobs=2))
+    path = site / "content/reports/p001.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n又新增的一段话。\n", encoding="utf-8")
+    monkeypatch.setattr(compile_module, "MIN_PARALLEL", 10_000)      # as for an edit at any size
+    again = build(BuildOptions(site, tmp_path / "warm", jobs=2))
+    assert not again.stats.workers and again.stats.compiled == 1
+    assert len(overlapping) == 2
+    build(BuildOptions(site, tmp_path / "cold", jobs=1, cache=False))
+    assert snapshot(tmp_path / "warm") == snapshot(tmp_path / "cold")
+
+
+def test_an_edits_pages_may_use_every_job_while_a_cold_builds_leave_one_to_the_child(site, tmp_path, overlapping,
+                                                                                     monkeypatch):
+    """A cold build's child works as long as the pages: they render in `jobs - 1` processes. An
+    edit's child is short, so its pages get every job (forked only when many are to be rendered)."""
+    jobs_seen = []
+    original = render_module.render_pages
+
+    def spy(*args):
+        jobs_seen.append(args[-1])
+        return original(*args)
+
+    monkeypatch.setattr(render_module, "render_pages", spy)
+    build(BuildOptions(site, tmp_path / "out", jobs=2))
+    path = site / "content/reports/p002.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n再新增的一段话。\n", encoding="utf-8")
+    monkeypatch.setattr(compile_module, "MIN_PARALLEL", 10_000)
+    build(BuildOptions(site, tmp_path / "out", jobs=2))
+    assert len(overlapping) == 2 and jobs_seen == [1, 2]
+    build(BuildOptions(site, tmp_path / "cold", jobs=1, cache=False))
+    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "cold")
+
+
+def test_an_edit_with_a_check_error_publishes_nothing_when_overlapped(site, tmp_path, overlapping):
+    out = tmp_path / "out"
+    build(BuildOptions(site, out, jobs=2))
+    before = snapshot(out)
+    leak, line, col = _leak(site)
+    with pytest.raises(BuildFailed) as failed:
+        build(BuildOptions(site, out, jobs=2))
+    assert len(overlapping) == 2
+    assert [(d.location.line, d.location.col) for d in failed.value.diagnostics
+            if d.severity == "error" and d.location.path.endswith("leak.md")] == [(line, col)]
+    assert snapshot(out) == before
 
 
 def test_a_check_error_found_while_the_pages_render_is_reported_once_and_publishes_nothing(

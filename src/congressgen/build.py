@@ -168,9 +168,11 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         extra = tuple(sorted({item.source.resolve().relative_to(root).as_posix() for r in site.reports
                               for item in r.files if item.source.resolve().is_relative_to(root)}))
         extra_hash = record.extra_fingerprint(root, extra)
-        # a cold build (the pool was needed): the check and the files that are not pages are
-        # made in forked processes while the pages render (output.write_site)
-        overlap = bool(workers.started) and overlaps(site, cache, options.job_count)
+        # the check and the files that are not pages are made in a forked process while the pages
+        # render (output.write_site): a cold build, and an edit's too (its pool never started: the
+        # check, the search index and the link farm of the unchanged files take the other core)
+        overlap = overlaps(site, cache, options.job_count)
+        render_jobs = None if workers.started else options.job_count
         check = None
         if options.check:
             def check(pool=None) -> None:      # pool: `compile.Workers` or `output.ForkedPool`
@@ -195,7 +197,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         prune = cache.prune_reports if overlap and cache is not None else None
         verify = (lambda: check(ForkedPool(options.job_count))) if check is not None else None
         memo = write_site(site, theme, renderer, staged, cache, memo_name, stats, progress, options.job_count,
-                          verify=verify, overlap=overlap, aside=prune)
+                          verify=verify, overlap=overlap, aside=prune, render_jobs=render_jobs)
         written = staged.commit()
     except BaseException:
         staged.discard()

@@ -229,13 +229,16 @@ def token_hash(token: str) -> int:
 
 
 def search_doc(report: Report) -> SearchDoc:
-    fm = report.fm
+    compiled = report.compiled          # (one per report on every build: attributes read once)
+    fm, column, attachments = compiled.fm, report.column, report.attachments
     outline = (fm.session, *report.sections, *report.tasks, *fm.tags)
     meta = (fm.author, fm.doc_number, fm.index_number, fm.topic, fm.issuer, fm.category,
-            report.column.title, f"{fm.year}年", *(a.title for a in report.attachments))
+            column.title, f"{fm.year}年")
+    if attachments:
+        meta += tuple(a.title for a in attachments)
     return SearchDoc(
-        id=report.id, path=report.path, title=fm.title, date=report.day, column=report.column.key,
-        year=fm.year, body=report.compiled.body,
+        id=report.id, path=report.path, title=fm.title, date=fm.date.strftime("%Y-%m-%d"), column=column.key,
+        year=fm.year, body=compiled.body,
         outline=tuple(filter(None, outline)), meta=tuple(filter(None, meta)),
     )
 
