@@ -114,3 +114,19 @@ def test_unchanged_reads_only_the_inputs_line_of_a_record_whose_inputs_differ(tm
     path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8")), indent=1), encoding="utf-8")
     assert record.unchanged(config, out, same) == made and parsed == [1]
     assert record.unchanged(config, out, edited) is None and parsed == [1, 1]
+
+
+def test_input_fingerprint_hashes_every_source_in_order_as_one_update_per_source_did(tmp_path):
+    """The fingerprint is unchanged by how its bytes are fed to the hash (records of older
+    builds stay valid), and it changes with any source's path or digest."""
+    import hashlib
+
+    from congressgen.record import input_fingerprint
+
+    sources = {"content/reports/b.md": "22", "content/reports/a.md": "11", "页\udcff.md": "33"}
+    h = hashlib.sha256(repr(("env", str(tmp_path.resolve()), ("s",))).encode())
+    for rel, digest in sorted(sources.items()):
+        h.update(f"{rel}\0{digest}\0".encode("utf-8", "surrogateescape"))
+    assert input_fingerprint("env", sources, tmp_path, ("s",)) == h.hexdigest()
+    assert input_fingerprint("env", {**sources, "content/reports/a.md": "12"}, tmp_path, ("s",)) != h.hexdigest()
+    assert input_fingerprint("env", {**sources, "content/reports/c.md": "11"}, tmp_path, ("s",)) != h.hexdigest()

@@ -86,7 +86,7 @@ class BuildRecord:
             "empty_columns": list(self.empty_columns),
             "reports": self.reports, "files": self.files,
             "warnings": _diagnostics(self.warnings),
-            "outputs": {p: list(v) for p, v in sorted(self.outputs.items())},
+            "outputs": dict(sorted(self.outputs.items())),      # (size, mtime): a JSON array as a list would be
             "addresses": [[i, s, p, list(f)] for i, s, p, f in self.addresses],
         }
         # One top-level key a line (prune_records reads the "output" line), each value in the C
@@ -216,8 +216,8 @@ def input_fingerprint(environment: str, sources: dict[str, str], output: Path, s
     """One hash of a build's inputs: the environment, every source's digest, the output folder
     and the build's own settings (drafts, base_url, day, check, review override)."""
     h = hashlib.sha256(repr((environment, str(output.resolve()), settings)).encode())
-    for rel, digest in sorted(sources.items()):
-        h.update(f"{rel}\0{digest}\0".encode("utf-8", "surrogateescape"))
+    # the same bytes as one update per source, in one piece
+    h.update("".join(f"{rel}\0{digest}\0" for rel, digest in sorted(sources.items())).encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 
