@@ -144,7 +144,7 @@ def decode_entry(data: bytes) -> object:
     head = len(_MAGIC) + _DIGEST
     if len(data) < head or not data.startswith(_MAGIC):
         raise ValueError("not a cache entry")
-    payload = data[head:]
+    payload = memoryview(data)[head:]      # not a copy of a file of many MB
     if hashlib.sha256(payload).digest() != data[len(_MAGIC):head]:
         raise ValueError("checksum mismatch")
     made_by, value = pickle.loads(payload)

@@ -87,7 +87,7 @@ class BuildRecord:
             "reports": self.reports, "files": self.files,
             "warnings": _diagnostics(self.warnings),
             "outputs": dict(sorted(self.outputs.items())),      # (size, mtime): a JSON array as a list would be
-            "addresses": [[i, s, p, list(f)] for i, s, p, f in self.addresses],
+            "addresses": list(self.addresses),       # (id, source, path, former ids): arrays in JSON
         }
         # One top-level key a line (prune_records reads the "output" line), each value in the C
         # encoder's compact form: indent= would take the pure-Python encoder, slow for the
