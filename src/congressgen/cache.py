@@ -34,7 +34,10 @@ with a magic tag and a SHA-256 of its payload: a torn, truncated or edited entry
 the check and is ignored and rebuilt, never trusted. A body file is checked by the stamp
 it had when written (any write changes its ctime): a changed file has every body in it
 verified before use, and each body read is verified again by its SHA-256, so a bad body
-is recompiled (found when loading) or refused (found later), never shown. The folder may be deleted at any
+is recompiled (found when loading) or refused (found later), never shown. A changed file
+(a copied or restored cache) is first checked whole against its name, the SHA-256 of its
+bytes; the settled stamp it was found whole at is kept in `body-stamps.pickle`, so the next
+build trusts it as it would the stamp it was written with. The folder may be deleted at any
 time; the next build is then a cold one with the same output.
 
 The payload is a pickle, so the cache folder must be as trusted as the site's own
