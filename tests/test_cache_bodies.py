@@ -96,6 +96,39 @@ def test_a_moved_site_reads_its_own_body_files(site_dir, tmp_path):
     assert_equals_cold(moved, tmp_path / "out2", tmp_path)
 
 
+def test_a_copied_cache_checks_each_body_file_once_then_trusts_its_new_stamp(site_dir, tmp_path, monkeypatch):
+    """After a copy every body file's stamp differs from the one it was written with: the first
+    build checks each file whole (by its name, the SHA-256 of its bytes) and keeps the settled
+    stamp it found it whole at, so later builds do not check every body again; a file damaged
+    after that (a new stamp) is checked again and its damaged report compiled again."""
+    import congressgen.cache as cache_module
+
+    site = make_site(site_dir)
+    warm(site, tmp_path / "out")
+    moved = tmp_path / "moved"
+    shutil.copytree(site, moved)
+    checked: list[str] = []
+    original = StoredBody.intact
+    monkeypatch.setattr(StoredBody, "intact", lambda self: checked.append(self.name) or original(self))
+    monkeypatch.setattr(cache_module, "SETTLED_NS", -1)             # the copies count as settled at once
+    first = warm(moved, tmp_path / "out2")
+    assert first.stats.compiled == 0 and not checked                  # whole files: no body checked alone
+    assert (moved / ".congressgen-cache" / BuildCache.BODY_STAMPS).is_file()
+    whole: list[str] = []
+    real_whole = cache_module._whole
+    monkeypatch.setattr(cache_module, "_whole", lambda path, name: whole.append(name) or real_whole(path, name))
+    again = warm(moved, tmp_path / "out2")
+    assert again.stats.compiled == 0 and not checked and not whole   # trusted by the stamp kept
+    [blob] = body_files(moved)
+    data = bytearray(blob.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    blob.write_bytes(bytes(data))
+    damaged = warm(moved, tmp_path / "out2")
+    assert damaged.stats.compiled == 1 and damaged.stats.cached == 7
+    assert whole == [blob.name] and set(checked) == {blob.name} and len(checked) >= 8   # each body checked
+    assert_equals_cold(moved, tmp_path / "out2", tmp_path)
+
+
 def test_a_warm_edit_reads_only_the_bodies_of_the_pages_it_renders(site, out, tmp_path, monkeypatch):
     warm(site, out)
     read: list[str] = []

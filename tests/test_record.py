@@ -114,3 +114,34 @@ def test_unchanged_reads_only_the_inputs_line_of_a_record_whose_inputs_differ(tm
     path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8")), indent=1), encoding="utf-8")
     assert record.unchanged(config, out, same) == made and parsed == [1]
     assert record.unchanged(config, out, edited) is None and parsed == [1, 1]
+
+
+def test_input_fingerprint_hashes_every_source_in_order_as_one_update_per_source_did(tmp_path):
+    """The fingerprint is unchanged by how its bytes are fed to the hash (records of older
+    builds stay valid), and it changes with any source's path or digest."""
+    import hashlib
+
+    from congressgen.record import input_fingerprint
+
+    sources = {"content/reports/b.md": "22", "content/reports/a.md": "11", "页\udcff.md": "33"}
+    h = hashlib.sha256(repr(("env", str(tmp_path.resolve()), ("s",))).encode())
+    for rel, digest in sorted(sources.items()):
+        h.update(f"{rel}\0{digest}\0".encode("utf-8", "surrogateescape"))
+    assert input_fingerprint("env", sources, tmp_path, ("s",)) == h.hexdigest()
+    assert input_fingerprint("env", {**sources, "content/reports/a.md": "12"}, tmp_path, ("s",)) != h.hexdigest()
+    assert input_fingerprint("env", {**sources, "content/reports/c.md": "11"}, tmp_path, ("s",)) != h.hexdigest()
+
+
+def test_a_record_written_from_tuples_reads_back_and_equals_one_written_from_lists():
+    """to_json writes the outputs' (size, mtime) and the addresses as they are: a tuple is the
+    same JSON array a list is, so the record's text does not depend on which it was given."""
+    from congressgen.record import BuildRecord
+
+    def record(outputs, addresses):
+        return BuildRecord("in", {"content/a.md": "1"}, "env", (), "x", outputs, 1, 2, (), addresses=addresses)
+
+    tuples = record({"b.html": (2, 20), "a.html": (1, 10)}, (("r1", "content/a.md", "a.html", ("old", "页")),))
+    lists = record({"b.html": [2, 20], "a.html": [1, 10]}, [["r1", "content/a.md", "a.html", ["old", "页"]]])
+    assert tuples.to_json() == lists.to_json()
+    assert '"outputs": {"a.html": [1, 10], "b.html": [2, 20]}' in tuples.to_json()
+    assert BuildRecord.from_json(tuples.to_json()) == tuples

@@ -34,7 +34,10 @@ with a magic tag and a SHA-256 of its payload: a torn, truncated or edited entry
 the check and is ignored and rebuilt, never trusted. A body file is checked by the stamp
 it had when written (any write changes its ctime): a changed file has every body in it
 verified before use, and each body read is verified again by its SHA-256, so a bad body
-is recompiled (found when loading) or refused (found later), never shown. The folder may be deleted at any
+is recompiled (found when loading) or refused (found later), never shown. A changed file
+(a copied or restored cache) is first checked whole against its name, the SHA-256 of its
+bytes; the settled stamp it was found whole at is kept in `body-stamps.pickle`, so the next
+build trusts it as it would the stamp it was written with. The folder may be deleted at any
 time; the next build is then a cold one with the same output.
 
 The payload is a pickle, so the cache folder must be as trusted as the site's own
@@ -144,7 +147,7 @@ def decode_entry(data: bytes) -> object:
     head = len(_MAGIC) + _DIGEST
     if len(data) < head or not data.startswith(_MAGIC):
         raise ValueError("not a cache entry")
-    payload = data[head:]
+    payload = memoryview(data)[head:]      # not a copy of a file of many MB
     if hashlib.sha256(payload).digest() != data[len(_MAGIC):head]:
         raise ValueError("checksum mismatch")
     made_by, value = pickle.loads(payload)
@@ -198,6 +201,7 @@ def settled(stamp: tuple[int, int, int, int]) -> bool:
 
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
+_UNSEEN = object()
 BODIES = "bodies"
 
 
@@ -254,6 +258,15 @@ class StoredBody:
         data = _read_range(self.path, self.offset, self.sizes[0] + self.sizes[1])
         return (data is not None and hashlib.sha256(data[:self.sizes[0]]).digest() == self.digests[0]
                 and hashlib.sha256(data[self.sizes[0]:]).digest() == self.digests[1])
+
+
+def _whole(path: str, name: str) -> bool:
+    """True when a body file's bytes are those it was named by (their SHA-256)."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest() == name
+    except OSError:
+        return False
 
 
 def _read_range(path: str, start: int, size: int) -> bytes | None:
@@ -319,7 +332,12 @@ class BuildCache:
         # between its builds: else each save would write every report again)
         self._single: set[str] = memory.setdefault(("single",), set()) if memory is not None else set()
         self._in_pack: set[str] | None = None  # keys reports.pack holds, once saved
-        self._body_files: dict[str, bool] = {}   # body file -> its stamp is the one it was written with
+        self._bodies = str(folder / BODIES)     # where the body files are (a moved cache: here now)
+        # body file -> True: whole as written (its stamp proves it), False: each body checked,
+        # None: not a body file's name
+        self._body_files: dict[str, bool | None] = {}
+        self._verified: dict | None = None      # body file -> a later stamp it was found whole at
+        self._verified_added = False
         self._stamps: dict | None = None
         self._stamps_loaded: dict = {}
         self._stamps_tag = ""
@@ -424,19 +442,50 @@ class BuildCache:
             self._packed = packed
         return self._packed
 
+    BODY_STAMPS = "body-stamps.pickle"
+
     def _body_intact(self, body) -> bool:
         """A stored body is usable when its file still has the stamp it was written with (the
         reads verify each body again) or, for a changed file, when its bytes check out."""
         if not isinstance(body, StoredBody):
             return True
-        body.folder = str(self.folder / BODIES)          # where this cache is now (it may have moved)
-        if not _KEY.match(body.name):
+        body.folder = self._bodies                   # where this cache is now (it may have moved)
+        name = body.name
+        known = self._body_files.get(name, _UNSEEN)
+        if known is _UNSEEN:
+            known = self._body_files[name] = self._body_file_state(body) if _KEY.match(name) else None
+        if known:
+            return True
+        return known is not None and body.intact()
+
+    def _body_file_state(self, body: StoredBody) -> bool:
+        """True when the body file is whole as written: its stamp is the one it was written with,
+        or one it was later found whole at (a copied or restored cache: else every build would
+        check every body of it again); else False (each body is checked by its own digests).
+        A file is named by the SHA-256 of its bytes, so one hash of the file proves all of it."""
+        path = body.path
+        stamp = source_stamp(path)
+        if stamp is None:
             return False
-        known = self._body_files.get(body.name)
-        if known is None:
-            stamp = source_stamp(body.path)
-            known = self._body_files[body.name] = stamp is not None and stamp == body.stamp
-        return known or body.intact()
+        if stamp == body.stamp:
+            return True
+        if self._verified is None:
+            held = self.load(self.BODY_STAMPS)
+            self._verified = dict(held) if isinstance(held, dict) else {}
+        if self._verified.get(body.name) == stamp:
+            return True
+        if not _whole(path, body.name):
+            return False
+        if settled(stamp) and source_stamp(path) == stamp:   # as the source stamps: never a racy one
+            self._verified[body.name] = stamp
+            self._verified_added = True
+        return True
+
+    def _save_body_stamps(self) -> None:
+        if self._verified_added:
+            # the files of this build only (a pruned file's entry goes with it)
+            self.store(self.BODY_STAMPS, {n: s for n, s in self._verified.items() if n in self._body_files})
+            self._verified_added = False
 
     def get_report(self, key: str):
         """The compiled report of this key, or None (not held, or not intact: compiled again)."""
@@ -476,6 +525,7 @@ class BuildCache:
     def save_reports(self) -> None:
         """Write this build's compiled reports: reports.pack when it is missing or more than a
         twentieth out of date, else the few not in it one file each."""
+        self._save_body_stamps()
         self._body_files = {}
         held = [k for k in self.used if k in self._values]
         packed = self._pack()

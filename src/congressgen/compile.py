@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 from congressgen import review
 from congressgen.cache import BuildCache, cache_key, settled, source_stamp, store_bodies
 from congressgen.config import SiteConfig
-from congressgen.content import check_outline_limit, find_sources, parse_source, read_report, read_source
+from congressgen.content import check_outline_limit, parse_source, read_report, read_source, source_paths
 from congressgen.errors import BuildFailed, CongressError, Diagnostic, Location
 from congressgen.model.links import body_links
 from congressgen.model.types import CompiledReport, InlineBody, Site
@@ -228,7 +228,7 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     """Compile every report (from the cache when its inputs are unchanged); collects every
     bad file's error before failing."""
     root = config.root
-    sources = find_sources(config.content_path)
+    sources = source_paths(config.content_path)
     stats = stats if stats is not None else CompileStats()
     config_part = compile_inputs(config)
     results: list[CompiledReport | None] = [None] * len(sources)
@@ -238,6 +238,7 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     if workers is not None and workers.wanted(len(sources)) and len(stamps or ()) < len(sources) // 2:
         workers.warm_up()      # likely a cold build: spawning overlaps reading and hashing the sources
     keys: dict[int, str] = {}
+    parts_seen: dict[int, bool] = {}
     done = 0
 
     def take(batch: list[tuple]) -> None:
@@ -254,9 +255,8 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
     pending = _Pending(config, cache.folder if cache is not None else None,
                        workers if workers is not None and workers.wanted(len(sources)) else None, take)
     root_prefix = len(str(root)) + 1
-    for index, path in enumerate(sources):
-        # find_sources gives paths below content/: plain string slicing is enough (and fast)
-        full = str(path)
+    for index, full in enumerate(sources):
+        # source_paths gives paths below content/: plain string slicing is enough (and fast)
         shown = full[root_prefix:].replace(os.sep, "/")
         rel = full[content_prefix:].split(os.sep)
         column = rel[0] if len(rel) > 1 else ""
@@ -264,7 +264,8 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
         if stamps is not None:   # an unchanged stamp is an unchanged file: no need to read and hash it
             stamp = source_stamp(full)
             known = stamps.get(shown)
-            if stamp is not None and known is not None and known[:3] == (stamp, column, config_part):
+            if stamp is not None and known is not None and known[0] == stamp and known[1] == column \
+                    and _same_part(known[2], config_part, parts_seen):
                 hit = cache.get_report(known[3])
                 if _fits(hit, shown, column):
                     cache.report_keys[shown] = known[3]
@@ -272,7 +273,7 @@ def compile_all(config: SiteConfig, progress: Progress | None = None, *, cache: 
                     done += 1
                     continue
         try:
-            raw = read_report(path, shown, root)
+            raw = read_report(Path(full), shown, root)
         except CongressError as exc:
             errors_at[index] = exc.diagnostics
             done += 1
@@ -318,6 +319,14 @@ def compile_one(config: SiteConfig, shown: str, column: str, cache: BuildCache) 
     if diagnostics is not None:
         raise BuildFailed(list(diagnostics))
     return cache.put_report(key, compiled)
+
+
+def _same_part(part: tuple, config_part: tuple, seen: dict[int, bool]) -> bool:
+    """part == config_part, compared once per object: the stamps as loaded share one tuple."""
+    same = seen.get(id(part))
+    if same is None:
+        same = seen[id(part)] = part == config_part
+    return same
 
 
 def _fits(hit, shown: str, column: str) -> bool:
