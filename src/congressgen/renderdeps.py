@@ -219,7 +219,10 @@ class Digests:
         if kind == "t":
             return template_source(self.env, key[1])
         if kind == "a":
-            return _BASE_GETATTR(self.env, self.index.resolve(key[1]), key[2])
+            obj = self.index.resolve(key[1])
+            if type(obj) is Site and key[2] in _SITE_PROPERTIES and isinstance(self.env, TrackingEnvironment):
+                return self.env.site_property(obj, key[2])      # computed once: the pages rendered reuse it
+            return _BASE_GETATTR(self.env, obj, key[2])
         if kind == "i":
             return _BASE_GETITEM(self.env, self.index.resolve(key[1]), key[2])
         # ("call", target, args, kwargs)
@@ -355,16 +358,21 @@ class TrackingEnvironment(jinja2.Environment):
     read_log: ReadLog | None = None
     _site_values: tuple = (None, {})       # (the site, its property values computed so far)
 
+    def site_property(self, site: Site, attribute: str):
+        """`site.attribute` for a property of Site, computed once per site model."""
+        held, values = self._site_values
+        if held is not site:
+            values = {}
+            self._site_values = (site, values)
+        value = values.get(attribute, _MISSING)
+        if value is _MISSING:
+            value = values[attribute] = _BASE_GETATTR(self, site, attribute)
+        return value
+
     def getattr(self, obj, attribute):
         kind = type(obj)
         if kind is Site and attribute in _SITE_PROPERTIES:
-            site, values = self._site_values
-            if site is not obj:
-                values = {}
-                self._site_values = (obj, values)
-            value = values.get(attribute, _MISSING)
-            if value is _MISSING:
-                value = values[attribute] = _BASE_GETATTR(self, obj, attribute)
+            value = self.site_property(obj, attribute)
         else:
             try:                       # jinja2.Environment.getattr, inline: the commonest call
                 value = getattr(obj, attribute)
