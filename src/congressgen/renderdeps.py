@@ -627,7 +627,7 @@ def _unpack_states(state) -> dict:
 
 
 def _pack_groups(groups: dict):
-    """{report id: [key index, ...]} as (ids, indexes, offsets)."""
+    """{report id: [key index, ...]} as (ids, indexes, offsets); loaded as arrays of key indexes."""
     flat, offsets = array.array("I"), array.array("Q", [0])
     try:
         for indexes in groups.values():
@@ -644,7 +644,7 @@ def _unpack_groups(state) -> dict:
     _tag, rids, flat, offsets = state
     if len(offsets) != len(rids) + 1:
         raise ValueError("a damaged group table")
-    return {rid: flat[offsets[i]:offsets[i + 1]].tolist() for i, rid in enumerate(rids)}
+    return {rid: flat[offsets[i]:offsets[i + 1]] for i, rid in enumerate(rids)}   # arrays, not lists: cheaper
 
 
 @dataclasses.dataclass
@@ -720,7 +720,7 @@ class PageMemo:
             if rid is None:
                 self.others = others = others + indexes
             else:
-                groups[rid] = groups.get(rid, []) + indexes
+                groups[rid] = list(groups.get(rid, ())) + indexes
         self.grouped = len(self.keys)
 
     def changed_keys(self, digests: Digests, states: dict[str, bytes], needed: set[int] | None = None) -> set[int]:
