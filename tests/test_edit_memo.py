@@ -70,8 +70,7 @@ def test_report_lists_digest_by_their_ids_in_order(site, out):
     assert len({digest([a, b]), digest([b, a]), digest([a]), digest([a, b, c]), digest([]),
                 digest((a, b)), digest(["r", a])}) == 7
     # the same list digested by shape (the path for any other list) differs: two encodings never meet
-    assert digest([a, b]) != renderdeps.hashlib.blake2b(repr(renderdeps.shape([a, b])).encode(),
-                                                        digest_size=16).digest()
+    assert digest([a, b]) != renderdeps.hashlib.sha256(renderdeps._encoded(renderdeps.shape([a, b]))).digest()[:16]
 
 
 def test_a_memo_grouped_before_page_groups_is_regrouped():
@@ -152,8 +151,8 @@ def test_the_memo_key_table_is_written_only_when_it_changed_and_a_mismatch_is_a_
     assert 0 < result.stats.rendered <= 3
     after = table.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)   # no new read: not rewritten
-    token, form, keys = decode_entry(table.read_bytes())
-    table.write_bytes(encode_entry(("another token", form, keys)))      # e.g. a build stopped between the two
+    token, form, *keys = decode_entry(table.read_bytes())
+    table.write_bytes(encode_entry(("another token", form, *keys)))      # e.g. a build stopped between the two
     _edit(site / "content" / "reports" / "r05.md", "补充一句。", "补充两句。")
     result = warm(site, out)
     assert result.stats.rendered == len(result.site.pages)              # a miss: every page, nothing stale
@@ -226,3 +225,74 @@ def test_a_build_leaves_the_collector_as_it_found_it(site, out, monkeypatch):
         assert "unfreeze" not in calls                        # the caller's frozen heap stays frozen
     finally:
         gc.unfreeze()
+
+
+def test_report_states_field_by_field_equal_report_state_and_follow_every_field(site, out):
+    """report_states() works a field over all reports at once: the same digests as
+    report_state() report by report, also for unusual values, and a change of any field (the
+    QR code, a neighbour, a related list, an attachment) changes that report's state only."""
+    from congressgen.model.types import AttachmentFile
+
+    reports = warm(site, out).site.reports
+    keys = {r.source: "key-" + r.id for r in reports}
+    odd = reports[1]
+    odd.sections = ("不是大纲自己的",)                     # not the compiled outline's own tuple
+    odd.previous = None
+    odd.related = [reports[2], "not a report"]
+    odd.attachments = [AttachmentFile("附件", "a.pdf", 10, "pdf")]
+    odd.review_names = (("审核", "张三"),)
+    fast = report_states(reports, keys)
+    shared: dict = {}
+    assert fast == {r.id: renderdeps.report_state(r, keys[r.source], shared) for r in reports}
+    assert report_states(reports, {**keys, odd.source: ""})[odd.id] is None
+    for field, value in [("qr_svg", odd.qr_svg + " "), ("next", reports[3]), ("related", [reports[2]]),
+                         ("attachments", []), ("views", odd.views + 1), ("sections", ()),
+                         ("error_report_url", odd.error_report_url + "x")]:
+        before = getattr(odd, field)
+        setattr(odd, field, value)
+        changed = report_states(reports, keys)
+        setattr(odd, field, before)
+        assert {rid for rid in fast if changed[rid] != fast[rid]} == {odd.id}, field
+
+
+def test_the_memo_is_stored_packed_and_loads_as_it_was_and_damage_is_a_miss(site, out):
+    """The memo's digests, pages, states and groups are pickled as a few arrays
+    (`PageMemo.__getstate__`): they load as the values they were; a table that does not add
+    up, or a memo pickled in another form, loads as no memo (every page renders)."""
+    import pickle
+
+    warm(site, out)
+    cache = BuildCache(site / ".congressgen-cache")
+    name = render.memo_name(out, False)
+    memo = renderdeps.load_memo(cache, name)
+    assert isinstance(memo.digests, renderdeps.DigestList) and len(memo.digests) == len(memo.keys)
+    again = pickle.loads(pickle.dumps(memo))
+    assert list(again.digests) == list(memo.digests) and again.pages == memo.pages
+    assert again.report_states == memo.report_states and again.groups == memo.groups
+    state = memo.__getstate__()
+    tag, paths, bases, stamps, reads, offsets = state["pages"]
+    damaged = PageMemo.__new__(PageMemo)
+    damaged.__setstate__(dict(state, pages=(tag, paths, bases[:-1], stamps, reads, offsets)))
+    assert vars(damaged) == {"unreadable": True}
+    older = PageMemo.__new__(PageMemo)
+    older.__setstate__({k: v for k, v in state.items() if k != "packing"})
+    assert vars(older) == {"unreadable": True}
+    cache.store(name, older)
+    assert renderdeps.load_memo(cache, name) is None
+
+
+def test_digest_list_works_as_the_list_it_stands_for():
+    values = renderdeps.DigestList([b"a" * 16, None])
+    values.append(b"b" * 16)
+    assert list(values) == [b"a" * 16, None, b"b" * 16] and None in values and values.missing() == {1}
+    copy_ = values.copy()
+    copy_[1] = b"c" * 16
+    assert values[1] is None and copy_[1] == b"c" * 16 and None not in copy_
+    with pytest.raises(ValueError):
+        values[0] = b"short"
+    # the writer's digests: the old list is left as it is, the updates and new keys applied
+    grown = renderdeps._updated_digests(values, 4, {0: None, 3: b"d" * 16})
+    assert list(grown) == [None, None, b"b" * 16, b"d" * 16] and list(values)[0] == b"a" * 16
+    assert renderdeps._updated_digests(values, 3, {}) is values
+    assert list(renderdeps._updated_digests(renderdeps.DigestList(), 2, {1: b"e" * 16})) == [None, b"e" * 16]
+    assert renderdeps._updated_digests([b"1"], 2, {1: b"2"}) == [b"1", b"2"]      # not digests: a list

@@ -140,14 +140,16 @@ class Renderer:
             # messages, not pages: the same site named two ways keeps its memo
             shown = replace(site.config, path="")
             config = hashlib.blake2b(repr(shape(shown)).encode(), digest_size=16).digest()
-            self._site, self._site_values = site, (build_date, config)
+            # the part of every page's base key that is the site's, hashed once
+            prefix = hashlib.sha256(self.versions() + config + build_date.isoformat().encode() + b"\0")
+            self._site, self._site_values = site, (build_date, config, prefix)
         return self._site_values
 
     def base_key(self, site: Site, page: Page) -> bytes:
         """What a page depends on besides its logged model reads."""
-        build_date, config = self._per_site(site)
-        parts = (page.template, page.path, page.kind, build_date.isoformat())
-        return hashlib.blake2b(self.versions() + config + repr(parts).encode(), digest_size=16).digest()
+        key = self._per_site(site)[2].copy()
+        key.update(repr((page.template, page.path, page.kind)).encode("utf-8", "surrogatepass"))
+        return key.digest()[:16]
 
     def render(self, site: Site, page: Page, log: ReadLog | None = None) -> bytes:
         links, folder = self.links, posixpath.dirname(page.path)

@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import inspect
 import marshal
+import operator
 import os
 import pickle
 import sys
@@ -131,11 +132,12 @@ def _report_ids(value) -> bytes | None:
 
 
 def digest(value) -> bytes:
+    """16 bytes that only an equal value gives (model objects by reference; see `shape`)."""
     if isinstance(value, str):
         data = b"s" + value.encode("utf-8", "surrogatepass")
     else:
-        data = _report_ids(value) or repr(shape(value)).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=16).digest()
+        data = _report_ids(value) or _encoded(shape(value))
+    return hashlib.sha256(data).digest()[:16]
 
 
 def unshape(value, index: "ModelIndex"):
@@ -217,7 +219,10 @@ class Digests:
         if kind == "t":
             return template_source(self.env, key[1])
         if kind == "a":
-            return _BASE_GETATTR(self.env, self.index.resolve(key[1]), key[2])
+            obj = self.index.resolve(key[1])
+            if type(obj) is Site and key[2] in _SITE_PROPERTIES and isinstance(self.env, TrackingEnvironment):
+                return self.env.site_property(obj, key[2])      # computed once: the pages rendered reuse it
+            return _BASE_GETATTR(self.env, obj, key[2])
         if kind == "i":
             return _BASE_GETITEM(self.env, self.index.resolve(key[1]), key[2])
         # ("call", target, args, kwargs)
@@ -353,16 +358,21 @@ class TrackingEnvironment(jinja2.Environment):
     read_log: ReadLog | None = None
     _site_values: tuple = (None, {})       # (the site, its property values computed so far)
 
+    def site_property(self, site: Site, attribute: str):
+        """`site.attribute` for a property of Site, computed once per site model."""
+        held, values = self._site_values
+        if held is not site:
+            values = {}
+            self._site_values = (site, values)
+        value = values.get(attribute, _MISSING)
+        if value is _MISSING:
+            value = values[attribute] = _BASE_GETATTR(self, site, attribute)
+        return value
+
     def getattr(self, obj, attribute):
         kind = type(obj)
         if kind is Site and attribute in _SITE_PROPERTIES:
-            site, values = self._site_values
-            if site is not obj:
-                values = {}
-                self._site_values = (obj, values)
-            value = values.get(attribute, _MISSING)
-            if value is _MISSING:
-                value = values[attribute] = _BASE_GETATTR(self, obj, attribute)
+            value = self.site_property(obj, attribute)
         else:
             try:                       # jinja2.Environment.getattr, inline: the commonest call
                 value = getattr(obj, attribute)
@@ -402,17 +412,25 @@ class KeyTable:
     stays in its stored bytes until it is read. An edit's build reads the keys of the reports
     whose state changed and of no one report (`PageMemo.changed_keys`), a few hundred of the
     37,000 at 1,000 reports, whose unpickling as one list took 25 ms. Indexing, `len`,
-    iteration and `append` work as on the list it stands for."""
+    iteration and `append` work as on the list it stands for. The stored bytes are one blob
+    with an offset per key (`packed`), as the cache holds them: loading them is no work per key."""
 
-    def __init__(self, stored=()):
-        self._items = list(stored)         # a key's stored bytes (`pack_key`) until it is read, then the key
+    def __init__(self, stored=(), blob: bytes = b"", offsets=None):
+        # a key's stored bytes (`pack_key`) until it is read, then the key; None: its bytes are in
+        # `blob`, from offsets[i] to offsets[i + 1] (the first len(offsets) - 1 keys)
+        self._blob = blob
+        self._offsets = offsets if offsets is not None else array.array("Q", [0])
+        self._items = [None] * (len(self._offsets) - 1) + list(stored)
 
     def __len__(self) -> int:
         return len(self._items)
 
     def __getitem__(self, index: int):
         item = self._items[index]
-        if type(item) is bytes:            # a key is never bytes itself: a tuple (see ReadLog)
+        if type(item) is not tuple:        # a key is never bytes or None itself: a tuple (see ReadLog)
+            if item is None:
+                offsets = self._offsets
+                item = self._blob[offsets[index]:offsets[index + 1]]
             item = self._items[index] = unpack_key(item)
         return item
 
@@ -423,11 +441,32 @@ class KeyTable:
         self._items.append(key)
 
     def copy(self) -> "KeyTable":
-        return KeyTable(self._items)
+        table = KeyTable(blob=self._blob, offsets=self._offsets)
+        table._items = list(self._items)
+        return table
 
     def stored(self) -> list[bytes]:
         """Every key as bytes, for the cache (the keys never read are their stored bytes)."""
-        return [item if type(item) is bytes else pack_key(item) for item in self._items]
+        return [self._stored(i) for i in range(len(self._items))]
+
+    def _stored(self, i: int) -> bytes:
+        item = self._items[i]
+        if i < len(self._offsets) - 1:             # in the blob, read or not (a key never changes)
+            return self._blob[self._offsets[i]:self._offsets[i + 1]]
+        return item if type(item) is bytes else pack_key(item)
+
+    def packed(self) -> tuple[bytes, array.array]:
+        """(blob, offsets) of every key's stored bytes: the blob loaded, and the keys added since."""
+        base = len(self._offsets) - 1
+        added = [self._stored(i) for i in range(base, len(self._items))]
+        if not added:
+            return self._blob, self._offsets
+        offsets = array.array("Q", self._offsets)
+        end = offsets[-1]
+        for data in added:
+            end += len(data)
+            offsets.append(end)
+        return self._blob + b"".join(added), offsets
 
 
 def pack_key(key) -> bytes:
@@ -441,6 +480,171 @@ def pack_key(key) -> bytes:
 
 def unpack_key(data: bytes):
     return marshal.loads(data[1:]) if data[:1] == b"m" else pickle.loads(data[1:])
+
+
+class DigestList:
+    """The memo's digests (`PageMemo.digests`): each a 16-byte digest (`digest`) or None (a read
+    that failed), held in one bytearray, which the cache stores and loads as it is (a list of
+    hundreds of thousands of bytes objects took a tenth of a second each way at 10,000 reports).
+    Indexing, assignment, `len`, iteration, `append` and `None in` work as on a list."""
+
+    SIZE = 16
+
+    def __init__(self, values=(), blob: bytes = b"", missing=()):
+        self._blob = bytearray(blob)
+        self._missing = set(missing)          # indexes whose digest is None
+        for value in values:
+            self.append(value)
+
+    def __len__(self) -> int:
+        return len(self._blob) // self.SIZE
+
+    def _at(self, index: int) -> int:
+        size = len(self)
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError("digest index out of range")
+        return index
+
+    def __getitem__(self, index: int):
+        index = self._at(index)
+        if index in self._missing:
+            return None
+        return bytes(self._blob[index * self.SIZE:(index + 1) * self.SIZE])
+
+    def __setitem__(self, index: int, value) -> None:
+        index = self._at(index)
+        if value is None:
+            self._missing.add(index)
+            return
+        if type(value) is not bytes or len(value) != self.SIZE:
+            raise ValueError("a digest is 16 bytes")
+        self._blob[index * self.SIZE:(index + 1) * self.SIZE] = value
+        self._missing.discard(index)
+
+    def append(self, value) -> None:
+        if value is None:
+            self._missing.add(len(self))
+            self._blob += bytes(self.SIZE)
+            return
+        if type(value) is not bytes or len(value) != self.SIZE:
+            raise ValueError("a digest is 16 bytes")
+        self._blob += value
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __contains__(self, value) -> bool:
+        if value is None:
+            return bool(self._missing)
+        return any(d == value for d in self)
+
+    def missing(self) -> set[int]:
+        """The indexes whose digest is None."""
+        return set(self._missing)
+
+    def copy(self) -> "DigestList":
+        return DigestList(blob=self._blob, missing=self._missing)
+
+    def packed(self) -> tuple[bytes, tuple]:
+        return bytes(self._blob), tuple(sorted(self._missing))
+
+    @classmethod
+    def of(cls, values) -> "DigestList | None":
+        """`values` (a list) as a DigestList, or None when one is not a digest (a test's memo)."""
+        if isinstance(values, DigestList):
+            return values
+        try:
+            return cls(values)
+        except ValueError:
+            return None
+
+
+def _copy_digests(values):
+    return values.copy() if isinstance(values, DigestList) else list(values)
+
+
+# The memo's other big parts, stored packed (`PageMemo.__getstate__`): a page table of 25,000
+# entries, their reads (over a million key indexes) and the reports' groups, as a few arrays.
+_PACKED = "packed-1"
+
+
+def _pack_pages(pages: dict):
+    """{path: PageEntry} as (paths, bases, stamps, reads, offsets), or the dict itself when an
+    entry is not of the usual form (16-byte base, stamp of two ints, reads of key indexes)."""
+    entries = list(pages.values())
+    try:
+        bases = b"".join(e.base for e in entries)
+        stamps = array.array("q")
+        for e in entries:
+            if len(e.stat) != 2:
+                return pages
+            stamps.extend(e.stat)
+        reads, offsets = array.array("I"), array.array("Q", [0])
+        for e in entries:
+            ids = e.reads
+            reads.extend(ids if isinstance(ids, array.array) and ids.typecode == "I" else array.array("I", ids))
+            offsets.append(len(reads))
+    except (TypeError, OverflowError, ValueError):
+        return pages
+    if len(bases) != DigestList.SIZE * len(entries):
+        return pages
+    return (_PACKED, list(pages), bases, stamps, reads, offsets)
+
+
+def _unpack_pages(state) -> dict:
+    if not (isinstance(state, tuple) and state[:1] == (_PACKED,)):
+        return state
+    _tag, paths, bases, stamps, reads, offsets = state
+    size = DigestList.SIZE
+    if len(bases) != size * len(paths) or len(stamps) != 2 * len(paths) or len(offsets) != len(paths) + 1:
+        raise ValueError("a damaged page table")
+    it = iter(stamps)
+    return {path: PageEntry(bases[i * size:(i + 1) * size], stamp, reads[offsets[i]:offsets[i + 1]])
+            for i, (path, stamp) in enumerate(zip(paths, zip(it, it)))}
+
+
+def _pack_states(states: dict):
+    """{ref: 16-byte digest or None} as (refs, blob, indexes of None), or the dict as it is."""
+    values = DigestList.of(list(states.values()))
+    if values is None:
+        return states
+    return (_PACKED, list(states)) + values.packed()
+
+
+def _unpack_states(state) -> dict:
+    if not (isinstance(state, tuple) and state[:1] == (_PACKED,)):
+        return state
+    _tag, refs, blob, missing = state
+    size = DigestList.SIZE
+    if len(blob) != size * len(refs):
+        raise ValueError("a damaged state table")
+    values = [blob[i:i + size] for i in range(0, len(blob), size)]
+    for i in missing:
+        values[i] = None
+    return dict(zip(refs, values))
+
+
+def _pack_groups(groups: dict):
+    """{report id: [key index, ...]} as (ids, indexes, offsets); loaded as arrays of key indexes."""
+    flat, offsets = array.array("I"), array.array("Q", [0])
+    try:
+        for indexes in groups.values():
+            flat.extend(indexes)
+            offsets.append(len(flat))
+    except (TypeError, OverflowError):
+        return groups
+    return (_PACKED, list(groups), flat, offsets)
+
+
+def _unpack_groups(state) -> dict:
+    if not (isinstance(state, tuple) and state[:1] == (_PACKED,)):
+        return state
+    _tag, rids, flat, offsets = state
+    if len(offsets) != len(rids) + 1:
+        raise ValueError("a damaged group table")
+    return {rid: flat[offsets[i]:offsets[i + 1]] for i, rid in enumerate(rids)}   # arrays, not lists: cheaper
 
 
 @dataclasses.dataclass
@@ -471,9 +675,35 @@ class PageMemo:
 
     def __getstate__(self):
         state = dict(self.__dict__)
+        if state.get("unreadable"):
+            return state
         if state.get("keys_token"):
             state["keys"] = None   # in the entry the token names (load_memo)
+        digests = DigestList.of(self.digests)
+        state["digests"] = (_PACKED,) + digests.packed() if digests is not None else self.digests
+        state["pages"] = _pack_pages(self.pages)
+        state["report_states"] = _pack_states(self.report_states)
+        state["groups"] = _pack_groups(self.groups)
+        state["packing"] = _PACKED
         return state
+
+    def __setstate__(self, state) -> None:
+        """A memo pickled packed (`__getstate__`); any other (an older version's) is unreadable:
+        `load_memo` gives None for it."""
+        try:
+            if state.get("packing") != _PACKED:
+                raise ValueError("another memo format")
+            digests = state["digests"]
+            if isinstance(digests, tuple) and digests[:1] == (_PACKED,):
+                if len(digests[1]) % DigestList.SIZE:
+                    raise ValueError("damaged digests")
+                digests = DigestList(blob=digests[1], missing=digests[2])
+            state = dict(state, digests=digests, pages=_unpack_pages(state["pages"]),
+                         report_states=_unpack_states(state["report_states"]),
+                         groups=_unpack_groups(state["groups"]))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            state = {"unreadable": True}
+        self.__dict__.update(state)
 
     def _classify(self) -> None:
         if self.grouped == 0 or vars(self).get("grouping") != self.GROUPING:
@@ -490,7 +720,7 @@ class PageMemo:
             if rid is None:
                 self.others = others = others + indexes
             else:
-                groups[rid] = groups.get(rid, []) + indexes
+                groups[rid] = list(groups.get(rid, ())) + indexes
         self.grouped = len(self.keys)
 
     def changed_keys(self, digests: Digests, states: dict[str, bytes], needed: set[int] | None = None) -> set[int]:
@@ -509,7 +739,10 @@ class PageMemo:
         if needed is not None:
             candidates = [i for i in candidates if i in needed]
         keys, olds = self.keys, self.digests
-        changed = {i for i, old in enumerate(olds) if old is None} if None in olds else set()  # a failed read: always
+        if isinstance(olds, DigestList):           # a failed read: always
+            changed = olds.missing()
+        else:
+            changed = {i for i, old in enumerate(olds) if old is None} if None in olds else set()
         for i in candidates:
             old = olds[i]
             if old is not None and digests.evaluate(keys[i]) != old:
@@ -544,38 +777,55 @@ def report_state(report, compiled_key: str | None, shared: dict | None = None) -
     described once."""
     if not compiled_key:
         return None
-    names = shared.get(type(report)) if shared is not None else None
-    if names is None:
+    plan = shared.get(type(report)) if shared is not None else None
+    if plan is None:
         names = tuple(f.name for f in dataclasses.fields(report) if f.name != "compiled")
+        plan = (names, operator.itemgetter(*names))
         if shared is not None:
-            shared[type(report)] = names
+            shared[type(report)] = plan
+    names, fields = plan
+    try:
+        row = fields(report.__dict__)          # a dataclass's fields are its instance's own
+    except KeyError:
+        row = tuple(getattr(report, name) for name in names)
     outline = report.compiled.outline
-    # the fields as one tuple of shapes (see `shape`), written out by one repr
-    values = []
-    add = values.append
-    for name in names:
-        value = getattr(report, name)
-        kind = type(value)
-        if kind is str or kind is int or value is None:     # the common cases: their own shape
-            add(value)
-        elif kind is tuple and ((name == "sections" and value is outline.sections)
-                                or (name == "tasks" and value is outline.tasks)):
-            add(_OUTLINE)                 # the compiled outline's own: covered by the compiled key
-        elif kind is Report:             # previous, next: a reference
-            add(("@", "report", value.id))
-        else:
-            ids = _report_ids(value)     # related, originals …: their ids
-            add(shape(value) if ids is None else ids)
-    h = hashlib.blake2b(compiled_key.encode(), digest_size=16)
-    h.update(repr(tuple(values)).encode("utf-8", "surrogatepass"))
+    # the fields as one tuple of shapes (see `shape`), written out by one marshal: str, int and
+    # None are their own shape, an empty list is shape([]); the others are `_field_shape`'s
+    values = tuple([value if type(value) in _STATE_LEAVES else
+                    _EMPTY_LIST if type(value) is list and not value else _field_shape(name, value, outline)
+                    for name, value in zip(names, row)])
     column = report.column
     parts = shared.get(id(column)) if shared is not None else None
     if parts is None:
         parts = repr(shape((column.key, column.title, column.config))).encode("utf-8", "surrogatepass")
         if shared is not None:
             shared[id(column)] = parts
-    h.update(b"c" + parts)
-    return h.digest()
+    return hashlib.sha256(b"".join((compiled_key.encode(), _encoded(values), b"c", parts))).digest()[:16]
+
+
+_STATE_LEAVES = frozenset({str, int, type(None)})
+_EMPTY_LIST = shape([])
+
+
+def _field_shape(name: str, value, outline):
+    """A report field's shape in its state (`report_state`), for a value that is not a leaf."""
+    if type(value) is tuple and ((name == "sections" and value is outline.sections)
+                                 or (name == "tasks" and value is outline.tasks)):
+        return _OUTLINE                   # the compiled outline's own: covered by the compiled key
+    if type(value) is Report:             # previous, next: a reference
+        return ("@", "report", value.id)
+    ids = _report_ids(value)              # related, originals …: their ids
+    return shape(value) if ids is None else ids
+
+
+def _encoded(values: tuple) -> bytes:
+    """A tuple of shapes as bytes that only an equal tuple gives: marshal's format 2 (no
+    references, so no object identity in it; a shape holds only plain values), or the repr
+    for anything marshal refuses."""
+    try:
+        return b"m" + marshal.dumps(values, 2)
+    except ValueError:
+        return b"r" + repr(values).encode("utf-8", "surrogatepass")
 
 
 def page_state(page, states: dict) -> bytes | None:
@@ -593,42 +843,89 @@ def page_state(page, states: dict) -> bytes | None:
     if state is None:
         return None
     fields = (page.template, page.path, page.title, page.kind, report.id)
-    return hashlib.blake2b(state + repr(fields).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return hashlib.sha256(state + _encoded(fields)).digest()[:16]
 
 
 def report_states(reports, compiled_keys: dict, pages=()) -> dict:
     """report_state() of every report by id, and page_state() of each of `pages` by its
     reference ("page", path): the render memo's per-build bookkeeping."""
-    shared: dict = {}           # id(column) -> its part (the columns outlive this call); type -> fields
-    states: dict = {r.id: report_state(r, compiled_keys.get(r.source), shared) for r in reports}
+    states = _report_states(list(reports), compiled_keys)
     for page in pages:
         states[("page", page.path)] = page_state(page, states)
     return states
 
 
+def _report_states(reports: list, compiled_keys: dict) -> dict:
+    """report_state() of every report by id, worked out field by field over all the reports
+    (a field's values of every report at once, most of them strings and numbers that need no
+    conversion) instead of report by report: the same digests (tests/test_edit_memo.py)."""
+    shared: dict = {}
+    if any(type(r) is not Report for r in reports):
+        return {r.id: report_state(r, compiled_keys.get(r.source), shared) for r in reports}
+    names = tuple(f.name for f in dataclasses.fields(Report) if f.name != "compiled")
+    compiled = [r.compiled for r in reports]
+    outlines = [c.outline for c in compiled]
+    columns = []
+    for name in names:
+        values = list(map(operator.attrgetter(name), reports))
+        kinds = set(map(type, values))
+        if kinds <= _STATE_LEAVES:
+            pass                                   # their own shape
+        elif kinds <= {Report, type(None)}:       # previous, next
+            values = [None if v is None else ("@", "report", v.id) for v in values]
+        elif kinds == {Column}:
+            values = [("@", "column", v.key) for v in values]
+        elif name in ("sections", "tasks"):       # mostly the compiled outline's own
+            own = map(operator.attrgetter(name), outlines)
+            values = [_OUTLINE if v is o else _field_shape(name, v, outline)
+                      for v, o, outline in zip(values, own, outlines)]
+        else:
+            values = [v if type(v) in _STATE_LEAVES else
+                      _EMPTY_LIST if type(v) is list and not v else _field_shape(name, v, outline)
+                      for v, outline in zip(values, outlines)]
+        columns.append(values)
+    states = {}
+    for report, row, made in zip(reports, zip(*columns), compiled):
+        key = compiled_keys.get(made.source)
+        if not key:
+            states[report.id] = None
+            continue
+        column = report.column
+        parts = shared.get(id(column))
+        if parts is None:
+            parts = shared[id(column)] = repr(shape((column.key, column.title, column.config))).encode(
+                "utf-8", "surrogatepass")
+        states[report.id] = hashlib.sha256(b"".join((key.encode(), _encoded(row), b"c", parts))).digest()[:16]
+    return states
+
+
 class MemoWriter:
     """This build's memo, grown from the previous one: reused pages keep their entries and
-    the shared key table as they are, rendered pages add theirs."""
+    the shared key table as they are, rendered pages add theirs. The digests are collected
+    as changes to the previous ones and applied once (`finish`): the previous memo's
+    `DigestList` is copied once, never per read."""
 
     def __init__(self, old: PageMemo | None, changed: set[int], digests: Digests, states: dict):
         self.memo = PageMemo(report_states=states)
         self._index: dict[tuple, int] | None = None
         self._old_pages = old.pages if old is not None else {}
+        self._base_digests = old.digests if old is not None else DigestList()
+        self._updates: dict[int, bytes | None] = {}      # key index -> its digest now
         if old is not None:
             # copies: a memo kept in memory (`serve`) stays intact if this build fails
             keys = old.keys.copy() if isinstance(old.keys, KeyTable) else list(old.keys)
-            self.memo.keys, self.memo.digests, self.memo.compacted = keys, list(old.digests), old.compacted
+            self.memo.keys, self.memo.compacted = keys, old.compacted
             # the group lists are shared: `PageMemo._classify` replaces a list, never appends to it
             self.memo.groups = dict(old.groups)
             self.memo.others, self.memo.grouped = old.others, old.grouped
             self.memo.grouping = vars(old).get("grouping", 0)
             self.memo.keys_token = old.keys_token
             for i in changed:        # every page reading a changed key is rendered again now
-                self.memo.digests[i] = digests.evaluate(self.memo.keys[i])
+                self._updates[i] = digests.evaluate(self.memo.keys[i])
 
     def add(self, path: str, base: bytes, stat: tuple, reads) -> None:
         """`reads`: (key, digest) pairs."""
-        keys, values = self.memo.keys, self.memo.digests
+        keys, values = self.memo.keys, self._updates
         # A page rendered again mostly reads what it read before: its keys are looked up among
         # its previous reads first, and in an index of the whole table (hundreds of thousands of
         # keys at 10,000 reports) only when one is not among them.
@@ -645,7 +942,6 @@ class MemoWriter:
                 if i is None:
                     i = index[key] = len(keys)
                     keys.append(key)
-                    values.append(value)
                     self.memo.keys_token = ""
             values[i] = value
             ids.append(i)
@@ -655,16 +951,69 @@ class MemoWriter:
         self.memo.pages[path] = entry
 
     def finish(self) -> PageMemo:
-        """Drop keys no page reads any more, once they are as many as the live ones."""
+        """The memo with its digests; keys no page reads any more are dropped once they are as
+        many as the live ones."""
         memo = self.memo
-        if len(memo.keys) <= 2 * memo.compacted + 1000:
-            return memo
-        live = sorted({i for entry in memo.pages.values() for i in entry.reads})
+        memo.digests = _updated_digests(self._base_digests, len(memo.keys), self._updates)
+        if len(memo.keys) > 2 * memo.compacted + 1000:
+            live = sorted({i for entry in memo.pages.values() for i in entry.reads})
+            if len(live) == len(memo.keys):    # every key is read (a cold build): nothing to drop
+                memo.compacted = len(live)
+            else:
+                memo = self._compacted(live)
+        # grouped now, while the new keys are at hand: the next build (an edit after a cold one)
+        # would unpack every key of the table to group them
+        memo._classify()
+        return memo
+
+    def _compacted(self, live: list[int]) -> PageMemo:
+        memo = self.memo
         renumber = {old: new for new, old in enumerate(live)}
         pages = {path: PageEntry(e.base, e.stat, array.array("I", (renumber[i] for i in e.reads)))
                  for path, e in memo.pages.items()}
-        return PageMemo([memo.keys[i] for i in live], [memo.digests[i] for i in live], pages,
-                        memo.report_states, len(live))
+        values = memo.digests
+        digests = _updated_digests(DigestList(), len(live), {new: values[old] for new, old in enumerate(live)})
+        return PageMemo([memo.keys[i] for i in live], digests, pages, memo.report_states, len(live))
+
+
+def _updated_digests(base, size: int, updates: dict):
+    """`base` (a DigestList or a list, left as it is) grown to `size` digests with `updates`
+    ({index: digest}) applied: a new DigestList, or a list when a value is not a digest (a
+    test's memo). An index neither in `base` nor in `updates` is None."""
+    width = DigestList.SIZE
+    if isinstance(base, DigestList):
+        if not updates and len(base) == size:
+            return base                        # shared: a DigestList is never changed once made
+        blob, missing = bytearray(base._blob[:width * size]), {i for i in base._missing if i < size}
+        start = len(blob) // width
+        try:
+            if not start:                      # a cold build: every digest at once
+                zero = bytes(width)
+                values = [updates.get(i) for i in range(size)]
+                missing = {i for i, v in enumerate(values) if v is None}
+                present = [v for v in values if v is not None]
+                if not set(map(type, present)) <= {bytes} or not set(map(len, present)) <= {width}:
+                    raise ValueError("not digests")
+                blob = bytearray(b"".join([v if v is not None else zero for v in values]))
+            else:
+                blob += bytes(width * (size - start))
+                missing.update(range(start, size))
+                for i, value in updates.items():
+                    if value is None:
+                        missing.add(i)
+                    elif type(value) is bytes and len(value) == width:
+                        blob[i * width:(i + 1) * width] = value
+                        missing.discard(i)
+                    else:
+                        raise ValueError("not a digest")
+            return DigestList(blob=blob, missing=missing)
+        except ValueError:
+            pass
+    values = list(base)[:size]
+    values += [None] * (size - len(values))
+    for i, value in updates.items():
+        values[i] = value
+    return values
 
 
 # ---------------------------------------------------------------------------------------
@@ -673,23 +1022,25 @@ class MemoWriter:
 KEYS_SUFFIX = ".keys"
 
 
-# The key table's entry: (token, _KEYS_FORMAT, [pack_key(key), ...]); marshal's bytes are
-# those of this Python (and its format 4)
-_KEYS_FORMAT = ("marshal", 4, sys.version_info[:2])
+# The key table's entry: (token, _KEYS_FORMAT, blob, offsets): the pack_key() bytes of every key
+# in one blob (`KeyTable.packed`); marshal's bytes are those of this Python (and its format 4)
+_KEYS_FORMAT = ("marshal", 4, sys.version_info[:2], "blob")
 
 
 def load_memo(cache, name: str) -> PageMemo | None:
     """The memo stored by `store_memo` under `name`, or None (missing, damaged, or its key
     table is not the one it was stored with: then every page renders)."""
     memo = cache.load(name)
-    if not isinstance(memo, PageMemo):
+    if not isinstance(memo, PageMemo) or vars(memo).get("unreadable"):
         return None
     if memo.keys is None:
         held = cache.load(name + KEYS_SUFFIX)
-        if not (isinstance(held, tuple) and len(held) == 3 and held[0] == memo.keys_token
-                and held[1] == _KEYS_FORMAT and isinstance(held[2], list) and len(held[2]) == len(memo.digests)):
+        if not (isinstance(held, tuple) and len(held) == 4 and held[0] == memo.keys_token
+                and held[1] == _KEYS_FORMAT and isinstance(held[2], bytes) and isinstance(held[3], array.array)
+                and held[3].typecode == "Q" and len(held[3]) == len(memo.digests) + 1 and held[3][0] == 0
+                and held[3][-1] == len(held[2])):
             return None
-        memo.keys = KeyTable(held[2])
+        memo.keys = KeyTable(blob=held[2], offsets=held[3])
     return memo
 
 
@@ -701,6 +1052,6 @@ def store_memo(cache, name: str, memo: PageMemo) -> None:
     if cache.memory is None and not memo.keys_token:
         token = os.urandom(8).hex()
         keys = memo.keys if isinstance(memo.keys, KeyTable) else KeyTable(memo.keys)
-        if cache.store(name + KEYS_SUFFIX, (token, _KEYS_FORMAT, keys.stored())):
+        if cache.store(name + KEYS_SUFFIX, (token, _KEYS_FORMAT) + keys.packed()):
             memo.keys_token = token
     cache.store(name, memo)
