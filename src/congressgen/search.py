@@ -229,16 +229,13 @@ def token_hash(token: str) -> int:
 
 
 def search_doc(report: Report) -> SearchDoc:
-    compiled = report.compiled          # (one per report on every build: attributes read once)
-    fm, column, attachments = compiled.fm, report.column, report.attachments
+    fm = report.fm
     outline = (fm.session, *report.sections, *report.tasks, *fm.tags)
     meta = (fm.author, fm.doc_number, fm.index_number, fm.topic, fm.issuer, fm.category,
-            column.title, f"{fm.year}年")
-    if attachments:
-        meta += tuple(a.title for a in attachments)
+            report.column.title, f"{fm.year}年", *(a.title for a in report.attachments))
     return SearchDoc(
-        id=report.id, path=report.path, title=fm.title, date=fm.date.strftime("%Y-%m-%d"), column=column.key,
-        year=fm.year, body=compiled.body,
+        id=report.id, path=report.path, title=fm.title, date=report.day, column=report.column.key,
+        year=fm.year, body=report.compiled.body,
         outline=tuple(filter(None, outline)), meta=tuple(filter(None, meta)),
     )
 
