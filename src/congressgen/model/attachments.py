@@ -86,14 +86,11 @@ _UNLISTED = object()
 
 
 def attach_all(reports: list[Report], root: Path, errors: list[Diagnostic]) -> None:
-    """`attach` for every report of one build: the reports with neither attachments nor a
-    bundle folder (most) are passed over here, from one listing per folder."""
+    """`attach` for every report of one build, sharing its folder listings and realpaths."""
     folders: dict = {}
     real: dict = {}
     for report in reports:
-        compiled = report.compiled
-        if compiled.fm.attachments or _has_folder(root, compiled.source[:-3], folders):
-            attach(report, root, errors, folders, real)
+        attach(report, root, errors, folders, real)
 
 
 def attach(report: Report, root: Path, errors: list[Diagnostic], folders: dict | None = None,
