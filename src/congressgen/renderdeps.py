@@ -561,10 +561,6 @@ class DigestList:
             return None
 
 
-def _copy_digests(values):
-    return values.copy() if isinstance(values, DigestList) else list(values)
-
-
 # The memo's other big parts, stored packed (`PageMemo.__getstate__`): a page table of 25,000
 # entries, their reads (over a million key indexes) and the reports' groups, as a few arrays.
 _PACKED = "packed-1"
@@ -794,12 +790,16 @@ def report_state(report, compiled_key: str | None, shared: dict | None = None) -
     values = tuple([value if type(value) in _STATE_LEAVES else
                     _EMPTY_LIST if type(value) is list and not value else _field_shape(name, value, outline)
                     for name, value in zip(names, row)])
-    column = report.column
-    parts = shared.get(id(column)) if shared is not None else None
+    return _state_digest(compiled_key, values, report.column, {} if shared is None else shared)
+
+
+def _state_digest(compiled_key: str, values: tuple, column, shared: dict) -> bytes:
+    """A report's state from its compiled key, its fields' shapes and its column's own fields
+    (described once per column in `shared`)."""
+    parts = shared.get(id(column))
     if parts is None:
-        parts = repr(shape((column.key, column.title, column.config))).encode("utf-8", "surrogatepass")
-        if shared is not None:
-            shared[id(column)] = parts
+        parts = shared[id(column)] = repr(shape((column.key, column.title, column.config))).encode(
+            "utf-8", "surrogatepass")
     return hashlib.sha256(b"".join((compiled_key.encode(), _encoded(values), b"c", parts))).digest()[:16]
 
 
@@ -890,12 +890,7 @@ def _report_states(reports: list, compiled_keys: dict) -> dict:
         if not key:
             states[report.id] = None
             continue
-        column = report.column
-        parts = shared.get(id(column))
-        if parts is None:
-            parts = shared[id(column)] = repr(shape((column.key, column.title, column.config))).encode(
-                "utf-8", "surrogatepass")
-        states[report.id] = hashlib.sha256(b"".join((key.encode(), _encoded(row), b"c", parts))).digest()[:16]
+        states[report.id] = _state_digest(key, row, report.column, shared)
     return states
 
 
